@@ -1,0 +1,84 @@
+//! Application errors. Validation errors name the field and carry a stable code that the
+//! transports translate (Fluent message id).
+
+use store::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Dotted path of the field in the request, e.g. `ticket.requester.email`.
+    pub field: String,
+    /// Stable code, also the Fluent message id suffix (`err-<code>`).
+    pub code: &'static str,
+    /// Extra detail (English), e.g. the accepted values.
+    pub detail: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code,
+            detail: detail.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    #[error("not allowed: {0}")]
+    Forbidden(&'static str),
+    #[error("not authenticated")]
+    Unauthenticated,
+    #[error("too many attempts, retry in {0} s")]
+    Throttled(u64),
+    #[error("invalid: {0:?}")]
+    Invalid(Vec<FieldError>),
+    #[error("conflict on {0:?}")]
+    Conflict(FieldError),
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(
+        field: impl Into<String>,
+        code: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        AppError::Invalid(vec![FieldError::new(field, code, detail)])
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound("record"),
+            StoreError::Conflict(what) => {
+                AppError::Conflict(FieldError::new(conflict_field(&what), "duplicate", what))
+            }
+            other => AppError::Store(other),
+        }
+    }
+}
+
+/// Map a database constraint name or message to the request field it concerns.
+fn conflict_field(what: &str) -> &'static str {
+    let w = what.to_lowercase();
+    if w.contains("identit") {
+        "email"
+    } else if w.contains("external_id") {
+        "external_id"
+    } else if w.contains("name_key") || w.contains("name") {
+        "name"
+    } else if w.contains("idempotency") {
+        "Idempotency-Key"
+    } else {
+        "id"
+    }
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;

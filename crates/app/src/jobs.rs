@@ -1,0 +1,114 @@
+//! Bulk operations (`create_many`, `update_many`, `destroy_many`) reported as Zendesk job
+//! statuses. Each item is its own transaction so one bad item does not sink the others; the
+//! job is recorded completed with per-item results.
+
+use crate::cases::{CaseChanges, NewCase};
+use crate::{Actor, App, AppError, Result};
+use serde_json::{Value, json};
+use store::JobRow;
+
+pub const MAX_BATCH: usize = 100;
+
+fn job_id() -> String {
+    use rand::Rng;
+    let n: u128 = rand::rngs::OsRng.r#gen();
+    format!("V3-{n:032x}")
+}
+
+fn item_error(e: &AppError) -> Value {
+    match e {
+        AppError::Invalid(f) => {
+            json!({"error": "RecordInvalid", "details": f.iter().map(|x| json!({"field": x.field, "code": x.code, "description": x.detail})).collect::<Vec<_>>()})
+        }
+        AppError::NotFound(_) => json!({"error": "RecordNotFound"}),
+        AppError::Forbidden(m) => json!({"error": "Forbidden", "description": m}),
+        AppError::Conflict(f) => {
+            json!({"error": "DuplicateValue", "details": [{"field": f.field, "description": f.detail}]})
+        }
+        other => json!({"error": "Failed", "description": other.to_string()}),
+    }
+}
+
+impl App {
+    async fn finish_job(
+        &self,
+        actor: &Actor,
+        job_type: &str,
+        results: Vec<Value>,
+    ) -> Result<JobRow> {
+        let now = self.now_ms();
+        let j = JobRow {
+            id: job_id(),
+            user_id: actor.user_id,
+            job_type: job_type.into(),
+            total: results.len() as i64,
+            status: "completed".into(),
+            results: Value::Array(results).to_string(),
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.store.begin().await?;
+        tx.save_job(&j).await?;
+        tx.commit().await?;
+        Ok(j)
+    }
+
+    pub async fn create_cases_many(&self, actor: &Actor, items: Vec<NewCase>) -> Result<JobRow> {
+        actor.require_case_writer()?;
+        let mut results = Vec::new();
+        for (i, item) in items.into_iter().enumerate() {
+            match self.create_case(actor, item, None).await {
+                Ok(o) => results.push(json!({"index": i, "id": o.case.id, "status": "Created", "success": true})),
+                Err(AppError::Store(e)) => return Err(AppError::Store(e)),
+                Err(e) => results.push(json!({"index": i, "success": false, "status": "Failed", "errors": item_error(&e)})),
+            }
+        }
+        self.finish_job(actor, "bulk_create_tickets", results).await
+    }
+
+    pub async fn update_cases_many(
+        &self,
+        actor: &Actor,
+        items: Vec<(i64, CaseChanges)>,
+    ) -> Result<JobRow> {
+        actor.require_case_writer()?;
+        let mut results = Vec::new();
+        for (id, ch) in items {
+            match self.update_case(actor, id, ch).await {
+                Ok(_) => results.push(json!({"id": id, "action": "update", "status": "Updated", "success": true})),
+                Err(AppError::Store(e)) => return Err(AppError::Store(e)),
+                Err(e) => results.push(json!({"id": id, "action": "update", "status": "Failed", "success": false, "errors": item_error(&e)})),
+            }
+        }
+        self.finish_job(actor, "bulk_update_tickets", results).await
+    }
+
+    pub async fn delete_cases_many(&self, actor: &Actor, ids: &[i64]) -> Result<JobRow> {
+        actor.require_case_writer()?;
+        let mut results = Vec::new();
+        for &id in ids {
+            match self.delete_case(actor, id).await {
+                Ok(()) => results.push(json!({"id": id, "action": "delete", "status": "Deleted", "success": true})),
+                Err(AppError::Store(e)) => return Err(AppError::Store(e)),
+                Err(e) => results.push(json!({"id": id, "action": "delete", "status": "Failed", "success": false, "errors": item_error(&e)})),
+            }
+        }
+        self.finish_job(actor, "bulk_delete_tickets", results).await
+    }
+
+    pub async fn job(&self, actor: &Actor, id: &str) -> Result<JobRow> {
+        let j = self
+            .store
+            .job(id)
+            .await?
+            .ok_or(AppError::NotFound("job_status"))?;
+        if j.user_id != actor.user_id && actor.require_admin().is_err() {
+            return Err(AppError::NotFound("job_status"));
+        }
+        Ok(j)
+    }
+
+    pub async fn jobs(&self, actor: &Actor) -> Result<Vec<JobRow>> {
+        Ok(self.store.jobs_of(actor.user_id, 100).await?)
+    }
+}

@@ -1,0 +1,96 @@
+//! Use cases. Every transport (JSON API, web pages, mail, chat, CLI) calls these functions;
+//! each one checks who may do it, validates references, and writes its changes together
+//! with their case events in one transaction.
+
+pub mod auth;
+pub mod cases;
+mod error;
+pub mod jobs;
+pub mod people;
+pub mod search;
+
+pub use error::{AppError, FieldError, Result};
+
+use domain::{Clock, Role};
+use std::sync::Arc;
+use store::Store;
+
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// A solved case closes by itself after this quiet period (A3).
+    pub quiet_period: jiff::SignedDuration,
+    /// Longest message body accepted, in bytes.
+    pub max_body_chars: usize,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            quiet_period: jiff::SignedDuration::from_hours(96),
+            max_body_chars: 256 * 1024,
+        }
+    }
+}
+
+/// The application: storage, time and settings. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<AppConfig>,
+    pub(crate) throttle: Arc<auth::LoginThrottle>,
+}
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
+        Self {
+            store,
+            clock,
+            config: Arc::new(config),
+            throttle: Arc::new(auth::LoginThrottle::default()),
+        }
+    }
+
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now().as_millisecond()
+    }
+}
+
+/// Who is acting: an authenticated user with a role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub role: Role,
+    pub name: String,
+}
+
+impl Actor {
+    pub fn require_staff(&self) -> Result<()> {
+        if self.role.is_staff() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("agents only"))
+        }
+    }
+    pub fn require_case_writer(&self) -> Result<()> {
+        if self.role.can_write_cases() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("your role cannot change cases"))
+        }
+    }
+    pub fn require_admin(&self) -> Result<()> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("administrators only"))
+        }
+    }
+    pub fn require_supervisor(&self) -> Result<()> {
+        if matches!(self.role, Role::Admin | Role::Supervisor) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("supervisors and administrators only"))
+        }
+    }
+}

@@ -1,0 +1,641 @@
+//! Users (customers and staff), organizations and teams.
+
+use crate::auth::{check_password, hash_password};
+use crate::{Actor, App, AppError, FieldError, Result};
+use domain::{EmailAddress, Locale, Phone, Role, Tag, text::fold};
+use store::{IdentityRow, OrgData, OrgRow, TeamRow, Tx, UserData, UserRow};
+
+/// A user with their identities, as shown to clients.
+#[derive(Debug, Clone)]
+pub struct UserView {
+    pub user: UserRow,
+    pub identities: Vec<IdentityRow>,
+}
+
+impl UserView {
+    pub fn primary_email(&self) -> Option<&str> {
+        self.identities
+            .iter()
+            .find(|i| i.kind == "email")
+            .map(|i| i.value.as_str())
+    }
+    pub fn primary_phone(&self) -> Option<&str> {
+        self.identities
+            .iter()
+            .find(|i| i.kind == "phone")
+            .map(|i| i.value.as_str())
+    }
+}
+
+/// Fields of a new user, already parsed into domain values.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub name: Option<String>,
+    pub emails: Vec<EmailAddress>,
+    pub phones: Vec<Phone>,
+    pub role: Option<Role>,
+    pub locale: Option<Locale>,
+    pub time_zone: Option<String>,
+    pub organization_id: Option<i64>,
+    pub external_id: Option<String>,
+    pub postal_address: Option<String>,
+    pub notes: Option<String>,
+    pub details: Option<String>,
+    pub tags: Vec<Tag>,
+    pub password: Option<String>,
+    pub compensation_limit_cents: Option<i64>,
+}
+
+/// Changes to a user; `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub name: Option<String>,
+    pub emails: Option<Vec<EmailAddress>>,
+    pub phones: Option<Vec<Phone>>,
+    pub role: Option<Role>,
+    pub locale: Option<Locale>,
+    pub time_zone: Option<String>,
+    pub organization_id: Option<Option<i64>>,
+    pub external_id: Option<Option<String>>,
+    pub postal_address: Option<Option<String>>,
+    pub notes: Option<Option<String>>,
+    pub details: Option<Option<String>>,
+    pub tags: Option<Vec<Tag>>,
+    pub password: Option<String>,
+    pub compensation_limit_cents: Option<i64>,
+    pub active: Option<bool>,
+}
+
+/// Default compensation authority by role (A8), in cents; admins are unlimited.
+pub fn default_compensation_limit(role: Role) -> i64 {
+    match role {
+        Role::Admin => i64::MAX,
+        Role::Supervisor => 50_000,
+        Role::Agent => 5_000,
+        _ => 0,
+    }
+}
+
+fn tags_text(tags: &[Tag]) -> String {
+    tags.iter()
+        .map(|t| t.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn org_key(name: &str) -> String {
+    fold(name.trim())
+}
+
+impl App {
+    pub(crate) async fn user_view(&self, u: UserRow) -> Result<UserView> {
+        let identities = self.store.identities(u.id).await?;
+        Ok(UserView {
+            user: u,
+            identities,
+        })
+    }
+
+    /// Who may see whom: staff see everyone, a customer only themself.
+    pub async fn get_user(&self, actor: &Actor, id: i64) -> Result<UserView> {
+        if !actor.role.is_staff() && actor.user_id != id {
+            return Err(AppError::NotFound("user"));
+        }
+        let u = self
+            .store
+            .user(id)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        self.user_view(u).await
+    }
+
+    pub async fn me(&self, actor: &Actor) -> Result<UserView> {
+        self.get_user(actor, actor.user_id).await
+    }
+
+    pub async fn list_users(
+        &self,
+        actor: &Actor,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<UserView>> {
+        actor.require_staff()?;
+        let mut out = Vec::new();
+        for u in self.store.users(after_id, limit, false).await? {
+            out.push(self.user_view(u).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn search_users(
+        &self,
+        actor: &Actor,
+        text: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<UserView>, i64)> {
+        actor.require_staff()?;
+        let (rows, n) = self.store.search_users(text.trim(), limit, offset).await?;
+        let mut out = Vec::new();
+        for u in rows {
+            out.push(self.user_view(u).await?);
+        }
+        Ok((out, n))
+    }
+
+    pub async fn user_by_external_id(&self, actor: &Actor, ext: &str) -> Result<Vec<UserView>> {
+        actor.require_staff()?;
+        match self.store.user_by_external_id(ext).await? {
+            Some(u) => Ok(vec![self.user_view(u).await?]),
+            None => Ok(vec![]),
+        }
+    }
+
+    /// Create a user. Agents may create customers; only admins create staff.
+    pub async fn create_user(&self, actor: Option<&Actor>, new: NewUser) -> Result<UserView> {
+        let role = new.role.unwrap_or(Role::EndUser);
+        match actor {
+            Some(a) if role.is_staff() => a.require_admin()?,
+            Some(a) => a.require_case_writer()?,
+            None => {} // bootstrap from the command line
+        }
+        let mut tx = self.store.begin().await?;
+        let id = self.insert_user_tx(&mut tx, new).await?;
+        tx.commit().await?;
+        let u = self
+            .store
+            .user(id)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        self.user_view(u).await
+    }
+
+    pub(crate) async fn insert_user_tx(&self, tx: &mut Tx, new: NewUser) -> Result<i64> {
+        let role = new.role.unwrap_or(Role::EndUser);
+        let name = match new.name.as_deref().map(str::trim) {
+            Some(n) if !n.is_empty() => n.chars().take(255).collect(),
+            // Zendesk derives a name from the email when none is given.
+            _ => match new.emails.first() {
+                Some(e) => e.as_str().split('@').next().unwrap_or("").to_string(),
+                None => return Err(AppError::invalid("name", "required", "name or email")),
+            },
+        };
+        let password_hash = match &new.password {
+            Some(p) => {
+                check_password(p)?;
+                let p = p.clone();
+                Some(
+                    tokio::task::spawn_blocking(move || hash_password(&p))
+                        .await
+                        .map_err(|e| AppError::Internal(e.to_string()))??,
+                )
+            }
+            None => None,
+        };
+        if let Some(org) = new.organization_id {
+            self.store.org(org).await?.ok_or_else(|| {
+                AppError::invalid("organization_id", "unknown-reference", org.to_string())
+            })?;
+        }
+        let now = self.now_ms();
+        let data = UserData {
+            name,
+            role: role.as_str().to_string(),
+            locale: new.locale.unwrap_or(Locale::Fr).as_str().to_string(),
+            time_zone: new.time_zone.unwrap_or_else(|| "Europe/Paris".to_string()),
+            organization_id: new.organization_id,
+            external_id: new.external_id,
+            postal_address: new.postal_address,
+            notes: new.notes,
+            details: new.details,
+            tags: tags_text(&new.tags),
+            password_hash,
+            compensation_limit_cents: new
+                .compensation_limit_cents
+                .unwrap_or_else(|| default_compensation_limit(role)),
+            active: true,
+        };
+        let id = tx
+            .insert_user(&data, now)
+            .await
+            .map_err(|e| match AppError::from(e) {
+                AppError::Conflict(_) => {
+                    AppError::Conflict(FieldError::new("external_id", "duplicate", "external_id"))
+                }
+                other => other,
+            })?;
+        self.write_identities(tx, id, &new.emails, &new.phones, now)
+            .await?;
+        Ok(id)
+    }
+
+    async fn write_identities(
+        &self,
+        tx: &mut Tx,
+        user_id: i64,
+        emails: &[EmailAddress],
+        phones: &[Phone],
+        now: i64,
+    ) -> Result<()> {
+        for (i, e) in emails.iter().enumerate() {
+            if let Some(owner) = tx.user_id_by_identity("email", e.as_str()).await? {
+                if owner != user_id {
+                    return Err(AppError::Conflict(FieldError::new(
+                        "email",
+                        "email-taken",
+                        e.as_str().to_string(),
+                    )));
+                }
+                continue;
+            }
+            tx.insert_identity(user_id, "email", e.as_str(), i == 0, now)
+                .await?;
+        }
+        for (i, p) in phones.iter().enumerate() {
+            match tx.user_id_by_identity("phone", p.as_str()).await? {
+                Some(owner) if owner != user_id => {
+                    return Err(AppError::Conflict(FieldError::new(
+                        "phone",
+                        "phone-taken",
+                        p.as_str().to_string(),
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    tx.insert_identity(user_id, "phone", p.as_str(), i == 0, now)
+                        .await?
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn update_user(&self, actor: &Actor, id: i64, ch: UserChanges) -> Result<UserView> {
+        let self_service = actor.user_id == id;
+        if !self_service {
+            actor.require_case_writer()?;
+        }
+        let mut tx = self.store.begin().await?;
+        let u = tx.user_in_tx(id).await?.ok_or(AppError::NotFound("user"))?;
+        let current: Role = u.role.parse().unwrap_or(Role::EndUser);
+        // Staff accounts and roles are an administrator's business.
+        let touches_staff = current.is_staff() && !self_service;
+        if touches_staff
+            || ch.role.is_some_and(|r| r != current)
+            || ch.compensation_limit_cents.is_some()
+        {
+            actor.require_admin()?;
+        }
+        if !actor.role.is_staff()
+            && (ch.active.is_some()
+                || ch.organization_id.is_some()
+                || ch.tags.is_some()
+                || ch.notes.is_some())
+        {
+            return Err(AppError::Forbidden(
+                "customers may only change their own profile",
+            ));
+        }
+        let mut d = UserData::from(&u);
+        if let Some(n) = ch.name {
+            d.name = domain::required_text(&n, 255)
+                .map_err(|e| AppError::invalid("name", "invalid", e.to_string()))?;
+        }
+        if let Some(r) = ch.role {
+            d.role = r.as_str().to_string();
+        }
+        if let Some(l) = ch.locale {
+            d.locale = l.as_str().to_string();
+        }
+        if let Some(tz) = ch.time_zone {
+            d.time_zone = tz;
+        }
+        if let Some(o) = ch.organization_id {
+            if let Some(org) = o {
+                self.store.org(org).await?.ok_or_else(|| {
+                    AppError::invalid("organization_id", "unknown-reference", org.to_string())
+                })?;
+            }
+            d.organization_id = o;
+        }
+        if let Some(x) = ch.external_id {
+            d.external_id = x;
+        }
+        if let Some(x) = ch.postal_address {
+            d.postal_address = x;
+        }
+        if let Some(x) = ch.notes {
+            d.notes = x;
+        }
+        if let Some(x) = ch.details {
+            d.details = x;
+        }
+        if let Some(t) = ch.tags {
+            d.tags = tags_text(&t);
+        }
+        if let Some(c) = ch.compensation_limit_cents {
+            d.compensation_limit_cents = c;
+        }
+        if let Some(a) = ch.active {
+            d.active = a;
+        }
+        if let Some(p) = ch.password {
+            check_password(&p)?;
+            d.password_hash = Some(
+                tokio::task::spawn_blocking(move || hash_password(&p))
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))??,
+            );
+        }
+        let now = self.now_ms();
+        tx.update_user(id, &d, now).await?;
+        if let Some(emails) = ch.emails {
+            tx.delete_identities(id, "email").await?;
+            self.write_identities(&mut tx, id, &emails, &[], now)
+                .await?;
+        }
+        if let Some(phones) = ch.phones {
+            tx.delete_identities(id, "phone").await?;
+            self.write_identities(&mut tx, id, &[], &phones, now)
+                .await?;
+        }
+        tx.commit().await?;
+        let u = self
+            .store
+            .user(id)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        self.user_view(u).await
+    }
+
+    /// Users are never erased (their cases keep them): deleting deactivates.
+    pub async fn deactivate_user(&self, actor: &Actor, id: i64) -> Result<UserView> {
+        self.update_user(
+            actor,
+            id,
+            UserChanges {
+                active: Some(false),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    /// Find the customer by email, or create them (every channel's entry point for people).
+    pub(crate) async fn find_or_create_customer(
+        &self,
+        tx: &mut Tx,
+        email: &EmailAddress,
+        name: Option<&str>,
+        locale: Option<Locale>,
+    ) -> Result<i64> {
+        if let Some(id) = tx.user_id_by_identity("email", email.as_str()).await? {
+            return Ok(id);
+        }
+        let new = NewUser {
+            name: name.map(str::to_string),
+            emails: vec![email.clone()],
+            locale,
+            ..Default::default()
+        };
+        self.insert_user_tx(tx, new).await
+    }
+
+    /// First administrator, from the command line or the environment.
+    pub async fn create_admin(&self, email: &str, name: &str, password: &str) -> Result<UserView> {
+        let email = EmailAddress::parse(email)
+            .map_err(|e| AppError::invalid("email", "email-invalid", e.to_string()))?;
+        self.create_user(
+            None,
+            NewUser {
+                name: Some(name.to_string()),
+                emails: vec![email],
+                role: Some(Role::Admin),
+                password: Some(password.to_string()),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    pub async fn admin_count(&self) -> Result<i64> {
+        Ok(self.store.count_staff().await?)
+    }
+
+    // ---- organizations ----
+
+    pub async fn get_org(&self, actor: &Actor, id: i64) -> Result<OrgRow> {
+        if !actor.role.is_staff() {
+            let me = self.store.user(actor.user_id).await?;
+            if me.and_then(|u| u.organization_id) != Some(id) {
+                return Err(AppError::NotFound("organization"));
+            }
+        }
+        self.store
+            .org(id)
+            .await?
+            .ok_or(AppError::NotFound("organization"))
+    }
+
+    pub async fn list_orgs(&self, actor: &Actor, after_id: i64, limit: i64) -> Result<Vec<OrgRow>> {
+        actor.require_staff()?;
+        Ok(self.store.orgs(after_id, limit).await?)
+    }
+
+    pub async fn org_by_external_id(&self, actor: &Actor, ext: &str) -> Result<Vec<OrgRow>> {
+        actor.require_staff()?;
+        Ok(self
+            .store
+            .org_by_external_id(ext)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
+    pub async fn create_org(&self, actor: &Actor, o: OrgData) -> Result<OrgRow> {
+        actor.require_case_writer()?;
+        let o = OrgData {
+            name: domain::required_text(&o.name, 255)
+                .map_err(|e| AppError::invalid("name", "invalid", e.to_string()))?,
+            ..o
+        };
+        let mut tx = self.store.begin().await?;
+        let id = tx.insert_org(&o, &org_key(&o.name), self.now_ms()).await?;
+        tx.commit().await?;
+        self.store
+            .org(id)
+            .await?
+            .ok_or(AppError::NotFound("organization"))
+    }
+
+    pub async fn update_org(
+        &self,
+        actor: &Actor,
+        id: i64,
+        f: impl FnOnce(&mut OrgData),
+    ) -> Result<OrgRow> {
+        actor.require_case_writer()?;
+        let o = self
+            .store
+            .org(id)
+            .await?
+            .ok_or(AppError::NotFound("organization"))?;
+        let mut d = OrgData {
+            name: o.name,
+            external_id: o.external_id,
+            domain_names: o.domain_names,
+            details: o.details,
+            notes: o.notes,
+            tags: o.tags,
+        };
+        f(&mut d);
+        d.name = domain::required_text(&d.name, 255)
+            .map_err(|e| AppError::invalid("name", "invalid", e.to_string()))?;
+        let mut tx = self.store.begin().await?;
+        tx.update_org(id, &d, &org_key(&d.name), self.now_ms())
+            .await?;
+        tx.commit().await?;
+        self.store
+            .org(id)
+            .await?
+            .ok_or(AppError::NotFound("organization"))
+    }
+
+    pub async fn delete_org(&self, actor: &Actor, id: i64) -> Result<()> {
+        actor.require_admin()?;
+        let mut tx = self.store.begin().await?;
+        tx.delete_org(id).await.map_err(|e| match e {
+            store::StoreError::NotFound => AppError::NotFound("organization"),
+            e => e.into(),
+        })?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ---- teams (Zendesk groups) ----
+
+    pub async fn get_team(&self, actor: &Actor, id: i64) -> Result<TeamRow> {
+        actor.require_staff()?;
+        self.store
+            .team(id)
+            .await?
+            .ok_or(AppError::NotFound("group"))
+    }
+
+    pub async fn list_teams(
+        &self,
+        actor: &Actor,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<TeamRow>> {
+        actor.require_staff()?;
+        Ok(self.store.teams(after_id, limit).await?)
+    }
+
+    pub async fn create_team(
+        &self,
+        actor: &Actor,
+        name: &str,
+        description: &str,
+        public: bool,
+    ) -> Result<TeamRow> {
+        actor.require_admin()?;
+        let name = domain::required_text(name, 255)
+            .map_err(|e| AppError::invalid("name", "invalid", e.to_string()))?;
+        let mut tx = self.store.begin().await?;
+        let id = tx
+            .insert_team(&name, &fold(&name), description, public, self.now_ms())
+            .await?;
+        tx.commit().await?;
+        self.store
+            .team(id)
+            .await?
+            .ok_or(AppError::NotFound("group"))
+    }
+
+    pub async fn update_team(
+        &self,
+        actor: &Actor,
+        id: i64,
+        name: Option<String>,
+        description: Option<String>,
+        public: Option<bool>,
+    ) -> Result<TeamRow> {
+        actor.require_admin()?;
+        let mut t = self
+            .store
+            .team(id)
+            .await?
+            .ok_or(AppError::NotFound("group"))?;
+        if let Some(n) = name {
+            t.name = domain::required_text(&n, 255)
+                .map_err(|e| AppError::invalid("name", "invalid", e.to_string()))?;
+        }
+        if let Some(d) = description {
+            t.description = d;
+        }
+        if let Some(p) = public {
+            t.is_public = p;
+        }
+        t.updated_at = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        tx.update_team(&t, &fold(&t.name)).await?;
+        tx.commit().await?;
+        Ok(t)
+    }
+
+    pub async fn delete_team(&self, actor: &Actor, id: i64) -> Result<()> {
+        actor.require_admin()?;
+        let mut t = self
+            .store
+            .team(id)
+            .await?
+            .ok_or(AppError::NotFound("group"))?;
+        t.deleted = true;
+        t.updated_at = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        // The name is freed for a new team.
+        tx.update_team(&t, &format!("{}#deleted-{}", fold(&t.name), t.id))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn add_team_member(&self, actor: &Actor, team_id: i64, user_id: i64) -> Result<()> {
+        actor.require_supervisor()?;
+        self.store.team(team_id).await?.ok_or_else(|| {
+            AppError::invalid("group_id", "unknown-reference", team_id.to_string())
+        })?;
+        let u = self.store.user(user_id).await?.ok_or_else(|| {
+            AppError::invalid("user_id", "unknown-reference", user_id.to_string())
+        })?;
+        if u.role == Role::EndUser.as_str() {
+            return Err(AppError::invalid(
+                "user_id",
+                "not-staff",
+                user_id.to_string(),
+            ));
+        }
+        let mut tx = self.store.begin().await?;
+        tx.add_team_member(team_id, user_id, self.now_ms()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn team_members(&self, actor: &Actor, team_id: i64) -> Result<Vec<UserView>> {
+        actor.require_staff()?;
+        self.store
+            .team(team_id)
+            .await?
+            .ok_or(AppError::NotFound("group"))?;
+        let mut out = Vec::new();
+        for u in self
+            .store
+            .users_by_ids(&self.store.team_member_ids(team_id).await?)
+            .await?
+        {
+            out.push(self.user_view(u).await?);
+        }
+        Ok(out)
+    }
+}

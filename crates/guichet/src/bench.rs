@@ -1,0 +1,367 @@
+//! `guichet bench`: measurements recorded in BENCHMARKS.md. The server runs as a separate
+//! child process (its RSS is read from /proc), the clients in this one.
+
+use crate::config::Config;
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use hdrhistogram::Histogram;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+#[derive(Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    what: BenchCmd,
+}
+
+#[derive(Subcommand)]
+enum BenchCmd {
+    /// Case creation over HTTP (POST /api/v2/tickets) with concurrent clients.
+    Create {
+        /// Comma-separated client counts.
+        #[arg(long, default_value = "1,8,64")]
+        clients: String,
+        /// Seconds per client count.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+    /// Search and team-inbox queries over a seeded database.
+    Query {
+        /// Cases to seed (skipped if the database already holds that many).
+        #[arg(long, default_value_t = 100_000)]
+        cases: i64,
+        /// Queries per kind.
+        #[arg(long, default_value_t = 500)]
+        queries: usize,
+    },
+}
+
+fn rss_kb(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+pub async fn run(args: BenchArgs, cfg: Config) -> Result<()> {
+    match args.what {
+        BenchCmd::Create { clients, seconds } => create(cfg, &clients, seconds).await,
+        BenchCmd::Query { cases, queries } => query(cfg, cases, queries).await,
+    }
+}
+
+async fn create(cfg: Config, clients: &str, seconds: u64) -> Result<()> {
+    let counts: Vec<usize> = clients
+        .split(',')
+        .map(|c| c.trim().parse())
+        .collect::<Result<_, _>>()
+        .context("--clients")?;
+    let tmp = std::env::temp_dir().join(format!("guichet-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+        l.local_addr()?.port()
+    };
+    let exe = std::env::current_exe()?;
+    let mut cmd = tokio::process::Command::new(&exe);
+    cmd.arg("serve")
+        .arg("--bind")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--data-dir")
+        .arg(&tmp);
+    if !cfg.database_url.is_empty() {
+        cmd.arg("--database-url").arg(&cfg.database_url);
+    }
+    let email = format!("bench-{}@example.com", std::process::id());
+    cmd.env("GUICHET_ADMIN_EMAIL", &email)
+        .env("GUICHET_ADMIN_PASSWORD", "bench-password-123")
+        .env("GUICHET_RATE_LIMIT_PER_MINUTE", "100000000")
+        .env("GUICHET_LOG", "warn")
+        .stdout(Stdio::null())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().context("starting guichet serve")?;
+    let pid = child.id().unwrap_or(0);
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()?;
+    let started = Instant::now();
+    loop {
+        if http
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .map(|r| r.status().is_success())
+            .unwrap_or(false)
+        {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            bail!("server did not start");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let backend = if cfg.database_url.starts_with("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    println!(
+        "backend {backend}; server idle RSS {} KiB",
+        rss_kb(pid).unwrap_or(0)
+    );
+    let mut peak = 0;
+    for n in counts {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        let mut tasks = Vec::new();
+        for c in 0..n {
+            let http = http.clone();
+            let (base, email) = (base.clone(), email.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut h = Histogram::<u64>::new(3).expect("histogram");
+                let mut i = 0u64;
+                let mut errors = 0u64;
+                while Instant::now() < deadline {
+                    i += 1;
+                    let body = serde_json::json!({"ticket": {
+                        "subject": format!("Colis abîmé numéro {c}-{i}"),
+                        "comment": {"body": "Bonjour, mon colis est arrivé abîmé. Pouvez-vous m'aider ?"},
+                        "requester": {"name": format!("Client {c}"), "email": format!("client{c}@example.com")},
+                        "priority": "normal", "tags": ["colis", "bench"]}});
+                    let t0 = Instant::now();
+                    let r = http.post(format!("{base}/api/v2/tickets.json")).basic_auth(&email, Some("bench-password-123")).json(&body).send().await;
+                    let ok = matches!(&r, Ok(r) if r.status().as_u16() == 201);
+                    if ok {
+                        h.record(t0.elapsed().as_micros() as u64).ok();
+                    } else {
+                        errors += 1;
+                    }
+                }
+                (h, errors)
+            }));
+        }
+        let mut all = Histogram::<u64>::new(3)?;
+        let mut errors = 0;
+        for t in tasks {
+            let (h, e) = t.await?;
+            all.add(h)?;
+            errors += e;
+        }
+        peak = peak.max(rss_kb(pid).unwrap_or(0));
+        println!(
+            "clients {n:>3}: {:>7.0} cases/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {errors}  server RSS {} KiB",
+            all.len() as f64 / seconds as f64,
+            all.value_at_quantile(0.5) as f64 / 1000.0,
+            all.value_at_quantile(0.99) as f64 / 1000.0,
+            rss_kb(pid).unwrap_or(0)
+        );
+    }
+    println!("server peak RSS under load {peak} KiB");
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(())
+}
+
+async fn query(cfg: Config, cases: i64, queries: usize) -> Result<()> {
+    let app = crate::open_app(&cfg).await?;
+    let store = &app.store;
+    let have = store.case_total().await?;
+    if have < cases {
+        println!("seeding {} cases into {} …", cases - have, store.backend());
+        seed(&app, cases - have).await?;
+    }
+    let teams: Vec<i64> = store
+        .teams(0, 100)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    let mut inbox = Histogram::<u64>::new(3)?;
+    for i in 0..queries {
+        let team = teams[i % teams.len()];
+        let mut f = store::CaseFilter::default();
+        f.push(store::Cond::Col {
+            col: store::CaseCol::TeamId,
+            cmp: store::Cmp::Eq,
+            val: store::Val::Int(team),
+        });
+        f.push(store::Cond::In {
+            col: store::CaseCol::Status,
+            vals: ["new", "open", "pending", "hold"]
+                .iter()
+                .map(|s| store::Val::Text(s.to_string()))
+                .collect(),
+            negated: false,
+        });
+        f.sort = store::CaseSort::NextDue;
+        let t0 = Instant::now();
+        let rows = store
+            .cases(
+                &f,
+                store::Page {
+                    limit: 50,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        inbox.record(t0.elapsed().as_micros() as u64)?;
+        if rows.is_empty() {
+            bail!("inbox query returned nothing");
+        }
+    }
+    let words = [
+        "colis",
+        "remboursement",
+        "facture",
+        "livraison",
+        "retard",
+        "abime",
+        "commande",
+        "garantie",
+    ];
+    let mut search = Histogram::<u64>::new(3)?;
+    for i in 0..queries {
+        let q = format!(
+            "{} {}",
+            words[i % words.len()],
+            words[(i / 8 + 3) % words.len()]
+        );
+        let mut f = store::CaseFilter::default();
+        f.push(store::Cond::Text {
+            words: domain::text::search_words(&q),
+            phrase: false,
+            negated: false,
+        });
+        f.sort = store::CaseSort::UpdatedAt;
+        f.dir = store::SortDir::Desc;
+        let t0 = Instant::now();
+        let _ = store
+            .cases(
+                &f,
+                store::Page {
+                    limit: 100,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        search.record(t0.elapsed().as_micros() as u64)?;
+    }
+    let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    println!("{} cases on {}", store.case_total().await?, store.backend());
+    println!(
+        "team inbox (50, by due): p50 {:.2} ms  p99 {:.2} ms",
+        ms(&inbox, 0.5),
+        ms(&inbox, 0.99)
+    );
+    println!(
+        "full-text search (100):  p50 {:.2} ms  p99 {:.2} ms",
+        ms(&search, 0.5),
+        ms(&search, 0.99)
+    );
+    Ok(())
+}
+
+/// Bulk data through the same use case as every channel, in parallel batches.
+async fn seed(app: &app::App, n: i64) -> Result<()> {
+    let admin = app::Actor {
+        user_id: 0,
+        role: domain::Role::Admin,
+        name: "seed".into(),
+    };
+    let mut teams = app.store.teams(0, 10).await?;
+    let admin_id = match app.store.users(0, 1, true).await?.first() {
+        Some(u) => u.id,
+        None => {
+            app.create_admin("seed@example.com", "Seed", "seed-password-123")
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .user
+                .id
+        }
+    };
+    let admin = app::Actor {
+        user_id: admin_id,
+        ..admin
+    };
+    while teams.len() < 10 {
+        teams.push(
+            app.create_team(&admin, &format!("Équipe {}", teams.len() + 1), "", true)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        );
+    }
+    let words = [
+        "colis",
+        "remboursement",
+        "facture",
+        "livraison",
+        "retard",
+        "abîmé",
+        "commande",
+        "garantie",
+        "échange",
+        "mot de passe",
+    ];
+    let statuses = [
+        domain::Status::New,
+        domain::Status::Open,
+        domain::Status::Pending,
+        domain::Status::Solved,
+        domain::Status::Solved,
+    ];
+    let t0 = Instant::now();
+    let per = 4;
+    let chunk = n / per + 1;
+    let mut tasks = Vec::new();
+    for w in 0..per {
+        let app = app.clone();
+        let admin = admin.clone();
+        let teams: Vec<i64> = teams.iter().map(|t| t.id).collect();
+        tasks.push(tokio::spawn(async move {
+            for i in (w * chunk)..((w + 1) * chunk).min(n) {
+                let k = i as usize;
+                let new = app::cases::NewCase {
+                    subject: Some(format!("{} {} n°{i}", words[k % 10], words[(k / 10) % 10])),
+                    comment: Some(app::cases::CommentInput {
+                        body: format!(
+                            "Bonjour, problème de {} avec ma {}.",
+                            words[(k / 7) % 10],
+                            words[(k / 3) % 10]
+                        ),
+                        ..Default::default()
+                    }),
+                    requester: Some(app::cases::RequesterRef::Email {
+                        email: domain::EmailAddress::parse(&format!("c{}@example.com", k % 50_000))
+                            .expect("valid"),
+                        name: None,
+                        locale: None,
+                    }),
+                    team_id: Some(teams[k % teams.len()]),
+                    status: Some(statuses[k % statuses.len()]),
+                    due_at: Some(
+                        jiff::Timestamp::from_second(1_800_000_000 + (k as i64 * 37) % 1_000_000)
+                            .expect("valid"),
+                    ),
+                    ..Default::default()
+                };
+                app.create_case(&admin, new, None)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                if i % 50_000 == 0 && i > 0 {
+                    println!("  {i} …");
+                }
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    println!("seeded {n} cases in {:.0} s", t0.elapsed().as_secs_f64());
+    Ok(())
+}

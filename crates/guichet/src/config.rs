@@ -1,0 +1,150 @@
+//! Settings: defaults → TOML file (`--config`) → `GUICHET_…` environment → command-line flags.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub bind: String,
+    /// Directory for the embedded database and other local data.
+    pub data_dir: PathBuf,
+    /// `sqlite:PATH` or `postgres://…`; empty means `sqlite:<data_dir>/guichet.db`.
+    pub database_url: String,
+    /// Database connections (PostgreSQL) or reader connections (SQLite).
+    pub max_connections: u32,
+    /// SQLite: fsync every commit (survives power loss, slower).
+    pub sqlite_synchronous_full: bool,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// API requests per minute and caller, per node.
+    pub rate_limit_per_minute: u32,
+    /// Hours a solved case waits for the customer before it closes by itself.
+    pub quiet_period_hours: u32,
+    /// Log format: `text` or `json`.
+    pub log_format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./guichet-data"),
+            database_url: String::new(),
+            max_connections: 8,
+            sqlite_synchronous_full: false,
+            max_body_bytes: 1024 * 1024,
+            rate_limit_per_minute: 700,
+            quiet_period_hours: 96,
+            log_format: "text".into(),
+        }
+    }
+}
+
+impl Config {
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite:{}", self.data_dir.join("guichet.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// Load in precedence order; `overrides` holds only the flags given on the command line.
+    pub fn load(
+        file: Option<&PathBuf>,
+        overrides: &Overrides,
+    ) -> Result<Self, Box<figment::Error>> {
+        let mut f = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            f = f.merge(Toml::file_exact(path));
+        }
+        f = f.merge(Env::prefixed("GUICHET_").only(&[
+            "bind",
+            "data_dir",
+            "database_url",
+            "max_connections",
+            "sqlite_synchronous_full",
+            "max_body_bytes",
+            "rate_limit_per_minute",
+            "quiet_period_hours",
+            "log_format",
+        ]));
+        f = f.merge(Serialized::defaults(overrides));
+        f.extract().map_err(Box::new)
+    }
+}
+
+/// Command-line flags that override the configuration; absent ones are skipped.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+pub fn default_toml() -> String {
+    let body = toml_lines(&Config::default());
+    format!(
+        "# Guichet configuration (all keys optional; GUICHET_<KEY> env vars override them).\n{body}"
+    )
+}
+
+fn toml_lines(c: &Config) -> String {
+    let v = serde_json::to_value(c).unwrap_or_default();
+    let mut out = String::new();
+    if let serde_json::Value::Object(m) = v {
+        for (k, v) in m {
+            out.push_str(&format!("{k} = {v}\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_environment_beat_file_beat_defaults() {
+        let dir = std::env::temp_dir().join(format!("guichet-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("g.toml");
+        std::fs::write(
+            &file,
+            "bind = \"0.0.0.0:1\"\nmax_body_bytes = 10\nquiet_period_hours = 5\n",
+        )
+        .unwrap();
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("GUICHET_MAX_BODY_BYTES", "20");
+            let c = Config::load(
+                Some(&file),
+                &Overrides {
+                    bind: Some("127.0.0.1:9".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            assert_eq!(c.bind, "127.0.0.1:9");
+            assert_eq!(c.max_body_bytes, 20);
+            assert_eq!(c.quiet_period_hours, 5);
+            assert_eq!(c.rate_limit_per_minute, 700);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn default_file_parses_back() {
+        let text = default_toml();
+        let c: Config = figment::Figment::from(Toml::string(&text))
+            .extract()
+            .unwrap();
+        assert_eq!(c.bind, "127.0.0.1:8080");
+    }
+}

@@ -1,0 +1,289 @@
+//! The `guichet` binary: command line, configuration, wiring of store → app → web.
+
+mod bench;
+mod config;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use config::{Config, Overrides};
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "guichet",
+    version,
+    about = "Guichet — customer service with measurable standards"
+)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// Configuration file (TOML).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (embedded database lives here) [env: GUICHET_DATA_DIR].
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// `sqlite:PATH` or `postgres://…` [env: GUICHET_DATABASE_URL].
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the HTTP server.
+    Serve {
+        /// Address to listen on [env: GUICHET_BIND].
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage administrators.
+    Admin {
+        #[command(subcommand)]
+        cmd: AdminCmd,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        cmd: TokenCmd,
+    },
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        cmd: ConfigCmd,
+    },
+    /// Measure performance (see BENCHMARKS.md).
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    /// Create an administrator; the password is read from stdin or --password-file.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCmd {
+    /// Create an API token for a user and print it.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Print the default configuration file.
+    PrintDefault,
+}
+
+fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GUICHET_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+pub async fn open_app(cfg: &Config) -> Result<app::App> {
+    if cfg.database_url.is_empty() {
+        std::fs::create_dir_all(&cfg.data_dir)
+            .with_context(|| format!("creating data directory {}", cfg.data_dir.display()))?;
+    }
+    let url = cfg.database_url();
+    let store = store::Store::connect(
+        &url,
+        &store::StoreOptions {
+            max_connections: cfg.max_connections,
+            sqlite_synchronous_full: cfg.sqlite_synchronous_full,
+        },
+    )
+    .await
+    .with_context(|| "connecting to the database")?;
+    let clock: Arc<dyn domain::Clock> = Arc::new(domain::SystemClock);
+    let applied = store
+        .migrate(clock.now().as_millisecond())
+        .await
+        .context("running migrations")?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, backend = store.backend(), "migrations applied");
+    }
+    let app_cfg = app::AppConfig {
+        quiet_period: jiff::SignedDuration::from_hours(cfg.quiet_period_hours as i64),
+        ..Default::default()
+    };
+    Ok(app::App::new(store, clock, app_cfg))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+async fn serve(cfg: Config) -> Result<()> {
+    let app = open_app(&cfg).await?;
+    if app.admin_count().await? == 0 {
+        match (
+            std::env::var("GUICHET_ADMIN_EMAIL"),
+            std::env::var("GUICHET_ADMIN_PASSWORD"),
+        ) {
+            (Ok(email), Ok(pw)) => {
+                let name = std::env::var("GUICHET_ADMIN_NAME").unwrap_or_else(|_| "Admin".into());
+                app.create_admin(&email, &name, &pw)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("creating first admin: {e}"))?;
+                tracing::info!(%email, "first administrator created from GUICHET_ADMIN_EMAIL");
+            }
+            _ => {
+                eprintln!(
+                    "No administrator yet. Create one with:\n  guichet admin create --email you@example.com --name \"Your Name\" < password.txt\n\
+                     or start with GUICHET_ADMIN_EMAIL and GUICHET_ADMIN_PASSWORD set."
+                );
+            }
+        }
+    }
+    // A2/A3: solved cases close after the quiet period; the sweep is data-driven and safe
+    // to run on every node.
+    let sweeper = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match sweeper.close_quiet_solved().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(closed = n, "closed quiet solved cases"),
+                Err(e) => tracing::warn!(error = %e, "quiet-period sweep failed"),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(&cfg.bind)
+        .await
+        .with_context(|| format!("binding {}", cfg.bind))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, backend = app.store.backend(), "guichet listening");
+    println!("Guichet listening on http://{addr}");
+    let store = app.store.clone();
+    let state = web::state(
+        app,
+        &web::WebConfig {
+            max_body_bytes: cfg.max_body_bytes,
+            rate_limit_per_minute: cfg.rate_limit_per_minute,
+        },
+    );
+    web::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
+
+fn read_password(file: Option<&PathBuf>) -> Result<String> {
+    let raw = match file {
+        Some(f) => {
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?
+        }
+        None => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s)?;
+            s
+        }
+    };
+    let pw = raw.trim_end_matches(['\r', '\n']).to_string();
+    if pw.is_empty() {
+        bail!("empty password (give it on stdin or with --password-file)");
+    }
+    Ok(pw)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let bind = match &cli.cmd {
+        Cmd::Serve { bind } => bind.clone(),
+        _ => None,
+    };
+    let overrides = Overrides {
+        bind,
+        data_dir: cli.common.data_dir.clone(),
+        database_url: cli.common.database_url.clone(),
+    };
+    let cfg = Config::load(cli.common.config.as_ref(), &overrides)
+        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    init_logs(&cfg.log_format);
+    match cli.cmd {
+        Cmd::Serve { .. } => serve(cfg).await,
+        Cmd::Migrate => {
+            let app = open_app(&cfg).await?;
+            let v = app.store.applied_migrations().await?;
+            println!("database at migration {}", v.last().copied().unwrap_or(0));
+            Ok(())
+        }
+        Cmd::Admin {
+            cmd:
+                AdminCmd::Create {
+                    email,
+                    name,
+                    password_file,
+                },
+        } => {
+            let pw = read_password(password_file.as_ref())?;
+            let app = open_app(&cfg).await?;
+            let u = app
+                .create_admin(&email, &name, &pw)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("administrator {} created (id {})", email, u.user.id);
+            Ok(())
+        }
+        Cmd::Token {
+            cmd: TokenCmd::Create { email, name },
+        } => {
+            let app = open_app(&cfg).await?;
+            let t = app
+                .create_token(&email, &name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{t}");
+            Ok(())
+        }
+        Cmd::Config {
+            cmd: ConfigCmd::PrintDefault,
+        } => {
+            print!("{}", config::default_toml());
+            Ok(())
+        }
+        Cmd::Bench(args) => bench::run(args, cfg).await,
+    }
+}

@@ -1,0 +1,181 @@
+//! Integration tests through the real HTTP server. The backend is chosen by
+//! `GUICHET_TEST_DATABASE_URL` (a PostgreSQL server URL: each test gets its own fresh
+//! database); by default each test gets a temporary SQLite file.
+
+mod bad_input;
+mod cases;
+mod durability;
+mod people;
+mod search;
+
+use app::{Actor, App};
+use domain::{ManualClock, Role};
+use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
+use serde_json::Value;
+use std::sync::Arc;
+
+pub struct TestApp {
+    pub base: String,
+    pub http: Client,
+    pub app: App,
+    pub clock: Arc<ManualClock>,
+    /// Basic credentials of the administrator.
+    pub admin: (String, String),
+    pub admin_id: i64,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+pub fn test_db_url() -> Option<String> {
+    std::env::var("GUICHET_TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// A fresh database URL for one test.
+pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+    match test_db_url() {
+        Some(server) => {
+            use sqlx::Connection;
+            let name = format!("guichet_t_{}", rand::random::<u64>());
+            let mut c = sqlx::PgConnection::connect(&server)
+                .await
+                .expect("connect to the test PostgreSQL server");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut c)
+                .await
+                .expect("create test database");
+            let (prefix, _) = server
+                .rsplit_once('/')
+                .expect("postgres url has a database");
+            (format!("{prefix}/{name}"), None)
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            (
+                format!("sqlite:{}", dir.path().join("t.db").display()),
+                Some(dir),
+            )
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(web::WebConfig {
+        max_body_bytes: 64 * 1024,
+        rate_limit_per_minute: 100_000,
+    })
+    .await
+}
+
+pub async fn spawn_app_with(cfg: web::WebConfig) -> TestApp {
+    let (url, tmp) = fresh_database().await;
+    let store = store::Store::connect(&url, &store::StoreOptions::default())
+        .await
+        .expect("connect");
+    let clock = Arc::new(ManualClock::new(
+        "2026-03-02T09:00:00Z".parse().expect("time"),
+    ));
+    store.migrate(0).await.expect("migrate");
+    let app = App::new(store, clock.clone(), app::AppConfig::default());
+    let admin = app
+        .create_admin("admin@guichet.test", "Ada Admin", "admin-password-1")
+        .await
+        .expect("admin");
+    let token = app
+        .create_token("admin@guichet.test", "tests")
+        .await
+        .expect("token");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let state = web::state(app.clone(), &cfg);
+    tokio::spawn(web::serve(listener, state, std::future::pending()));
+    TestApp {
+        base: format!("http://{addr}"),
+        http: Client::new(),
+        app,
+        clock,
+        admin: ("admin@guichet.test/token".into(), token),
+        admin_id: admin.user.id,
+        _tmp: tmp,
+    }
+}
+
+impl TestApp {
+    pub fn req(&self, m: Method, path: &str, who: &(String, String)) -> RequestBuilder {
+        self.http
+            .request(m, format!("{}{}", self.base, path))
+            .basic_auth(&who.0, Some(&who.1))
+    }
+
+    /// Send JSON as `who`; returns status and parsed body (Null when empty).
+    pub async fn call(
+        &self,
+        m: Method,
+        path: &str,
+        who: &(String, String),
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut r = self.req(m, path, who);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        body_of(r.send().await.expect("request")).await
+    }
+
+    pub async fn admin(&self, m: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        self.call(m, path, &self.admin.clone(), body).await
+    }
+
+    /// Create a user with a role and return API credentials for them.
+    pub async fn user_with_role(&self, role: Role, email: &str) -> ((String, String), i64) {
+        let (s, b) = self
+            .admin(Method::POST, "/api/v2/users.json", Some(serde_json::json!({"user": {"name": email, "email": email, "guichet_role": role.as_str()}})))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let token = self.app.create_token(email, "t").await.expect("token");
+        (
+            (format!("{email}/token"), token),
+            b["user"]["id"].as_i64().expect("id"),
+        )
+    }
+
+    pub async fn new_ticket(
+        &self,
+        who: &(String, String),
+        subject: &str,
+        requester_email: &str,
+    ) -> Value {
+        let (s, b) = self
+            .call(
+                Method::POST,
+                "/api/v2/tickets.json",
+                who,
+                Some(serde_json::json!({"ticket": {"subject": subject, "comment": {"body": format!("Texte de {subject}")},
+                    "requester": {"name": "Client", "email": requester_email}}})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        b["ticket"].clone()
+    }
+
+    pub fn actor(&self, user_id: i64, role: Role) -> Actor {
+        Actor {
+            user_id,
+            role,
+            name: String::new(),
+        }
+    }
+}
+
+pub async fn body_of(r: Response) -> (StatusCode, Value) {
+    let s = r.status();
+    let text = r.text().await.expect("body");
+    let v = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (s, v)
+}

@@ -1,0 +1,304 @@
+//! Typed case filters turned into SQL with numbered binds. Column names come from a closed
+//! enum, values are always bound: no user text is ever spliced into SQL.
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Int(i64),
+    Text(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Cmp {
+    fn sql(self) -> &'static str {
+        match self {
+            Cmp::Eq => "=",
+            Cmp::Ne => "<>",
+            Cmp::Lt => "<",
+            Cmp::Le => "<=",
+            Cmp::Gt => ">",
+            Cmp::Ge => ">=",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseCol {
+    Id,
+    Status,
+    Priority,
+    Kind,
+    TicketType,
+    Channel,
+    JourneyStage,
+    RequesterId,
+    SubmitterId,
+    AssigneeId,
+    TeamId,
+    OrganizationId,
+    CategoryId,
+    ExternalId,
+    CreatedAt,
+    UpdatedAt,
+    SolvedAt,
+    DueAt,
+}
+
+impl CaseCol {
+    fn sql(self) -> &'static str {
+        match self {
+            CaseCol::Id => "id",
+            CaseCol::Status => "status",
+            CaseCol::Priority => "priority",
+            CaseCol::Kind => "kind",
+            CaseCol::TicketType => "ticket_type",
+            CaseCol::Channel => "channel",
+            CaseCol::JourneyStage => "journey_stage",
+            CaseCol::RequesterId => "requester_id",
+            CaseCol::SubmitterId => "submitter_id",
+            CaseCol::AssigneeId => "assignee_id",
+            CaseCol::TeamId => "team_id",
+            CaseCol::OrganizationId => "organization_id",
+            CaseCol::CategoryId => "category_id",
+            CaseCol::ExternalId => "external_id",
+            CaseCol::CreatedAt => "created_at",
+            CaseCol::UpdatedAt => "updated_at",
+            CaseCol::SolvedAt => "solved_at",
+            CaseCol::DueAt => "due_at",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cond {
+    Col {
+        col: CaseCol,
+        cmp: Cmp,
+        val: Val,
+    },
+    In {
+        col: CaseCol,
+        vals: Vec<Val>,
+        negated: bool,
+    },
+    Null {
+        col: CaseCol,
+        negated: bool,
+    },
+    Tag {
+        tag: String,
+        negated: bool,
+    },
+    /// Folded words; a phrase keeps their order.
+    Text {
+        words: Vec<String>,
+        phrase: bool,
+        negated: bool,
+    },
+    /// Subject contains (case-insensitive, folded by the caller).
+    SubjectLike {
+        text: String,
+        negated: bool,
+    },
+    /// Always false (e.g. `requester:` names nobody we know).
+    Nothing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CaseSort {
+    #[default]
+    Id,
+    CreatedAt,
+    UpdatedAt,
+    Priority,
+    Status,
+    NextDue,
+    TicketType,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortDir {
+    #[default]
+    Asc,
+    Desc,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseFilter {
+    pub conds: Vec<Cond>,
+    pub sort: CaseSort,
+    pub dir: SortDir,
+}
+
+impl CaseFilter {
+    pub fn push(&mut self, c: Cond) -> &mut Self {
+        self.conds.push(c);
+        self
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    pub text: String,
+    pub binds: Vec<Val>,
+}
+
+impl Sql {
+    pub fn bind(&mut self, v: Val) -> String {
+        self.binds.push(v);
+        format!("${}", self.binds.len())
+    }
+}
+
+/// Append ` WHERE …` for the filter (always excluding deleted cases).
+pub(crate) fn push_where(sql: &mut Sql, f: &CaseFilter, postgres: bool) {
+    sql.text.push_str(" WHERE deleted_at IS NULL");
+    for c in &f.conds {
+        sql.text.push_str(" AND ");
+        push_cond(sql, c, postgres);
+    }
+}
+
+fn push_cond(sql: &mut Sql, c: &Cond, postgres: bool) {
+    match c {
+        Cond::Col { col, cmp, val } => {
+            let p = sql.bind(val.clone());
+            sql.text
+                .push_str(&format!("{} {} {}", col.sql(), cmp.sql(), p));
+        }
+        Cond::In { col, vals, negated } => {
+            if vals.is_empty() {
+                sql.text.push_str(if *negated { "1=1" } else { "1=0" });
+                return;
+            }
+            let ps: Vec<String> = vals.iter().map(|v| sql.bind(v.clone())).collect();
+            let not = if *negated { "NOT " } else { "" };
+            // NULL columns never match IN; a negated IN should still keep them.
+            if *negated {
+                sql.text.push_str(&format!(
+                    "({c} IS NULL OR {c} {not}IN ({}))",
+                    ps.join(", "),
+                    c = col.sql()
+                ));
+            } else {
+                sql.text
+                    .push_str(&format!("{} IN ({})", col.sql(), ps.join(", ")));
+            }
+        }
+        Cond::Null { col, negated } => {
+            let n = if *negated { "NOT " } else { "" };
+            sql.text.push_str(&format!("{} IS {n}NULL", col.sql()));
+        }
+        Cond::Tag { tag, negated } => {
+            let p = sql.bind(Val::Text(tag.clone()));
+            let n = if *negated { "NOT " } else { "" };
+            sql.text.push_str(&format!(
+                "{n}EXISTS (SELECT 1 FROM case_tags t WHERE t.tag = {p} AND t.case_id = cases.id)"
+            ));
+        }
+        Cond::Text {
+            words,
+            phrase,
+            negated,
+        } => {
+            let n = if *negated { "NOT " } else { "" };
+            if words.is_empty() {
+                sql.text.push_str("1=1");
+                return;
+            }
+            if postgres {
+                let p = sql.bind(Val::Text(words.join(" ")));
+                let f = if *phrase {
+                    "phraseto_tsquery"
+                } else {
+                    "plainto_tsquery"
+                };
+                sql.text.push_str(&format!(
+                    "id {n}IN (SELECT case_id FROM case_search WHERE tsv @@ \
+                     ({f}('english', {p}) || {f}('french', {p})))"
+                ));
+            } else {
+                // Words are letters and digits only (domain::text::search_words), so quoting
+                // them is enough to keep FTS5 syntax out.
+                let m = if *phrase {
+                    format!("\"{}\"", words.join(" "))
+                } else {
+                    words
+                        .iter()
+                        .map(|w| format!("\"{w}\""))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                let p = sql.bind(Val::Text(m));
+                sql.text.push_str(&format!(
+                    "id {n}IN (SELECT rowid FROM case_fts WHERE case_fts MATCH {p})"
+                ));
+            }
+        }
+        Cond::SubjectLike { text, negated } => {
+            let p = sql.bind(Val::Text(format!("%{}%", text.to_lowercase())));
+            let n = if *negated { "NOT " } else { "" };
+            sql.text.push_str(&format!("LOWER(subject) {n}LIKE {p}"));
+        }
+        Cond::Nothing => sql.text.push_str("1=0"),
+    }
+}
+
+pub(crate) fn push_order(sql: &mut Sql, f: &CaseFilter) {
+    let dir = match f.dir {
+        SortDir::Asc => "ASC",
+        SortDir::Desc => "DESC",
+    };
+    let key = match f.sort {
+        CaseSort::Id => "id".to_string(),
+        CaseSort::CreatedAt => "created_at".to_string(),
+        CaseSort::UpdatedAt => "updated_at".to_string(),
+        CaseSort::NextDue => "next_due_at".to_string(),
+        CaseSort::TicketType => "COALESCE(ticket_type, '')".to_string(),
+        CaseSort::Priority => "CASE priority WHEN 'low' THEN 1 WHEN 'normal' THEN 2 \
+             WHEN 'high' THEN 3 WHEN 'urgent' THEN 4 ELSE 0 END"
+            .to_string(),
+        CaseSort::Status => {
+            "CASE status WHEN 'new' THEN 0 WHEN 'open' THEN 1 WHEN 'pending' THEN 2 \
+             WHEN 'hold' THEN 3 WHEN 'solved' THEN 4 ELSE 5 END"
+                .to_string()
+        }
+    };
+    if f.sort == CaseSort::Id {
+        sql.text.push_str(&format!(" ORDER BY id {dir}"));
+    } else {
+        sql.text
+            .push_str(&format!(" ORDER BY {key} {dir}, id {dir}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_bound_never_spliced() {
+        let mut f = CaseFilter::default();
+        f.push(Cond::Tag {
+            tag: "x'; DROP TABLE cases; --".into(),
+            negated: false,
+        });
+        f.push(Cond::SubjectLike {
+            text: "o'brien".into(),
+            negated: true,
+        });
+        let mut s = Sql::default();
+        push_where(&mut s, &f, false);
+        assert!(!s.text.contains("DROP"));
+        assert!(!s.text.contains("brien"));
+        assert_eq!(s.binds.len(), 2);
+    }
+}

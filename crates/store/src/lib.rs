@@ -1,0 +1,212 @@
+//! Persistence. `Store` hides which database runs behind one API; `sqlite` and `postgres`
+//! flavours sit side by side and share SQL text wherever the dialects agree ($N placeholders,
+//! integer millisecond timestamps). Only this crate knows SQL.
+
+mod cases;
+mod filter;
+mod migrate;
+mod misc;
+mod people;
+pub mod rows;
+
+pub use cases::Page;
+pub use filter::{CaseCol, CaseFilter, CaseSort, Cmp, Cond, SortDir, Val};
+pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
+pub use people::{OrgData, UserData};
+pub use rows::*;
+
+use sqlx::postgres::{PgPoolOptions, Postgres};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken; carries the constraint or column named by the database.
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("invalid database url: {0}")]
+    Url(String),
+    #[error("database error: {0}")]
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(d) = &e {
+            if d.is_unique_violation() {
+                let what = d
+                    .constraint()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| d.message().to_string());
+                return StoreError::Conflict(what);
+            }
+        }
+        if matches!(e, sqlx::Error::RowNotFound) {
+            return StoreError::NotFound;
+        }
+        StoreError::Db(e)
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database, with its pools. SQLite has one writer connection (WAL allows readers
+/// beside it); PostgreSQL one pool.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite { write: SqlitePool, read: SqlitePool },
+    Postgres(PgPool),
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Connections for PostgreSQL, or readers for SQLite.
+    pub max_connections: u32,
+    /// SQLite `synchronous=FULL` (survives power loss) instead of NORMAL (survives a crash
+    /// of the process, which is what `kill -9` tests).
+    pub sqlite_synchronous_full: bool,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            sqlite_synchronous_full: false,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Db,
+}
+
+/// A write transaction. Every use case runs in one, with its events.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Run the same expression on whichever connection a `Tx` (or a read handle) holds. Both
+/// arms are spelled out by the caller's SQL, which must be valid on both databases; where the
+/// dialects differ, code matches on the enum explicitly instead.
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite($c) => $body,
+            $crate::Tx::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use on_tx;
+
+macro_rules! on_read {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.db {
+            $crate::Db::Sqlite { read: $p, .. } => $body,
+            $crate::Db::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use on_read;
+
+impl Store {
+    /// Connect to `sqlite:PATH` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str, opts: &StoreOptions) -> Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(opts.max_connections.max(2))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Ok(Store {
+                db: Db::Postgres(pool),
+            })
+        } else if url.starts_with("sqlite:") {
+            let base = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Url(e.to_string()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(if opts.sqlite_synchronous_full {
+                    SqliteSynchronous::Full
+                } else {
+                    SqliteSynchronous::Normal
+                })
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-32000")
+                .pragma("temp_store", "memory");
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(base.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(opts.max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(base.read_only(true))
+                .await?;
+            Ok(Store {
+                db: Db::Sqlite { write, read },
+            })
+        } else {
+            Err(StoreError::Url(format!(
+                "'{}' must start with sqlite: or postgres://",
+                url.split('@').next_back().unwrap_or("")
+            )))
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite { .. } => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Start a write transaction. On SQLite this waits for the single writer connection.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match &self.db {
+            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        match &self.db {
+            Db::Sqlite { write, read } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// Cheap liveness check for health endpoints.
+    pub async fn ping(&self) -> Result<()> {
+        on_read!(self, p => sqlx::query("SELECT 1").execute(p).await?.rows_affected());
+        Ok(())
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        on_tx!(self, t => t.commit().await?);
+        Ok(())
+    }
+    pub async fn rollback(self) -> Result<()> {
+        on_tx!(self, t => t.rollback().await?);
+        Ok(())
+    }
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Tx::Postgres(_))
+    }
+}

@@ -1,0 +1,63 @@
+//! French and English strings (Fluent). The API answers in English unless the request's
+//! Accept-Language prefers French.
+
+use domain::Locale;
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{Loader, static_loader};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use unic_langid::LanguageIdentifier;
+
+static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "en",
+    };
+}
+
+fn langid(l: Locale) -> LanguageIdentifier {
+    match l {
+        Locale::En => "en".parse().expect("valid language id"),
+        Locale::Fr => "fr".parse().expect("valid language id"),
+    }
+}
+
+/// Translate `id` with string arguments.
+pub fn tr(locale: Locale, id: &str, args: &[(&str, &str)]) -> String {
+    let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+        .iter()
+        .map(|(k, v)| (Cow::Owned(k.to_string()), FluentValue::from(v.to_string())))
+        .collect();
+    LOCALES
+        .try_lookup_with_args(&langid(locale), id, &map)
+        .map(|s| s.replace(['\u{2068}', '\u{2069}'], ""))
+        .unwrap_or_else(|| id.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_english_message_has_a_french_translation() {
+        let ids = |src: &str| -> Vec<String> {
+            src.lines()
+                .filter(|l| !l.starts_with('#') && l.contains(" = "))
+                .map(|l| l.split(" = ").next().unwrap_or("").trim().to_string())
+                .collect()
+        };
+        let en = ids(include_str!("../locales/en/main.ftl"));
+        let fr = ids(include_str!("../locales/fr/main.ftl"));
+        assert_eq!(en, fr);
+    }
+
+    #[test]
+    fn messages_are_translated_with_arguments() {
+        let fr = tr(Locale::Fr, "err-email-taken", &[("detail", "a@b.fr")]);
+        assert_eq!(
+            fr,
+            "E-mail : a@b.fr est déjà utilisé par un autre utilisateur"
+        );
+        assert_eq!(tr(Locale::En, "err-not-found", &[]), "Not found");
+    }
+}
