@@ -114,7 +114,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/tickets/{id}/confirm", post(tickets::confirm_ticket))
         .route("/users", get(users::list_users).post(users::create_user))
-        .route("/users/me", get(users::me).put(users::update_user))
+        .route("/users/me", get(users::me).put(users::update_me))
         .route("/users/search", get(users::search_users))
         .route("/users/show_many", get(users::show_many_users))
         .route(

@@ -194,3 +194,30 @@ async fn openapi_document_is_served_and_lists_the_ticket_routes() {
     assert_eq!(s, 200);
     assert!(h["database"].is_string());
 }
+
+#[tokio::test]
+async fn a_customer_updates_their_own_profile_through_users_me() {
+    let t = spawn_app().await;
+    let (cust, cust_id) = t.user_with_role(Role::EndUser, "moi@client.fr").await;
+    let (s, b) = t
+        .call(
+            Method::PUT,
+            "/api/v2/users/me.json",
+            &cust,
+            Some(json!({"user": {"name": "Moi Même", "locale": "en"}})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["user"]["id"], cust_id);
+    assert_eq!(b["user"]["name"], "Moi Même");
+    assert_eq!(b["user"]["locale"], "en");
+    let (s, _) = t
+        .call(
+            Method::PUT,
+            "/api/v2/users/me.json",
+            &cust,
+            Some(json!({"user": {"role": "admin"}})),
+        )
+        .await;
+    assert_eq!(s, 403, "a customer cannot promote themself");
+}

@@ -239,12 +239,21 @@ pub async fn update_user(
     Path(id): Path<String>,
     Body(env): Body<UserEnvelope>,
 ) -> Result<Response, ApiError> {
-    let id = if id == "me" {
-        ctx.actor.user_id
-    } else {
-        path_id(&id, &ctx)?
-    };
-    let u = env.user;
+    let id = path_id(&id, &ctx)?;
+    apply_update(s, ctx, id, env.user).await
+}
+
+/// `PUT /users/me`: the caller's own profile (the route has no id to extract).
+pub async fn update_me(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Body(env): Body<UserEnvelope>,
+) -> Result<Response, ApiError> {
+    let id = ctx.actor.user_id;
+    apply_update(s, ctx, id, env.user).await
+}
+
+async fn apply_update(s: AppState, ctx: Ctx, id: i64, u: UserIn) -> Result<Response, ApiError> {
     let p = parse(&u).map_err(|e| ctx.err(e))?;
     let ch = UserChanges {
         name: u.name,
