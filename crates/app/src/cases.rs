@@ -189,7 +189,8 @@ impl Events {
     }
 }
 
-fn html_from_text(text: &str) -> String {
+/// Plain text as safe HTML (escaped, line breaks kept); shared by every transport.
+pub fn html_from_text(text: &str) -> String {
     let mut out = String::from("<div class=\"zd-comment\"><p>");
     for ch in text.chars() {
         match ch {
