@@ -13,6 +13,7 @@ again against the same database.
 zenpy caches tickets for 30 s; the ticket cache is purged before each read that must reach the
 server, otherwise `zenpy.tickets(id=…)` would answer from memory.
 """
+import io
 import math
 import os
 import sys
@@ -203,6 +204,26 @@ def run():
     else:
         raise CheckFailed("creating a user with email 'not-an-email' succeeded")
     print("step 9 ok: invalid email rejected with a Zendesk-shaped 422")
+
+    step = "10 attachments"
+    data = bytes(range(256)) * 40 + RUN.encode()
+    pdf_name = f"releve-{RUN}.pdf"
+    up = zenpy.attachments.upload(io.BytesIO(data), target_name=pdf_name, content_type="application/pdf")
+    check(bool(up.token), "upload returns a token")
+    check(up.attachment.size == len(data), f"the upload has size {len(data)} (got {up.attachment.size})")
+    up2 = zenpy.attachments.upload(io.BytesIO(b"second file"), token=up.token, target_name="note.txt")
+    check(up2.token == up.token, "a second file joins the same upload token")
+    check(len(list(up2.attachments)) == 2, f"the upload holds two files (got {len(list(up2.attachments))})")
+    t = fresh_ticket(first_id)
+    t.comment = Comment(body=f"Statement {RUN} attached", public=True, uploads=[up.token])
+    zenpy.tickets.update(t)
+    last = list(zenpy.tickets.comments(ticket=first_id))[-1]
+    names = sorted(a.file_name for a in last.attachments)
+    check(names == sorted([pdf_name, "note.txt"]), f"the new comment carries both files (got {names})")
+    pdf = next(a for a in last.attachments if a.file_name == pdf_name)
+    got = zenpy.attachments.download(pdf.id)
+    check(got.getvalue() == data, "the downloaded file is byte-identical to the upload")
+    print(f"step 10 ok: two files uploaded under one token, attached, listed and downloaded")
 
 
 def main():

@@ -30,6 +30,8 @@ pub struct CommentInput {
     pub public: Option<bool>,
     /// Staff may post on behalf of another user (e.g. the requester, for a phone call).
     pub author_id: Option<i64>,
+    /// Upload tokens of the caller whose files this message carries.
+    pub uploads: Vec<String>,
 }
 
 /// A2 complaint register: every field optional; `Some(None)` clears.
@@ -422,7 +424,10 @@ impl App {
             return Err(AppError::Forbidden("your role cannot change cases"));
         }
         let customer = !actor.role.is_staff();
-        let comment = new.comment.clone().filter(|c| !c.body.trim().is_empty());
+        let comment = new
+            .comment
+            .clone()
+            .filter(|c| !c.body.trim().is_empty() || !c.uploads.is_empty());
         let mut errs = Vec::new();
         let subject = match new.subject.as_deref().map(str::trim) {
             Some(s) if !s.is_empty() => s.to_string(),
@@ -665,6 +670,14 @@ impl App {
                         now,
                     )
                     .await?;
+                crate::attachments::claim(
+                    &mut tx,
+                    "ticket.comment.uploads",
+                    &c.uploads,
+                    actor.user_id,
+                    m.id,
+                )
+                .await?;
                 ev.add(
                     if public { "comment" } else { "note" },
                     Some(m.id.to_string()),
@@ -887,7 +900,11 @@ impl App {
             None => None,
         };
         let mut message = None;
-        if let Some(cm) = ch.comment.as_ref().filter(|c| !c.body.trim().is_empty()) {
+        if let Some(cm) = ch
+            .comment
+            .as_ref()
+            .filter(|c| !c.body.trim().is_empty() || !c.uploads.is_empty())
+        {
             let author_id = match cm.author_id {
                 Some(a) if !customer => a,
                 _ => actor.user_id,
@@ -921,6 +938,14 @@ impl App {
                     now,
                 )
                 .await?;
+            crate::attachments::claim(
+                &mut tx,
+                "ticket.comment.uploads",
+                &cm.uploads,
+                actor.user_id,
+                m.id,
+            )
+            .await?;
             tx.append_search_doc(c.id, &fold(&cm.body)).await?;
             ev.add(
                 if public { "comment" } else { "note" },

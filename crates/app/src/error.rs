@@ -13,8 +13,39 @@ pub struct FieldError {
     pub detail: String,
 }
 
+/// Every validation code. Each has an `err-<code>` message in every locale (the web crate's
+/// i18n test checks), and debug builds refuse a code missing from this list.
+pub const CODES: &[&str] = &[
+    "case-closed",
+    "duplicate",
+    "email-invalid",
+    "email-taken",
+    "has-children",
+    "idempotency-mismatch",
+    "in-use",
+    "invalid",
+    "invalid-value",
+    "link-self",
+    "merge-sources",
+    "negative",
+    "not-staff",
+    "password-length",
+    "phone-taken",
+    "required",
+    "search-query",
+    "status-agent-close",
+    "status-back-to-new",
+    "status-not-solved",
+    "category-cycle",
+    "too-large",
+    "too-long",
+    "unknown-reference",
+    "unknown-upload",
+];
+
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &'static str, detail: impl Into<String>) -> Self {
+        debug_assert!(CODES.contains(&code), "error code {code} is not in CODES");
         Self {
             field: field.into(),
             code,

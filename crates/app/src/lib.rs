@@ -2,14 +2,16 @@
 //! each one checks who may do it, validates references, and writes its changes together
 //! with their case events in one transaction.
 
+pub mod attachments;
 pub mod auth;
 pub mod cases;
+pub mod categories;
 mod error;
 pub mod jobs;
 pub mod people;
 pub mod search;
 
-pub use error::{AppError, FieldError, Result};
+pub use error::{AppError, CODES, FieldError, Result};
 
 use domain::{Clock, Role};
 use std::sync::Arc;
@@ -21,6 +23,10 @@ pub struct AppConfig {
     pub quiet_period: jiff::SignedDuration,
     /// Longest message body accepted, in bytes.
     pub max_body_chars: usize,
+    /// Largest attachment accepted, in bytes.
+    pub max_attachment_bytes: usize,
+    /// Unclaimed uploads are deleted after this long.
+    pub upload_ttl: jiff::SignedDuration,
 }
 
 impl Default for AppConfig {
@@ -28,6 +34,8 @@ impl Default for AppConfig {
         Self {
             quiet_period: jiff::SignedDuration::from_hours(96),
             max_body_chars: 256 * 1024,
+            max_attachment_bytes: 20 * 1024 * 1024,
+            upload_ttl: jiff::SignedDuration::from_hours(24),
         }
     }
 }

@@ -20,6 +20,8 @@ pub struct Config {
     pub sqlite_synchronous_full: bool,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Largest attachment accepted (uploads, email parts), in bytes.
+    pub max_attachment_bytes: usize,
     /// API requests per minute and caller, per node.
     pub rate_limit_per_minute: u32,
     /// Hours a solved case waits for the customer before it closes by itself.
@@ -37,6 +39,7 @@ impl Default for Config {
             max_connections: 8,
             sqlite_synchronous_full: false,
             max_body_bytes: 1024 * 1024,
+            max_attachment_bytes: 20 * 1024 * 1024,
             rate_limit_per_minute: 700,
             quiet_period_hours: 96,
             log_format: "text".into(),
@@ -69,6 +72,7 @@ impl Config {
             "max_connections",
             "sqlite_synchronous_full",
             "max_body_bytes",
+            "max_attachment_bytes",
             "rate_limit_per_minute",
             "quiet_period_hours",
             "log_format",

@@ -133,6 +133,7 @@ pub async fn open_app(cfg: &Config) -> Result<app::App> {
     }
     let app_cfg = app::AppConfig {
         quiet_period: jiff::SignedDuration::from_hours(cfg.quiet_period_hours as i64),
+        max_attachment_bytes: cfg.max_attachment_bytes,
         ..Default::default()
     };
     Ok(app::App::new(store, clock, app_cfg))
@@ -176,8 +177,8 @@ async fn serve(cfg: Config) -> Result<()> {
             }
         }
     }
-    // A2/A3: solved cases close after the quiet period; the sweep is data-driven and safe
-    // to run on every node.
+    // A2/A3: solved cases close after the quiet period, and unclaimed uploads expire; the
+    // sweeps are data-driven and safe to run on every node.
     let sweeper = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -187,6 +188,11 @@ async fn serve(cfg: Config) -> Result<()> {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(closed = n, "closed quiet solved cases"),
                 Err(e) => tracing::warn!(error = %e, "quiet-period sweep failed"),
+            }
+            match sweeper.purge_stale_uploads().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "deleted unclaimed uploads"),
+                Err(e) => tracing::warn!(error = %e, "upload sweep failed"),
             }
         }
     });

@@ -361,6 +361,13 @@ impl Store {
         Ok(v)
     }
 
+    pub async fn message(&self, id: i64) -> Result<Option<MessageRow>> {
+        let v = on_read!(self, p => sqlx::query_as::<_, MessageRow>(
+            "SELECT id, case_id, author_id, public, channel, body, html_body, automatic, created_at \
+             FROM messages WHERE id = $1").bind(id).fetch_optional(p).await?);
+        Ok(v)
+    }
+
     pub async fn count_messages(&self, case_id: i64, public_only: bool) -> Result<i64> {
         let sql = if public_only {
             "SELECT COUNT(*) FROM messages WHERE case_id = $1 AND public = $2"

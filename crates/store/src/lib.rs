@@ -12,6 +12,7 @@ pub mod rows;
 pub use cases::Page;
 pub use filter::{CaseCol, CaseFilter, CaseSort, Cmp, Cond, SortDir, Val};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
+pub use misc::NewAttachment;
 pub use people::{OrgData, UserData};
 pub use rows::*;
 

@@ -11,17 +11,31 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS_SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
-}];
+pub const MIGRATIONS_SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "uploads_categories",
+        sql: include_str!("../migrations/sqlite/0002_uploads_categories.sql"),
+    },
+];
 
-pub const MIGRATIONS_POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sql: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+pub const MIGRATIONS_POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sql: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "uploads_categories",
+        sql: include_str!("../migrations/postgres/0002_uploads_categories.sql"),
+    },
+];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS guichet_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

@@ -54,7 +54,127 @@ impl Tx {
     }
 }
 
+const ATTACHMENT_COLS: &str = "id, token, upload_token, message_id, uploader_id, file_name, content_type, size, sha256, created_at";
+
+/// A new upload, before it is stored.
+pub struct NewAttachment<'a> {
+    pub token: &'a str,
+    pub upload_token: &'a str,
+    pub uploader_id: i64,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub sha256: &'a str,
+    pub created_at: i64,
+}
+
+impl Tx {
+    /// Store content once per SHA-256; a second upload of the same bytes shares it.
+    pub async fn put_blob(&mut self, sha256: &str, data: &[u8], at: i64) -> Result<()> {
+        on_tx!(self, t => sqlx::query(
+            "INSERT INTO blobs (sha256, size, data, created_at) VALUES ($1,$2,$3,$4) ON CONFLICT (sha256) DO NOTHING")
+            .bind(sha256).bind(data.len() as i64).bind(data).bind(at).execute(&mut **t).await?.rows_affected());
+        Ok(())
+    }
+
+    pub async fn insert_attachment(
+        &mut self,
+        a: &NewAttachment<'_>,
+        size: i64,
+    ) -> Result<AttachmentRow> {
+        let sql = format!(
+            "INSERT INTO attachments (token, upload_token, uploader_id, file_name, content_type, size, sha256, created_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING {ATTACHMENT_COLS}"
+        );
+        let r = on_tx!(self, t => sqlx::query_as::<_, AttachmentRow>(sqlx::AssertSqlSafe(&*sql))
+            .bind(a.token).bind(a.upload_token).bind(a.uploader_id).bind(a.file_name).bind(a.content_type)
+            .bind(size).bind(a.sha256).bind(a.created_at).fetch_one(&mut **t).await?);
+        Ok(r)
+    }
+
+    /// Unclaimed attachments of an upload token that belong to `uploader_id`.
+    pub async fn pending_uploads(
+        &mut self,
+        upload_token: &str,
+        uploader_id: i64,
+    ) -> Result<Vec<AttachmentRow>> {
+        let sql = format!(
+            "SELECT {ATTACHMENT_COLS} FROM attachments WHERE upload_token = $1 AND uploader_id = $2 \
+             AND message_id IS NULL ORDER BY id"
+        );
+        let r = on_tx!(self, t => sqlx::query_as::<_, AttachmentRow>(sqlx::AssertSqlSafe(&*sql))
+            .bind(upload_token).bind(uploader_id).fetch_all(&mut **t).await?);
+        Ok(r)
+    }
+
+    /// Attach the unclaimed files of an upload token to a message; returns how many.
+    pub async fn claim_uploads(
+        &mut self,
+        upload_token: &str,
+        uploader_id: i64,
+        message_id: i64,
+    ) -> Result<u64> {
+        let n = on_tx!(self, t => sqlx::query(
+            "UPDATE attachments SET message_id = $1 WHERE upload_token = $2 AND uploader_id = $3 AND message_id IS NULL")
+            .bind(message_id).bind(upload_token).bind(uploader_id).execute(&mut **t).await?.rows_affected());
+        Ok(n)
+    }
+
+    /// Delete unclaimed uploads (one token of one uploader, or all older than `before`) and
+    /// the blobs nothing refers to any more; returns the attachments deleted.
+    pub async fn delete_uploads(
+        &mut self,
+        upload_token: Option<(&str, i64)>,
+        before: i64,
+    ) -> Result<u64> {
+        let n = match upload_token {
+            Some((tok, uploader)) => on_tx!(self, t => sqlx::query(
+                "DELETE FROM attachments WHERE upload_token = $1 AND uploader_id = $2 AND message_id IS NULL")
+                .bind(tok).bind(uploader).execute(&mut **t).await?.rows_affected()),
+            None => on_tx!(self, t => sqlx::query(
+                "DELETE FROM attachments WHERE message_id IS NULL AND created_at < $1")
+                .bind(before).execute(&mut **t).await?.rows_affected()),
+        };
+        if n > 0 {
+            on_tx!(self, t => sqlx::query(
+                "DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = blobs.sha256)")
+                .execute(&mut **t).await?.rows_affected());
+        }
+        Ok(n)
+    }
+}
+
 impl Store {
+    pub async fn attachment(&self, id: i64) -> Result<Option<AttachmentRow>> {
+        let sql = format!("SELECT {ATTACHMENT_COLS} FROM attachments WHERE id = $1");
+        let r = on_read!(self, p => sqlx::query_as::<_, AttachmentRow>(sqlx::AssertSqlSafe(&*sql))
+            .bind(id).fetch_optional(p).await?);
+        Ok(r)
+    }
+
+    /// Attachments of these messages, in upload order.
+    pub async fn attachments_of(&self, message_ids: &[i64]) -> Result<Vec<AttachmentRow>> {
+        if message_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = message_ids
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT {ATTACHMENT_COLS} FROM attachments WHERE message_id IN ({list}) ORDER BY id"
+        );
+        let r = on_read!(self, p => sqlx::query_as::<_, AttachmentRow>(sqlx::AssertSqlSafe(&*sql))
+            .fetch_all(p).await?);
+        Ok(r)
+    }
+
+    pub async fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        let r = on_read!(self, p => sqlx::query_scalar::<_, Vec<u8>>("SELECT data FROM blobs WHERE sha256 = $1")
+            .bind(sha256).fetch_optional(p).await?);
+        Ok(r)
+    }
+
     pub async fn token_owner(&self, hash: &str) -> Result<Option<TokenOwner>> {
         let r = on_read!(self, p => sqlx::query_as::<_, TokenOwner>(
             "SELECT id AS token_id, user_id FROM api_tokens WHERE token_hash = $1").bind(hash).fetch_optional(p).await?);

@@ -205,6 +205,29 @@ impl Tx {
             .bind(parent).bind(name).bind(at).fetch_one(&mut **t).await?);
         Ok(id)
     }
+
+    pub async fn update_category(
+        &mut self,
+        id: i64,
+        parent: Option<i64>,
+        name: &str,
+        at: i64,
+    ) -> Result<()> {
+        on_tx!(self, t => sqlx::query(
+            "UPDATE categories SET parent_id = $1, name = $2, updated_at = $3 WHERE id = $4")
+            .bind(parent).bind(name).bind(at).bind(id).execute(&mut **t).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Delete a category that has no children and no cases; returns false if it is in use.
+    pub async fn delete_unused_category(&mut self, id: i64) -> Result<bool> {
+        let n = on_tx!(self, t => sqlx::query(
+            "DELETE FROM categories WHERE id = $1 \
+             AND NOT EXISTS (SELECT 1 FROM categories c WHERE c.parent_id = $1) \
+             AND NOT EXISTS (SELECT 1 FROM cases k WHERE k.category_id = $1)")
+            .bind(id).execute(&mut **t).await?.rows_affected());
+        Ok(n > 0)
+    }
 }
 
 impl Store {

@@ -203,6 +203,8 @@ pub struct JobRow {
 pub struct AttachmentRow {
     pub id: i64,
     pub token: String,
+    /// Shared by the files of one upload until a comment claims them.
+    pub upload_token: Option<String>,
     pub message_id: Option<i64>,
     pub uploader_id: i64,
     pub file_name: String,

@@ -52,6 +52,17 @@ mod tests {
     }
 
     #[test]
+    fn every_validation_code_has_a_message_in_every_language() {
+        for code in app::CODES {
+            let id = format!("err-{code}");
+            for l in [Locale::En, Locale::Fr] {
+                let text = tr(l, &id, &[("field", "f"), ("detail", "d")]);
+                assert_ne!(text, id, "{id} missing in {l:?}");
+            }
+        }
+    }
+
+    #[test]
     fn messages_are_translated_with_arguments() {
         let fr = tr(Locale::Fr, "err-email-taken", &[("detail", "a@b.fr")]);
         assert_eq!(

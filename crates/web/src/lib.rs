@@ -9,7 +9,7 @@ pub mod i18n;
 pub mod ratelimit;
 pub mod render;
 
-use crate::api::{groups, orgs, search, tickets, users};
+use crate::api::{categories, groups, orgs, search, tickets, uploads, users};
 use crate::error::{ApiError, json_ok};
 use crate::extract::locale_of;
 use axum::extract::{Request, State};
@@ -148,6 +148,26 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/groups/{id}/users", get(groups::group_users))
         .route("/group_memberships", post(groups::create_membership))
+        .route(
+            "/categories",
+            get(categories::list_categories).post(categories::create_category),
+        )
+        .route(
+            "/categories/{id}",
+            get(categories::show_category)
+                .put(categories::update_category)
+                .delete(categories::delete_category),
+        )
+        .route("/uploads", post(uploads::upload))
+        .route(
+            "/uploads/{token}",
+            axum::routing::delete(uploads::delete_upload),
+        )
+        .route("/attachments/{id}", get(uploads::show_attachment))
+        .route(
+            "/attachments/{id}/content",
+            get(uploads::attachment_content),
+        )
         .route("/search", get(search::search))
         .route("/search/count", get(search::count))
         .route("/job_statuses", get(tickets::list_jobs))

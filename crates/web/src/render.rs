@@ -3,7 +3,9 @@
 use app::people::UserView;
 use domain::Role;
 use serde_json::{Value, json};
-use store::{CaseRow, CompensationRow, EventRow, JobRow, LinkRow, MessageRow, OrgRow, TeamRow};
+use store::{
+    AttachmentRow, CaseRow, CompensationRow, EventRow, JobRow, LinkRow, MessageRow, OrgRow, TeamRow,
+};
 
 /// ISO 8601 UTC with second precision and `Z`, as Zendesk sends.
 pub fn ts(ms: i64) -> Value {
@@ -89,7 +91,30 @@ pub fn ticket(c: &CaseRow, base: &str) -> Value {
     })
 }
 
-pub fn comment(m: &MessageRow, audit_id: Option<i64>) -> Value {
+/// An attachment as Zendesk shows it; `content_url` needs the caller's credentials.
+pub fn attachment(a: &AttachmentRow, base: &str) -> Value {
+    let content = format!("{base}/api/v2/attachments/{}/content", a.id);
+    json!({
+        "id": a.id,
+        "url": format!("{base}/api/v2/attachments/{}.json", a.id),
+        "file_name": a.file_name,
+        "content_url": content,
+        "mapped_content_url": content,
+        "content_type": a.content_type,
+        "size": a.size,
+        "width": null,
+        "height": null,
+        "inline": false,
+        "deleted": false,
+        "malware_access_override": false,
+        "malware_scan_result": "not_scanned",
+        "thumbnails": [],
+        "sha256": a.sha256,
+        "created_at": ts(a.created_at),
+    })
+}
+
+pub fn comment(m: &MessageRow, audit_id: Option<i64>, atts: &[AttachmentRow], base: &str) -> Value {
     json!({
         "id": m.id,
         "type": "Comment",
@@ -98,7 +123,7 @@ pub fn comment(m: &MessageRow, audit_id: Option<i64>) -> Value {
         "html_body": m.html_body,
         "plain_body": m.body,
         "public": m.public,
-        "attachments": [],
+        "attachments": atts.iter().map(|a| attachment(a, base)).collect::<Vec<_>>(),
         "audit_id": audit_id,
         "via": {"channel": m.channel},
         "created_at": ts(m.created_at),
@@ -107,11 +132,18 @@ pub fn comment(m: &MessageRow, audit_id: Option<i64>) -> Value {
 }
 
 /// The audit Zendesk returns with a create or update: the comment and field changes.
-pub fn audit(c: &CaseRow, author: i64, message: Option<&MessageRow>, events: &[EventRow]) -> Value {
+pub fn audit(
+    c: &CaseRow,
+    author: i64,
+    message: Option<&MessageRow>,
+    atts: &[AttachmentRow],
+    events: &[EventRow],
+    base: &str,
+) -> Value {
     let audit_id = events.first().map(|e| e.id);
     let mut items = Vec::new();
     if let Some(m) = message {
-        let mut v = comment(m, audit_id);
+        let mut v = comment(m, audit_id, atts, base);
         v["id"] = json!(m.id);
         items.push(v);
     }
@@ -235,5 +267,19 @@ pub fn job(j: &JobRow, base: &str) -> Value {
         "progress": j.total, "status": j.status, "job_type": j.job_type,
         "message": format!("Completed at {}", jiff::Timestamp::from_millisecond(j.updated_at).map(|t| t.strftime("%Y-%m-%d %H:%M:%S +0000").to_string()).unwrap_or_default()),
         "results": results,
+    })
+}
+
+pub fn category(c: &app::categories::CategoryView, base: &str) -> Value {
+    json!({
+        "id": c.row.id,
+        "url": format!("{base}/api/v2/categories/{}.json", c.row.id),
+        "name": c.row.name,
+        "parent_id": c.row.parent_id,
+        "path": c.path,
+        "full_name": c.path.join(" > "),
+        "depth": c.path.len().saturating_sub(1),
+        "created_at": ts(c.row.created_at),
+        "updated_at": ts(c.row.updated_at),
     })
 }

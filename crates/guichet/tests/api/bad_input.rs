@@ -220,7 +220,17 @@ async fn random_bodies_to_every_write_endpoint_never_cause_a_server_error() {
     let id = t.new_ticket(&t.admin, "Cible", "f@x.fr").await["id"]
         .as_i64()
         .unwrap();
+    let (_, cat) = t
+        .admin(
+            Method::POST,
+            "/api/v2/categories",
+            Some(json!({"category": {"name": "Cible"}})),
+        )
+        .await;
+    let cat = cat["category"]["id"].as_i64().unwrap();
     let endpoints: Vec<(Method, String, &str)> = vec![
+        (Method::POST, "/api/v2/categories".into(), "category"),
+        (Method::PUT, format!("/api/v2/categories/{cat}"), "category"),
         (Method::POST, "/api/v2/tickets".into(), "ticket"),
         (Method::PUT, format!("/api/v2/tickets/{id}"), "ticket"),
         (
@@ -272,6 +282,22 @@ async fn random_bodies_to_every_write_endpoint_never_cause_a_server_error() {
                 r.text().await.unwrap_or_default()
             );
         }
+        // Uploads take any bytes under any name; the name is cleaned, never trusted.
+        let name: String = (0..rng.gen_range(0..12))
+            .map(|_| char::from(rng.gen_range(0x20u8..0x7f)))
+            .collect();
+        let r = t
+            .req(Method::POST, "/api/v2/uploads", &t.admin)
+            .query(&[("filename", name.as_str())])
+            .body(random_value(&mut rng, 0).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status() == 201 || r.status() == 400 || r.status() == 422,
+            "upload named {name:?} → {}",
+            r.status()
+        );
         // Raw garbage too.
         let junk: Vec<u8> = (0..rng.gen_range(0..64)).map(|_| rng.r#gen()).collect();
         let r = t

@@ -2,8 +2,10 @@
 //! `GUICHET_TEST_DATABASE_URL` (a PostgreSQL server URL: each test gets its own fresh
 //! database); by default each test gets a temporary SQLite file.
 
+mod attachments;
 mod bad_input;
 mod cases;
+mod categories;
 mod durability;
 mod people;
 mod search;
@@ -13,6 +15,9 @@ use domain::{ManualClock, Role};
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
+
+/// The attachment size limit of test servers (small, so the limit is cheap to test).
+pub const ATTACHMENT_LIMIT: usize = 256 * 1024;
 
 pub struct TestApp {
     pub base: String,
@@ -76,7 +81,14 @@ pub async fn spawn_app_with(cfg: web::WebConfig) -> TestApp {
         "2026-03-02T09:00:00Z".parse().expect("time"),
     ));
     store.migrate(0).await.expect("migrate");
-    let app = App::new(store, clock.clone(), app::AppConfig::default());
+    let app = App::new(
+        store,
+        clock.clone(),
+        app::AppConfig {
+            max_attachment_bytes: ATTACHMENT_LIMIT,
+            ..Default::default()
+        },
+    );
     let admin = app
         .create_admin("admin@guichet.test", "Ada Admin", "admin-password-1")
         .await

@@ -1,9 +1,11 @@
 //! The Zendesk-style JSON API under `/api/v2`, one module per resource.
 
+pub mod categories;
 pub mod groups;
 pub mod orgs;
 pub mod search;
 pub mod tickets;
+pub mod uploads;
 pub mod users;
 
 use crate::error::ApiError;

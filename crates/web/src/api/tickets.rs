@@ -33,6 +33,8 @@ pub enum CommentIn {
         public: Option<bool>,
         #[serde(default)]
         author_id: Option<i64>,
+        #[serde(default)]
+        uploads: Option<Vec<String>>,
     },
     #[default]
     None,
@@ -239,6 +241,7 @@ fn comment(c: &Option<CommentIn>, fallback: &Option<String>) -> Option<CommentIn
             html_body,
             public,
             author_id,
+            uploads,
         }) => {
             // A comment given only as HTML keeps its text for search and plain display.
             let text = body
@@ -250,6 +253,7 @@ fn comment(c: &Option<CommentIn>, fallback: &Option<String>) -> Option<CommentIn
                 html_body: html_body.as_ref().map(|h| sanitize(h)),
                 public: *public,
                 author_id: *author_id,
+                uploads: uploads.clone().unwrap_or_default(),
             })
         }
         _ => fallback.as_ref().map(|d| CommentInput {
@@ -414,7 +418,8 @@ pub async fn create_ticket(
         .map_err(|e| ctx.err(e))?;
     let t = render::ticket(&out.case, &ctx.base);
     let url = format!("{}/api/v2/tickets/{}.json", ctx.base, out.case.id);
-    let body = json!({"ticket": t, "audit": render::audit(&out.case, ctx.actor.user_id, out.message.as_ref(), &out.events)});
+    let atts = message_attachments(&s, out.message.as_ref(), &ctx).await?;
+    let body = json!({"ticket": t, "audit": render::audit(&out.case, ctx.actor.user_id, out.message.as_ref(), &atts, &out.events, &ctx.base)});
     let mut r = with_location(json_ok(StatusCode::CREATED, body), &url);
     if out.replayed {
         r.headers_mut()
@@ -440,6 +445,21 @@ pub async fn show_ticket(
     ))
 }
 
+/// The files of the message a create or update just wrote.
+async fn message_attachments(
+    s: &AppState,
+    m: Option<&store::MessageRow>,
+    ctx: &Ctx,
+) -> Result<Vec<store::AttachmentRow>, ApiError> {
+    let Some(m) = m else { return Ok(Vec::new()) };
+    let mut by = s
+        .app
+        .attachments_of(std::slice::from_ref(m))
+        .await
+        .map_err(|e| ctx.err(e))?;
+    Ok(by.remove(&m.id).unwrap_or_default())
+}
+
 pub fn path_id(raw: &str, ctx: &Ctx) -> Result<i64, ApiError> {
     raw.parse::<i64>()
         .map_err(|_| ApiError::App(AppError::NotFound("record"), ctx.locale))
@@ -458,7 +478,8 @@ pub async fn update_ticket(
         .update_case(&ctx.actor, id, ch)
         .await
         .map_err(|e| ctx.err(e))?;
-    let body = json!({"ticket": render::ticket(&out.case, &ctx.base), "audit": render::audit(&out.case, ctx.actor.user_id, out.message.as_ref(), &out.events)});
+    let atts = message_attachments(&s, out.message.as_ref(), &ctx).await?;
+    let body = json!({"ticket": render::ticket(&out.case, &ctx.base), "audit": render::audit(&out.case, ctx.actor.user_id, out.message.as_ref(), &atts, &out.events, &ctx.base)});
     Ok(json_ok(StatusCode::OK, body))
 }
 
@@ -762,7 +783,11 @@ pub async fn list_comments(
                 )
                 .await
                 .map_err(|e| ctx.err(e))?;
-            let items = rows.iter().map(|m| render::comment(m, None)).collect();
+            let atts = s.app.attachments_of(&rows).await.map_err(|e| ctx.err(e))?;
+            let items = rows
+                .iter()
+                .map(|m| render::comment(m, None, att_slice(&atts, m.id), &ctx.base))
+                .collect();
             Ok(json_ok(
                 StatusCode::OK,
                 offset_body("comments", items, n, page, per_page, &ctx.base, &path, &p),
@@ -784,7 +809,11 @@ pub async fn list_comments(
                 .map_err(|e| ctx.err(e))?;
             let has_more = rows.len() as i64 > size;
             rows.truncate(size as usize);
-            let items = rows.iter().map(|m| render::comment(m, None)).collect();
+            let atts = s.app.attachments_of(&rows).await.map_err(|e| ctx.err(e))?;
+            let items = rows
+                .iter()
+                .map(|m| render::comment(m, None, att_slice(&atts, m.id), &ctx.base))
+                .collect();
             Ok(json_ok(
                 StatusCode::OK,
                 cursor_body(
@@ -1007,4 +1036,11 @@ pub async fn list_jobs(State(s): State<AppState>, ctx: Ctx) -> Result<Response, 
         StatusCode::OK,
         json!({"job_statuses": v.iter().map(|j| render::job(j, &ctx.base)).collect::<Vec<_>>()}),
     ))
+}
+
+fn att_slice(
+    by: &std::collections::HashMap<i64, Vec<store::AttachmentRow>>,
+    id: i64,
+) -> &[store::AttachmentRow] {
+    by.get(&id).map(|v| v.as_slice()).unwrap_or(&[])
 }
