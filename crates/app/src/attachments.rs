@@ -215,20 +215,23 @@ impl App {
 }
 
 /// Claim the upload tokens of a comment for its new message, in the comment's transaction:
-/// an unknown, foreign or already used token fails the whole write.
+/// an unknown, foreign or already used token fails the whole write. Returns the files.
 pub(crate) async fn claim(
     tx: &mut store::Tx,
     field: &str,
     tokens: &[String],
     uploader_id: i64,
     message_id: i64,
-) -> Result<()> {
+) -> Result<Vec<AttachmentRow>> {
+    if tokens.is_empty() {
+        return Ok(Vec::new());
+    }
     for t in tokens {
         if tx.claim_uploads(t, uploader_id, message_id).await? == 0 {
             return Err(AppError::invalid(field, "unknown-upload", t.clone()));
         }
     }
-    Ok(())
+    Ok(tx.message_attachments(message_id).await?)
 }
 
 #[cfg(test)]

@@ -129,6 +129,8 @@ pub struct CaseOutcome {
     pub case: CaseRow,
     pub message: Option<MessageRow>,
     pub events: Vec<EventRow>,
+    /// Files the new message carries (claimed from its `uploads`).
+    pub attachments: Vec<store::AttachmentRow>,
     /// The request replayed an earlier one with the same Idempotency-Key.
     pub replayed: bool,
 }
@@ -154,6 +156,23 @@ fn opt_ms(t: Option<Timestamp>) -> Option<i64> {
 fn fmt_ms(v: Option<i64>) -> Option<String> {
     v.and_then(|m| Timestamp::from_millisecond(m).ok())
         .map(|t| t.to_string())
+}
+
+/// The requester of a case being created, with what the case copies from them.
+struct Person {
+    id: i64,
+    organization_id: Option<i64>,
+    /// Name and identities, for the case's search document.
+    text: String,
+}
+
+fn person_text(u: &store::UserRow, ids: &[store::IdentityRow]) -> String {
+    let mut s = u.name.clone();
+    for i in ids {
+        s.push(' ');
+        s.push_str(&i.value);
+    }
+    s
 }
 
 fn lifecycle_err(e: LifecycleError) -> AppError {
@@ -367,15 +386,10 @@ impl App {
     }
 
     async fn people_text(&self, tx: &mut Tx, user_id: i64) -> Result<String> {
-        let mut s = String::new();
-        if let Some(u) = tx.user_in_tx(user_id).await? {
-            s.push_str(&u.name);
-        }
-        for i in tx.identities_in_tx(user_id).await? {
-            s.push(' ');
-            s.push_str(&i.value);
-        }
-        Ok(s)
+        Ok(match tx.user_in_tx(user_id).await? {
+            Some(u) => person_text(&u, &tx.identities_in_tx(user_id).await?),
+            None => String::new(),
+        })
     }
 
     async fn rebuild_search_doc(&self, tx: &mut Tx, c: &CaseRow) -> Result<()> {
@@ -493,6 +507,35 @@ impl App {
             s => s,
         };
 
+        // The requester is usually known: read it on the reader pool, before the write
+        // transaction, so the single SQLite writer holds its lock for as short as possible.
+        let known = match (customer, &new.requester) {
+            (true, _) | (false, None) => Some(actor.user_id),
+            (false, Some(RequesterRef::Id(id))) => Some(*id),
+            (false, Some(RequesterRef::Email { email, .. })) => self
+                .store
+                .user_by_identity("email", email.as_str())
+                .await?
+                .map(|u| u.id),
+        };
+        let known = match known {
+            Some(id) => match self.store.user(id).await? {
+                Some(u) => Some(Person {
+                    id: u.id,
+                    organization_id: u.organization_id,
+                    text: person_text(&u, &self.store.identities(u.id).await?),
+                }),
+                None => {
+                    return Err(AppError::invalid(
+                        "ticket.requester_id",
+                        "unknown-reference",
+                        id.to_string(),
+                    ));
+                }
+            },
+            None => None,
+        };
+
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         if let Some((key, fp)) = idempotency {
@@ -514,35 +557,35 @@ impl App {
                     case,
                     message: None,
                     events: vec![],
+                    attachments: vec![],
                     replayed: true,
                 });
             }
         }
-        let requester_id = if customer {
-            actor.user_id
-        } else {
-            match &new.requester {
-                Some(RequesterRef::Id(id)) => {
-                    if tx.user_in_tx(*id).await?.is_none() {
-                        return Err(AppError::invalid(
-                            "ticket.requester_id",
-                            "unknown-reference",
-                            id.to_string(),
-                        ));
-                    }
-                    *id
-                }
-                Some(RequesterRef::Email {
+        let requester = match known {
+            Some(p) => p,
+            None => {
+                // A new customer (or one created since the read above).
+                let Some(RequesterRef::Email {
                     email,
                     name,
                     locale,
-                }) => {
-                    self.find_or_create_customer(&mut tx, email, name.as_deref(), *locale)
-                        .await?
+                }) = &new.requester
+                else {
+                    return Err(AppError::Internal("requester not resolved".into()));
+                };
+                let id = self
+                    .find_or_create_customer(&mut tx, email, name.as_deref(), *locale)
+                    .await?;
+                let u = tx.user_in_tx(id).await?.ok_or(AppError::NotFound("user"))?;
+                Person {
+                    id,
+                    organization_id: u.organization_id,
+                    text: person_text(&u, &tx.identities_in_tx(id).await?),
                 }
-                None => actor.user_id,
             }
         };
+        let requester_id = requester.id;
         let submitter_id = match new.submitter_id {
             Some(s) if !customer => {
                 if tx.user_in_tx(s).await?.is_none() {
@@ -556,13 +599,7 @@ impl App {
             }
             _ => actor.user_id,
         };
-        let organization_id = match new.organization_id {
-            Some(o) => Some(o),
-            None => tx
-                .user_in_tx(requester_id)
-                .await?
-                .and_then(|u| u.organization_id),
-        };
+        let organization_id = new.organization_id.or(requester.organization_id);
         let channel = new
             .channel
             .unwrap_or(if customer { Channel::Web } else { Channel::Api });
@@ -622,12 +659,11 @@ impl App {
             apply_complaint(&mut case, p, &mut ev);
         }
         case.id = tx.insert_case(&case).await?;
-        if !tags.is_empty() {
-            tx.set_case_tags(case.id, &tags).await?;
-        }
+        tx.insert_case_tags(case.id, &tags).await?;
         if let Some(a) = case.assignee_id {
             ev.add("assigned", Some(a.to_string()));
         }
+        let mut attachments = Vec::new();
         let message = match &comment {
             Some(c) => {
                 let author = match c.author_id {
@@ -670,7 +706,7 @@ impl App {
                         now,
                     )
                     .await?;
-                crate::attachments::claim(
+                attachments = crate::attachments::claim(
                     &mut tx,
                     "ticket.comment.uploads",
                     &c.uploads,
@@ -686,9 +722,8 @@ impl App {
             }
             None => None,
         };
-        let people = self.people_text(&mut tx, requester_id).await?;
-        let doc = format!("{} {} {}", subject, people, case.description);
-        tx.set_search_doc(case.id, &fold(&doc)).await?;
+        let doc = format!("{} {} {}", subject, requester.text, case.description);
+        tx.insert_search_doc(case.id, &fold(&doc)).await?;
         let events = tx
             .insert_events(case.id, Some(actor.user_id), now, &ev.0)
             .await?;
@@ -709,6 +744,7 @@ impl App {
             case,
             message,
             events,
+            attachments,
             replayed: false,
         })
     }
@@ -900,6 +936,7 @@ impl App {
             None => None,
         };
         let mut message = None;
+        let mut attachments = Vec::new();
         if let Some(cm) = ch
             .comment
             .as_ref()
@@ -938,7 +975,7 @@ impl App {
                     now,
                 )
                 .await?;
-            crate::attachments::claim(
+            attachments = crate::attachments::claim(
                 &mut tx,
                 "ticket.comment.uploads",
                 &cm.uploads,
@@ -985,6 +1022,7 @@ impl App {
                 case: c,
                 message: None,
                 events: vec![],
+                attachments: vec![],
                 replayed: false,
             });
         }
@@ -1001,6 +1039,7 @@ impl App {
             case: c,
             message,
             events,
+            attachments,
             replayed: false,
         })
     }
@@ -1111,6 +1150,7 @@ impl App {
             case: c,
             message: None,
             events,
+            attachments: vec![],
             replayed: false,
         })
     }
@@ -1257,6 +1297,7 @@ impl App {
             case: t,
             message: None,
             events,
+            attachments: vec![],
             replayed: false,
         })
     }

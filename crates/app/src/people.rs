@@ -452,6 +452,17 @@ impl App {
             .collect())
     }
 
+    /// Zendesk's `organizations/search?name=`: exact name, ignoring case and accents.
+    pub async fn org_by_name(&self, actor: &Actor, name: &str) -> Result<Vec<OrgRow>> {
+        actor.require_staff()?;
+        Ok(self
+            .store
+            .org_by_name_key(&fold(name.trim()))
+            .await?
+            .into_iter()
+            .collect())
+    }
+
     pub async fn create_org(&self, actor: &Actor, o: OrgData) -> Result<OrgRow> {
         actor.require_case_writer()?;
         let o = OrgData {

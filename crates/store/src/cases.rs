@@ -124,7 +124,7 @@ impl Tx {
         })
     }
 
-    /// Append events to the case's immutable log (A5).
+    /// Append events to the case's immutable log (A5), in one statement.
     pub async fn insert_events(
         &mut self,
         case_id: i64,
@@ -132,14 +132,35 @@ impl Tx {
         at: i64,
         events: &[NewEvent],
     ) -> Result<Vec<EventRow>> {
-        let mut out = Vec::with_capacity(events.len());
-        let sql = "INSERT INTO case_events (case_id, actor_id, kind, field, old_value, new_value, created_at) \
-            VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id";
-        for e in events {
-            let id: i64 = on_tx!(self, t => sqlx::query_scalar(sql)
-                .bind(case_id).bind(actor_id).bind(e.kind).bind(e.field).bind(&e.old_value)
-                .bind(&e.new_value).bind(at).fetch_one(&mut **t).await?);
-            out.push(EventRow {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Seven placeholders per row, bound in the column order below.
+        let rows: Vec<String> = (0..events.len())
+            .map(|i| {
+                let p: Vec<String> = (1..=7).map(|k| format!("${}", i * 7 + k)).collect();
+                format!("({})", p.join(","))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO case_events (case_id, actor_id, created_at, kind, field, old_value, new_value) \
+             VALUES {} RETURNING id",
+            rows.join(",")
+        );
+        let mut ids: Vec<i64> = on_tx!(self, t => {
+            let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(&*sql));
+            for e in events {
+                q = q.bind(case_id).bind(actor_id).bind(at)
+                    .bind(e.kind).bind(e.field).bind(&e.old_value).bind(&e.new_value);
+            }
+            q.fetch_all(&mut **t).await?
+        });
+        // Ids follow the VALUES order; RETURNING's own order is not guaranteed.
+        ids.sort_unstable();
+        Ok(ids
+            .into_iter()
+            .zip(events)
+            .map(|(id, e)| EventRow {
                 id,
                 case_id,
                 actor_id,
@@ -148,18 +169,45 @@ impl Tx {
                 old_value: e.old_value.clone(),
                 new_value: e.new_value.clone(),
                 created_at: at,
-            });
+            })
+            .collect())
+    }
+
+    /// Tags of a new case, in one statement.
+    pub async fn insert_case_tags(&mut self, case_id: i64, tags: &[String]) -> Result<()> {
+        if tags.is_empty() {
+            return Ok(());
         }
-        Ok(out)
+        let rows: Vec<String> = (0..tags.len())
+            .map(|i| format!("(${},${})", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let sql = format!(
+            "INSERT INTO case_tags (case_id, tag) VALUES {} ON CONFLICT DO NOTHING",
+            rows.join(",")
+        );
+        on_tx!(self, t => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(&*sql));
+            for tag in tags {
+                q = q.bind(case_id).bind(tag);
+            }
+            q.execute(&mut **t).await?.rows_affected()
+        });
+        Ok(())
     }
 
     pub async fn set_case_tags(&mut self, case_id: i64, tags: &[String]) -> Result<()> {
         on_tx!(self, t => sqlx::query("DELETE FROM case_tags WHERE case_id = $1")
             .bind(case_id).execute(&mut **t).await?.rows_affected());
-        for tag in tags {
-            on_tx!(self, t => sqlx::query("INSERT INTO case_tags (case_id, tag) VALUES ($1, $2)")
-                .bind(case_id).bind(tag).execute(&mut **t).await?.rows_affected());
-        }
+        self.insert_case_tags(case_id, tags).await
+    }
+
+    /// The search document of a new case (text already folded by the caller).
+    pub async fn insert_search_doc(&mut self, case_id: i64, doc: &str) -> Result<()> {
+        let sql = match self {
+            Tx::Sqlite(_) => "INSERT INTO case_fts (rowid, doc) VALUES ($1, $2)",
+            Tx::Postgres(_) => "INSERT INTO case_search (case_id, doc) VALUES ($1, $2)",
+        };
+        on_tx!(self, t => sqlx::query(sql).bind(case_id).bind(doc).execute(&mut **t).await?.rows_affected());
         Ok(())
     }
 

@@ -106,6 +106,14 @@ impl Tx {
         Ok(r)
     }
 
+    pub async fn message_attachments(&mut self, message_id: i64) -> Result<Vec<AttachmentRow>> {
+        let sql =
+            format!("SELECT {ATTACHMENT_COLS} FROM attachments WHERE message_id = $1 ORDER BY id");
+        let r = on_tx!(self, t => sqlx::query_as::<_, AttachmentRow>(sqlx::AssertSqlSafe(&*sql))
+            .bind(message_id).fetch_all(&mut **t).await?);
+        Ok(r)
+    }
+
     /// Attach the unclaimed files of an upload token to a message; returns how many.
     pub async fn claim_uploads(
         &mut self,

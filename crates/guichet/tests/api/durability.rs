@@ -51,7 +51,8 @@ async fn start(db: &str, dir: &std::path::Path, port: u16) -> Child {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_acknowledged_case_survives_sigkill() {
-    let (db, tmp) = fresh_database().await;
+    let test_db = fresh_database().await;
+    let db = test_db.url.clone();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut child = start(&db, dir.path(), port).await;
@@ -115,5 +116,5 @@ async fn every_acknowledged_case_survives_sigkill() {
         assert_eq!(c["count"], 1, "case {id} has its first message");
     }
     child.kill().await.unwrap();
-    drop(tmp);
+    drop(test_db);
 }

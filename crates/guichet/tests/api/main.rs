@@ -27,7 +27,42 @@ pub struct TestApp {
     /// Basic credentials of the administrator.
     pub admin: (String, String),
     pub admin_id: i64,
+    _db: TestDb,
+}
+
+/// One test's own database: a temporary SQLite file, or a PostgreSQL database that is
+/// dropped when this value is.
+pub struct TestDb {
+    pub url: String,
     _tmp: Option<tempfile::TempDir>,
+    /// PostgreSQL: (server URL, database name).
+    pg_db: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.pg_db.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime; use a thread with its own runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut c) = sqlx::PgConnection::connect(&server).await {
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut c)
+                    .await;
+                }
+            })
+        })
+        .join();
+    }
 }
 
 pub fn test_db_url() -> Option<String> {
@@ -36,8 +71,8 @@ pub fn test_db_url() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// A fresh database URL for one test.
-pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+/// A fresh database for one test.
+pub async fn fresh_database() -> TestDb {
     match test_db_url() {
         Some(server) => {
             use sqlx::Connection;
@@ -52,14 +87,19 @@ pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
             let (prefix, _) = server
                 .rsplit_once('/')
                 .expect("postgres url has a database");
-            (format!("{prefix}/{name}"), None)
+            TestDb {
+                url: format!("{prefix}/{name}"),
+                _tmp: None,
+                pg_db: Some((server.clone(), name)),
+            }
         }
         None => {
             let dir = tempfile::tempdir().expect("tempdir");
-            (
-                format!("sqlite:{}", dir.path().join("t.db").display()),
-                Some(dir),
-            )
+            TestDb {
+                url: format!("sqlite:{}", dir.path().join("t.db").display()),
+                _tmp: Some(dir),
+                pg_db: None,
+            }
         }
     }
 }
@@ -73,7 +113,8 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(cfg: web::WebConfig) -> TestApp {
-    let (url, tmp) = fresh_database().await;
+    let db = fresh_database().await;
+    let url = db.url.clone();
     let store = store::Store::connect(&url, &store::StoreOptions::default())
         .await
         .expect("connect");
@@ -110,7 +151,7 @@ pub async fn spawn_app_with(cfg: web::WebConfig) -> TestApp {
         clock,
         admin: ("admin@guichet.test/token".into(), token),
         admin_id: admin.user.id,
-        _tmp: tmp,
+        _db: db,
     }
 }
 

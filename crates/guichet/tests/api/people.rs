@@ -83,6 +83,26 @@ async fn organizations_and_groups_crud_and_memberships() {
         )
         .await;
     assert_eq!(found["organizations"][0]["id"], oid);
+    let (_, by_name) = t
+        .admin(
+            Method::GET,
+            "/api/v2/organizations/search.json?name=acm",
+            None,
+        )
+        .await;
+    assert_eq!(by_name["count"], 0, "the name must match whole: {by_name}");
+    let (_, by_name) = t
+        .admin(
+            Method::GET,
+            "/api/v2/organizations/search.json?name=%20Acm%C3%A9",
+            None,
+        )
+        .await;
+    assert_eq!(by_name["organizations"][0]["id"], oid, "{by_name}");
+    let (s, _) = t
+        .admin(Method::GET, "/api/v2/organizations/search.json", None)
+        .await;
+    assert_eq!(s, 400);
     let (_, g) = t
         .admin(
             Method::POST,

@@ -239,14 +239,18 @@ pub async fn search_orgs(
     ctx: Ctx,
     p: Params,
 ) -> Result<Response, ApiError> {
-    let ext = p
-        .get("external_id")
-        .ok_or_else(|| ApiError::Param("external_id", "required".into(), ctx.locale))?;
-    let v = s
-        .app
-        .org_by_external_id(&ctx.actor, ext)
-        .await
-        .map_err(|e| ctx.err(e))?;
+    let v = match (p.get("external_id"), p.get("name")) {
+        (Some(ext), _) => s.app.org_by_external_id(&ctx.actor, ext).await,
+        (None, Some(name)) => s.app.org_by_name(&ctx.actor, name).await,
+        (None, None) => {
+            return Err(ApiError::Param(
+                "external_id",
+                "external_id or name is required".into(),
+                ctx.locale,
+            ));
+        }
+    }
+    .map_err(|e| ctx.err(e))?;
     let n = v.len();
     Ok(json_ok(
         StatusCode::OK,

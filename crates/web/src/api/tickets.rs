@@ -418,8 +418,7 @@ pub async fn create_ticket(
         .map_err(|e| ctx.err(e))?;
     let t = render::ticket(&out.case, &ctx.base);
     let url = format!("{}/api/v2/tickets/{}.json", ctx.base, out.case.id);
-    let atts = message_attachments(&s, out.message.as_ref(), &ctx).await?;
-    let body = json!({"ticket": t, "audit": render::audit(&out.case, ctx.actor.user_id, out.message.as_ref(), &atts, &out.events, &ctx.base)});
+    let body = json!({"ticket": t, "audit": render::audit(&out.case, ctx.actor.user_id, out.message.as_ref(), &out.attachments, &out.events, &ctx.base)});
     let mut r = with_location(json_ok(StatusCode::CREATED, body), &url);
     if out.replayed {
         r.headers_mut()
@@ -445,21 +444,6 @@ pub async fn show_ticket(
     ))
 }
 
-/// The files of the message a create or update just wrote.
-async fn message_attachments(
-    s: &AppState,
-    m: Option<&store::MessageRow>,
-    ctx: &Ctx,
-) -> Result<Vec<store::AttachmentRow>, ApiError> {
-    let Some(m) = m else { return Ok(Vec::new()) };
-    let mut by = s
-        .app
-        .attachments_of(std::slice::from_ref(m))
-        .await
-        .map_err(|e| ctx.err(e))?;
-    Ok(by.remove(&m.id).unwrap_or_default())
-}
-
 pub fn path_id(raw: &str, ctx: &Ctx) -> Result<i64, ApiError> {
     raw.parse::<i64>()
         .map_err(|_| ApiError::App(AppError::NotFound("record"), ctx.locale))
@@ -478,8 +462,7 @@ pub async fn update_ticket(
         .update_case(&ctx.actor, id, ch)
         .await
         .map_err(|e| ctx.err(e))?;
-    let atts = message_attachments(&s, out.message.as_ref(), &ctx).await?;
-    let body = json!({"ticket": render::ticket(&out.case, &ctx.base), "audit": render::audit(&out.case, ctx.actor.user_id, out.message.as_ref(), &atts, &out.events, &ctx.base)});
+    let body = json!({"ticket": render::ticket(&out.case, &ctx.base), "audit": render::audit(&out.case, ctx.actor.user_id, out.message.as_ref(), &out.attachments, &out.events, &ctx.base)});
     Ok(json_ok(StatusCode::OK, body))
 }
 
