@@ -115,6 +115,36 @@ macro_rules! on_read {
 }
 pub(crate) use on_read;
 
+/// Copy the SQLite WAL back into the database every 250 ms without blocking the writer
+/// (PASSIVE); the writer restarts the WAL from its start once a checkpoint has caught up.
+/// Only a WAL past 65,536 frames (256 MiB) gets a blocking RESTART checkpoint. Stops when
+/// the writer pool is closed.
+async fn checkpoint_loop(pool: SqlitePool, writer: SqlitePool) {
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if writer.is_closed() {
+            pool.close().await;
+            break;
+        }
+        let r: std::result::Result<(i64, i64, i64), sqlx::Error> =
+            sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(&pool)
+                .await;
+        match r {
+            Ok((_, log, _)) if log > 65_536 => {
+                let _ = sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+                    .execute(&pool)
+                    .await;
+            }
+            Ok(_) => {}
+            Err(_) if writer.is_closed() => break,
+            Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
+        }
+    }
+}
+
 impl Store {
     /// Connect to `sqlite:PATH` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str, opts: &StoreOptions) -> Result<Self> {
@@ -140,12 +170,20 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", "-32000")
-                .pragma("temp_store", "memory");
+                .pragma("temp_store", "memory")
+                .pragma("journal_size_limit", "67108864");
+            // The writer never checkpoints itself (that would stall a request every ~1000
+            // pages); a background connection checkpoints passively instead, next to it.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
+                .connect_with(base.clone().pragma("wal_autocheckpoint", "0"))
+                .await?;
+            let ckpt = SqlitePoolOptions::new()
+                .max_connections(1)
                 .connect_with(base.clone())
                 .await?;
+            tokio::spawn(checkpoint_loop(ckpt, write.clone()));
             let read = SqlitePoolOptions::new()
                 .max_connections(opts.max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(30))
