@@ -4,6 +4,7 @@
 
 mod cases;
 mod filter;
+mod group;
 mod migrate;
 mod misc;
 mod people;
@@ -11,6 +12,7 @@ pub mod rows;
 
 pub use cases::Page;
 pub use filter::{CaseCol, CaseFilter, CaseSort, Cmp, Cond, SortDir, Val};
+pub use group::GroupTx;
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use misc::NewAttachment;
 pub use people::{OrgData, UserData};
@@ -18,7 +20,7 @@ pub use rows::*;
 
 use sqlx::postgres::{PgPoolOptions, Postgres};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, Sqlite, SqlitePool, Transaction};
+use sqlx::{PgPool, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -59,7 +61,12 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// beside it); PostgreSQL one pool.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite { write: SqlitePool, read: SqlitePool },
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+        /// Group commit over the single writer connection of `write`.
+        group: std::sync::Arc<group::Group>,
+    },
     Postgres(PgPool),
 }
 
@@ -88,7 +95,7 @@ pub struct Store {
 
 /// A write transaction. Every use case runs in one, with its events.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(GroupTx),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -116,9 +123,8 @@ macro_rules! on_read {
 pub(crate) use on_read;
 
 /// Copy the SQLite WAL back into the database every 250 ms without blocking the writer
-/// (PASSIVE); the writer restarts the WAL from its start once a checkpoint has caught up.
-/// Only a WAL past 65,536 frames (256 MiB) gets a blocking RESTART checkpoint. Stops when
-/// the writer pool is closed.
+/// (PASSIVE). Only a WAL past 65,536 frames (256 MiB, readers holding old snapshots) gets a
+/// blocking RESTART checkpoint. Stops when the writer pool is closed.
 async fn checkpoint_loop(pool: SqlitePool, writer: SqlitePool) {
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -172,12 +178,13 @@ impl Store {
                 .pragma("cache_size", "-32000")
                 .pragma("temp_store", "memory")
                 .pragma("journal_size_limit", "67108864");
-            // The writer never checkpoints itself (that would stall a request every ~1000
-            // pages); a background connection checkpoints passively instead, next to it.
+            // A background connection checkpoints passively next to the writer, so the
+            // writer's own automatic checkpoint (every 1000 pages) finds little left to copy
+            // and the WAL restarts from its beginning instead of growing.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
-                .connect_with(base.clone().pragma("wal_autocheckpoint", "0"))
+                .connect_with(base.clone())
                 .await?;
             let ckpt = SqlitePoolOptions::new()
                 .max_connections(1)
@@ -190,7 +197,11 @@ impl Store {
                 .connect_with(base.read_only(true))
                 .await?;
             Ok(Store {
-                db: Db::Sqlite { write, read },
+                db: Db::Sqlite {
+                    group: group::Group::new(write.clone()),
+                    write,
+                    read,
+                },
             })
         } else {
             Err(StoreError::Url(format!(
@@ -214,14 +225,14 @@ impl Store {
     /// Start a write transaction. On SQLite this waits for the single writer connection.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match &self.db {
-            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite { group, .. } => Tx::Sqlite(group.begin().await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
 
     pub async fn close(&self) {
         match &self.db {
-            Db::Sqlite { write, read } => {
+            Db::Sqlite { write, read, .. } => {
                 read.close().await;
                 write.close().await;
             }
@@ -238,11 +249,17 @@ impl Store {
 
 impl Tx {
     pub async fn commit(self) -> Result<()> {
-        on_tx!(self, t => t.commit().await?);
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
         Ok(())
     }
     pub async fn rollback(self) -> Result<()> {
-        on_tx!(self, t => t.rollback().await?);
+        match self {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
         Ok(())
     }
     pub fn is_postgres(&self) -> bool {

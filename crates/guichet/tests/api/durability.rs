@@ -118,3 +118,52 @@ async fn every_acknowledged_case_survives_sigkill() {
     child.kill().await.unwrap();
     drop(test_db);
 }
+
+/// Many concurrent write transactions, some committed, some rolled back, some dropped
+/// half-way (an early return): exactly the committed ones remain. On SQLite this drives the
+/// group commit (savepoints inside shared physical transactions).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_transactions_keep_exactly_what_was_committed() {
+    let db = fresh_database().await;
+    let store = store::Store::connect(&db.url, &store::StoreOptions::default())
+        .await
+        .unwrap();
+    store.migrate(0).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..96 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = store.begin().await.unwrap();
+            tx.insert_category(None, &format!("c{i}"), 0).await.unwrap();
+            tokio::task::yield_now().await;
+            match i % 4 {
+                0 => drop(tx),
+                1 => tx.rollback().await.unwrap(),
+                _ => tx.commit().await.unwrap(),
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    // A transaction after the burst sees a clean writer.
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_category(None, "after", 0).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut got: Vec<String> = store
+        .categories()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    got.sort();
+    let mut want: Vec<String> = (0..96)
+        .filter(|i| i % 4 >= 2)
+        .map(|i| format!("c{i}"))
+        .chain(["after".to_string()])
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+    store.close().await;
+}
