@@ -337,7 +337,12 @@ async fn seed(app: &app::App, n: i64) -> Result<()> {
         domain::Status::Solved,
     ];
     let t0 = Instant::now();
-    let per = 4;
+    // PostgreSQL takes concurrent writers; SQLite has one (group commit batches them).
+    let per = if app.store.backend() == "postgres" {
+        16
+    } else {
+        4
+    };
     let chunk = n / per + 1;
     let mut tasks = Vec::new();
     for w in 0..per {

@@ -322,8 +322,23 @@ impl Store {
     /// Cases matching a filter, in the filter's order.
     pub async fn cases(&self, f: &CaseFilter, page: Page) -> Result<Vec<CaseRow>> {
         let pg = matches!(self.db, crate::Db::Postgres(_));
+        let mut hint = "";
+        if let (crate::Db::Sqlite { read, .. }, Some((m, h))) =
+            (&self.db, crate::filter::frequent_text_scan(f))
+        {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT rowid FROM case_fts WHERE case_fts MATCH $1 LIMIT $2)",
+            )
+            .bind(m)
+            .bind(crate::filter::FREQUENT_MATCHES)
+            .fetch_one(read)
+            .await?;
+            if n >= crate::filter::FREQUENT_MATCHES {
+                hint = h;
+            }
+        }
         let mut sql = Sql {
-            text: format!("SELECT {CASE_COLUMNS} FROM cases"),
+            text: format!("SELECT {CASE_COLUMNS} FROM cases{hint}"),
             binds: vec![],
         };
         let mut f = f.clone();

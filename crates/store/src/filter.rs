@@ -131,6 +131,69 @@ pub enum SortDir {
     Desc,
 }
 
+/// Statuses written as SQL literals in canonical order, so that the planners can match the
+/// partial inbox index (`WHERE status IN ('new', 'open', 'pending', 'hold')`), which they
+/// cannot do through bound parameters. Only the six known statuses qualify.
+fn status_literals(col: CaseCol, vals: &[Val]) -> Option<Vec<String>> {
+    const ORDER: [&str; 6] = ["new", "open", "pending", "hold", "solved", "closed"];
+    if col != CaseCol::Status {
+        return None;
+    }
+    let mut wanted = [false; 6];
+    for v in vals {
+        let Val::Text(t) = v else { return None };
+        let i = ORDER.iter().position(|o| o == t)?;
+        wanted[i] = true;
+    }
+    Some(
+        ORDER
+            .iter()
+            .zip(wanted)
+            .filter(|(_, w)| *w)
+            .map(|(o, _)| format!("'{o}'"))
+            .collect(),
+    )
+}
+
+/// An FTS5 MATCH expression. Words are letters and digits only
+/// (`domain::text::search_words`), so quoting them is enough to keep FTS5 syntax out.
+pub(crate) fn fts5_match(words: &[String], phrase: bool) -> String {
+    if phrase {
+        format!("\"{}\"", words.join(" "))
+    } else {
+        words
+            .iter()
+            .map(|w| format!("\"{w}\""))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// SQLite: how to scan `cases` when full-text terms match many cases and the order is by
+/// time or id. Walking the order's index and probing the match list finds a page quickly,
+/// where the planner's default sorts every match. `None` for rare terms (sorting a few
+/// matches is cheapest) and for other orders.
+pub(crate) fn frequent_text_scan(f: &CaseFilter) -> Option<(String, &'static str)> {
+    let words = f.conds.iter().find_map(|c| match c {
+        Cond::Text {
+            words,
+            phrase,
+            negated: false,
+        } if !words.is_empty() => Some(fts5_match(words, *phrase)),
+        _ => None,
+    })?;
+    let hint = match f.sort {
+        CaseSort::UpdatedAt => " INDEXED BY cases_updated",
+        CaseSort::CreatedAt => " INDEXED BY cases_created",
+        CaseSort::Id => " NOT INDEXED",
+        _ => return None,
+    };
+    Some((words, hint))
+}
+
+/// Matches beyond which `frequent_text_scan` applies.
+pub(crate) const FREQUENT_MATCHES: i64 = 2_000;
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseFilter {
     pub conds: Vec<Cond>,
@@ -179,7 +242,10 @@ fn push_cond(sql: &mut Sql, c: &Cond, postgres: bool) {
                 sql.text.push_str(if *negated { "1=1" } else { "1=0" });
                 return;
             }
-            let ps: Vec<String> = vals.iter().map(|v| sql.bind(v.clone())).collect();
+            let ps: Vec<String> = match status_literals(*col, vals) {
+                Some(lits) => lits,
+                None => vals.iter().map(|v| sql.bind(v.clone())).collect(),
+            };
             let not = if *negated { "NOT " } else { "" };
             // NULL columns never match IN; a negated IN should still keep them.
             if *negated {
@@ -226,18 +292,7 @@ fn push_cond(sql: &mut Sql, c: &Cond, postgres: bool) {
                      ({f}('english', {p}) || {f}('french', {p})))"
                 ));
             } else {
-                // Words are letters and digits only (domain::text::search_words), so quoting
-                // them is enough to keep FTS5 syntax out.
-                let m = if *phrase {
-                    format!("\"{}\"", words.join(" "))
-                } else {
-                    words
-                        .iter()
-                        .map(|w| format!("\"{w}\""))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                };
-                let p = sql.bind(Val::Text(m));
+                let p = sql.bind(Val::Text(fts5_match(words, *phrase)));
                 sql.text.push_str(&format!(
                     "id {n}IN (SELECT rowid FROM case_fts WHERE case_fts MATCH {p})"
                 ));
@@ -300,5 +355,37 @@ mod tests {
         assert!(!s.text.contains("DROP"));
         assert!(!s.text.contains("brien"));
         assert_eq!(s.binds.len(), 2);
+    }
+
+    #[test]
+    fn known_statuses_are_literals_in_canonical_order_others_are_bound() {
+        let mut f = CaseFilter::default();
+        f.push(Cond::In {
+            col: CaseCol::Status,
+            vals: ["hold", "new", "pending", "open", "new"]
+                .iter()
+                .map(|s| Val::Text(s.to_string()))
+                .collect(),
+            negated: false,
+        });
+        let mut s = Sql::default();
+        push_where(&mut s, &f, false);
+        assert!(
+            s.text
+                .contains("status IN ('new', 'open', 'pending', 'hold')"),
+            "{}",
+            s.text
+        );
+        assert!(s.binds.is_empty());
+        let mut f = CaseFilter::default();
+        f.push(Cond::In {
+            col: CaseCol::Status,
+            vals: vec![Val::Text("x') OR 1=1 --".into())],
+            negated: false,
+        });
+        let mut s = Sql::default();
+        push_where(&mut s, &f, false);
+        assert!(!s.text.contains("OR 1=1"));
+        assert_eq!(s.binds.len(), 1);
     }
 }
