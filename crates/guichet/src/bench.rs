@@ -195,6 +195,8 @@ async fn query(cfg: Config, cases: i64, queries: usize) -> Result<()> {
         println!("seeding {} cases into {} …", cases - have, store.backend());
         seed(&app, cases - have).await?;
     }
+    // As autovacuum (PostgreSQL) or `PRAGMA optimize` would have by now in production.
+    store.analyze().await?;
     let teams: Vec<i64> = store
         .teams(0, 100)
         .await?

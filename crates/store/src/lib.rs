@@ -240,6 +240,20 @@ impl Store {
         }
     }
 
+    /// Refresh the planners' statistics (PostgreSQL `ANALYZE`, which autovacuum also does
+    /// on its own schedule; SQLite `PRAGMA optimize`, which analyzes what needs it).
+    pub async fn analyze(&self) -> Result<()> {
+        match &self.db {
+            Db::Sqlite { write, .. } => {
+                sqlx::query("PRAGMA optimize").execute(write).await?;
+            }
+            Db::Postgres(p) => {
+                sqlx::query("ANALYZE").execute(p).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Cheap liveness check for health endpoints.
     pub async fn ping(&self) -> Result<()> {
         on_read!(self, p => sqlx::query("SELECT 1").execute(p).await?.rows_affected());
