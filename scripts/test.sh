@@ -17,7 +17,7 @@ GUICHET_TEST_DATABASE_URL="$PG_URL" cargo test -p guichet --test api --no-fail-f
 
 echo "== zenpy interop"
 cargo build -p guichet
-BIN=target/debug/guichet
+BIN="${CARGO_TARGET_DIR:-target}/debug/guichet"
 run_interop() {
     local db_url="$1" dir port pid token
     dir=$(mktemp -d)
