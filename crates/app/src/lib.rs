@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cases;
 pub mod categories;
 mod error;
+pub mod html;
 pub mod jobs;
 pub mod people;
 pub mod search;

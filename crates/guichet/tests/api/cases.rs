@@ -744,3 +744,23 @@ async fn rate_limit_answers_429_with_retry_after() {
     );
     assert_eq!(r.headers()["x-rate-limit-remaining"], "0");
 }
+
+#[tokio::test]
+async fn html_comments_keep_formatting_and_lose_active_content() {
+    let t = spawn_app().await;
+    let (s, b) = t
+        .admin(Method::POST, "/api/v2/tickets.json", Some(json!({"ticket": {"subject": "HTML",
+            "comment": {"html_body": "<p>Colis <b>abîmé</b></p><script>alert('x')</script><img src=x onerror=alert(1)><a href=\"javascript:alert(2)\">ici</a>"},
+            "requester": {"email": "h@exemple.fr"}}})))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let c = &b["audit"]["events"][0];
+    let html = c["html_body"].as_str().expect("html");
+    assert!(html.contains("<b>abîmé</b>"), "{html}");
+    for bad in ["script", "onerror", "javascript:", "alert"] {
+        assert!(!html.contains(bad), "{bad} in {html}");
+    }
+    let text = c["body"].as_str().expect("text");
+    assert!(text.contains("Colis abîmé"), "{text}");
+    assert!(!text.contains("alert"), "{text}");
+}

@@ -244,13 +244,14 @@ fn comment(c: &Option<CommentIn>, fallback: &Option<String>) -> Option<CommentIn
             uploads,
         }) => {
             // A comment given only as HTML keeps its text for search and plain display.
+            let html = html_body.as_ref().map(|h| sanitize(h));
             let text = body
                 .clone()
-                .or_else(|| html_body.as_ref().map(|h| strip_tags(h)))
+                .or_else(|| html.as_ref().map(|h| strip_tags(h)))
                 .unwrap_or_default();
             Some(CommentInput {
                 body: text,
-                html_body: html_body.as_ref().map(|h| sanitize(h)),
+                html_body: html,
                 public: *public,
                 author_id: *author_id,
                 uploads: uploads.clone().unwrap_or_default(),
@@ -278,10 +279,9 @@ fn strip_tags(h: &str) -> String {
     out.trim().to_string()
 }
 
-/// Until the HTML sanitiser arrives with the email issue, HTML bodies are stored as escaped
-/// text so nothing a client sends can run in a browser.
+/// HTML bodies keep their formatting, minus anything that could run in a browser.
 fn sanitize(h: &str) -> String {
-    app::cases::html_from_text(&strip_tags(h))
+    app::html::sanitize(h)
 }
 
 pub fn new_case(t: &TicketIn) -> Result<NewCase, AppError> {

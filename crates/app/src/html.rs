@@ -1,0 +1,43 @@
+//! HTML from the outside world (API `html_body`, later email and chat) is cleaned before it
+//! is stored: an allow-list of formatting tags and attributes (ammonia's defaults: no
+//! scripts, styles, event handlers, `javascript:` URLs or forms), links opened with
+//! `rel="noopener noreferrer nofollow"`.
+
+/// Clean HTML for storage and display in the agent and customer interfaces.
+pub fn sanitize(html: &str) -> String {
+    ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .clean(html)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formatting_stays_and_active_content_goes() {
+        let out = sanitize(
+            "<p>Bonjour <b>Mme</b> <a href=\"https://ex.fr\" onclick=\"x()\">lien</a></p>\
+             <script>alert(1)</script><img src=x onerror=alert(2)>\
+             <a href=\"javascript:alert(3)\">j</a><style>p{}</style><iframe src=\"https://e\"></iframe>",
+        );
+        assert!(out.contains("<p>Bonjour <b>Mme</b>"), "{out}");
+        assert!(out.contains("href=\"https://ex.fr\""), "{out}");
+        assert!(
+            out.contains("rel=\"noopener noreferrer nofollow\""),
+            "{out}"
+        );
+        for bad in [
+            "script",
+            "onclick",
+            "onerror",
+            "javascript:",
+            "<style",
+            "iframe",
+            "alert(1)",
+        ] {
+            assert!(!out.contains(bad), "{bad} survived: {out}");
+        }
+    }
+}
