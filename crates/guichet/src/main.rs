@@ -182,8 +182,17 @@ async fn serve(cfg: Config) -> Result<()> {
     let sweeper = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut minutes = 0u64;
         loop {
             tick.tick().await;
+            minutes += 1;
+            // SQLite keeps planner statistics only if asked (PostgreSQL's autovacuum does
+            // it there): `PRAGMA optimize` hourly analyses the tables that need it.
+            if minutes % 60 == 0 && sweeper.store.backend() == "sqlite" {
+                if let Err(e) = sweeper.store.analyze().await {
+                    tracing::warn!(error = %e, "PRAGMA optimize failed");
+                }
+            }
             match sweeper.close_quiet_solved().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(closed = n, "closed quiet solved cases"),
