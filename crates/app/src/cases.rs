@@ -3,6 +3,7 @@
 
 use crate::{Actor, App, AppError, FieldError, Result};
 use domain::lifecycle::{self, LifecycleError, Transition};
+use domain::standards::ClockEvent;
 use domain::text::fold;
 use domain::{
     Channel, CompensationKind, Currency, EmailAddress, JourneyStage, Kind, LinkKind, Locale,
@@ -351,33 +352,30 @@ impl App {
         category: Option<i64>,
     ) -> Result<()> {
         let mut errs = Vec::new();
-        if let Some(t) = team {
-            if self.store.team(t).await?.is_none() {
+        if let Some(t) = team
+            && self.store.team(t).await?.is_none() {
                 errs.push(FieldError::new(
                     "group_id",
                     "unknown-reference",
                     t.to_string(),
                 ));
             }
-        }
-        if let Some(o) = org {
-            if self.store.org(o).await?.is_none() {
+        if let Some(o) = org
+            && self.store.org(o).await?.is_none() {
                 errs.push(FieldError::new(
                     "organization_id",
                     "unknown-reference",
                     o.to_string(),
                 ));
             }
-        }
-        if let Some(c) = category {
-            if self.store.category(c).await?.is_none() {
+        if let Some(c) = category
+            && self.store.category(c).await?.is_none() {
                 errs.push(FieldError::new(
                     "category_id",
                     "unknown-reference",
                     c.to_string(),
                 ));
             }
-        }
         if errs.is_empty() {
             Ok(())
         } else {
@@ -473,15 +471,14 @@ impl App {
                 MAX_SUBJECT.to_string(),
             ));
         }
-        if let Some(c) = &comment {
-            if c.body.len() > self.config.max_body_chars {
+        if let Some(c) = &comment
+            && c.body.len() > self.config.max_body_chars {
                 errs.push(FieldError::new(
                     "ticket.comment.body",
                     "too-long",
                     self.config.max_body_chars.to_string(),
                 ));
             }
-        }
         if customer
             && (new.assignee_id.is_some()
                 || new.team_id.is_some()
@@ -538,8 +535,8 @@ impl App {
 
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        if let Some((key, fp)) = idempotency {
-            if let Some((old_fp, id)) = tx.idempotency_lookup(actor.user_id, key).await? {
+        if let Some((key, fp)) = idempotency
+            && let Some((old_fp, id)) = tx.idempotency_lookup(actor.user_id, key).await? {
                 tx.rollback().await?;
                 if old_fp != fp {
                     return Err(AppError::invalid(
@@ -561,7 +558,6 @@ impl App {
                     replayed: true,
                 });
             }
-        }
         let requester = match known {
             Some(p) => p,
             None => {
@@ -652,13 +648,19 @@ impl App {
             root_cause: None,
             complaint_resolved_at: None,
             deleted_at: None,
+            first_reply_at: None,
         };
         let mut ev = Events::default();
         ev.add("created", Some(channel.as_str().into()));
         if let Some(p) = &new.complaint {
             apply_complaint(&mut case, p, &mut ev);
         }
+        let clock_events = creation_clock_events(&case, status, now);
+        let clocks = self
+            .plan_clocks(&mut tx, &mut case, &clock_events, true, now)
+            .await?;
         case.id = tx.insert_case(&case).await?;
+        self.write_clocks(&mut tx, &case, clocks, now).await?;
         tx.insert_case_tags(case.id, &tags).await?;
         if let Some(a) = case.assignee_id {
             ev.add("assigned", Some(a.to_string()));
@@ -774,15 +776,14 @@ impl App {
             ch.category_id.flatten(),
         )
         .await?;
-        if let Some(c) = &ch.comment {
-            if c.body.len() > self.config.max_body_chars {
+        if let Some(c) = &ch.comment
+            && c.body.len() > self.config.max_body_chars {
                 return Err(AppError::invalid(
                     "ticket.comment.body",
                     "too-long",
                     self.config.max_body_chars.to_string(),
                 ));
             }
-        }
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let mut c = tx
@@ -797,6 +798,13 @@ impl App {
         }
         let mut ev = Events::default();
         let mut rebuild_doc = false;
+        let register_before = (
+            c.promised_at,
+            c.follow_up_at,
+            c.follow_up_done_at,
+            c.complaint_resolved_at,
+        );
+        let mut clock_events = Vec::new();
 
         if let Some(s) = &ch.subject {
             let s = domain::required_text(s, MAX_SUBJECT)
@@ -842,8 +850,8 @@ impl App {
         }
         // D3: a hand-off from one agent or team to another counts as a transfer.
         let mut transferred = false;
-        if let Some(a) = ch.assignee_id {
-            if a != c.assignee_id {
+        if let Some(a) = ch.assignee_id
+            && a != c.assignee_id {
                 transferred |= c.assignee_id.is_some() && a.is_some();
                 ev.change(
                     "assignee_id",
@@ -852,9 +860,8 @@ impl App {
                 );
                 c.assignee_id = a;
             }
-        }
-        if let Some(t) = ch.team_id {
-            if t != c.team_id {
+        if let Some(t) = ch.team_id
+            && t != c.team_id {
                 transferred |= c.team_id.is_some() && t.is_some();
                 ev.change(
                     "group_id",
@@ -863,7 +870,6 @@ impl App {
                 );
                 c.team_id = t;
             }
-        }
         if transferred {
             c.transfer_count += 1;
             ev.add("transferred", Some(c.transfer_count.to_string()));
@@ -984,6 +990,18 @@ impl App {
             )
             .await?;
             tx.append_search_doc(c.id, &fold(&cm.body)).await?;
+            clock_events.push(ClockEvent::Message {
+                at: now,
+                from_customer: by_customer,
+                public,
+                automatic: false,
+                answered: c.first_reply_at.is_some()
+                    || matches!(from, Status::Solved | Status::Closed)
+                    || c.reopen_count > 0,
+            });
+            if !by_customer && public && c.first_reply_at.is_none() {
+                c.first_reply_at = Some(now);
+            }
             ev.add(
                 if public { "comment" } else { "note" },
                 Some(m.id.to_string()),
@@ -1000,6 +1018,11 @@ impl App {
         }
         if let Some(t) = transition {
             if t.to != from {
+                clock_events.push(ClockEvent::Status {
+                    at: now,
+                    from,
+                    to: t.to,
+                });
                 ev.change(
                     "status",
                     Some(from.as_str().into()),
@@ -1026,8 +1049,13 @@ impl App {
                 replayed: false,
             });
         }
+        register_clock_events(&c, register_before, now, &mut clock_events);
         c.updated_at = now;
+        let clocks = self
+            .plan_clocks(&mut tx, &mut c, &clock_events, false, now)
+            .await?;
         tx.update_case(&c).await?;
+        self.write_clocks(&mut tx, &c, clocks, now).await?;
         if rebuild_doc {
             self.rebuild_search_doc(&mut tx, &c).await?;
         }
@@ -1211,7 +1239,9 @@ impl App {
             .ok_or(AppError::NotFound("ticket"))?;
         c.deleted_at = Some(now);
         c.updated_at = now;
+        let clocks = self.plan_clocks(&mut tx, &mut c, &[], false, now).await?;
         tx.update_case(&c).await?;
+        self.write_clocks(&mut tx, &c, clocks, now).await?;
         tx.insert_events(
             id,
             Some(actor.user_id),
@@ -1267,7 +1297,10 @@ impl App {
             s.closed_at = Some(now);
             s.merged_into_id = Some(target);
             s.updated_at = now;
+            // A merged duplicate leaves the measures: its open clocks are cancelled.
+            let clocks = self.plan_clocks(&mut tx, &mut s, &[], false, now).await?;
             tx.update_case(&s).await?;
+            self.write_clocks(&mut tx, &s, clocks, now).await?;
             tx.set_search_doc(sid, &fold(&s.subject)).await?;
             let ev = [
                 NewEvent {
@@ -1415,5 +1448,43 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(row)
+    }
+}
+
+/// The clock events of a new case: it exists, and its register may carry dates.
+fn creation_clock_events(c: &CaseRow, status: Status, now: i64) -> Vec<ClockEvent> {
+    let mut out = vec![ClockEvent::Created {
+        at: c.received_at,
+        status,
+    }];
+    register_clock_events(c, (None, None, None, None), now, &mut out);
+    out
+}
+
+/// Clock events for changes of the complaint register's dates (A2).
+fn register_clock_events(
+    c: &CaseRow,
+    before: (Option<i64>, Option<i64>, Option<i64>, Option<i64>),
+    now: i64,
+    out: &mut Vec<ClockEvent>,
+) {
+    let (promised, follow_up, follow_up_done, resolved) = before;
+    if c.promised_at != promised {
+        out.push(ClockEvent::Promise {
+            at: now,
+            date: c.promised_at,
+        });
+    }
+    if c.follow_up_at != follow_up {
+        out.push(ClockEvent::FollowUp {
+            at: now,
+            date: c.follow_up_at,
+        });
+    }
+    if c.follow_up_done_at.is_some() && follow_up_done.is_none() {
+        out.push(ClockEvent::FollowUpDone { at: now });
+    }
+    if c.complaint_resolved_at.is_some() && resolved.is_none() {
+        out.push(ClockEvent::ComplaintResolved { at: now });
     }
 }

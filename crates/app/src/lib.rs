@@ -6,11 +6,14 @@ pub mod attachments;
 pub mod auth;
 pub mod cases;
 pub mod categories;
+pub mod charter;
+pub mod clocks;
 mod error;
 pub mod html;
 pub mod jobs;
 pub mod people;
 pub mod search;
+pub mod standards;
 
 pub use error::{AppError, CODES, FieldError, Result};
 
@@ -48,6 +51,7 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<AppConfig>,
     pub(crate) throttle: Arc<auth::LoginThrottle>,
+    pub(crate) snapshot: Arc<standards::SnapshotCache>,
 }
 
 impl App {
@@ -57,6 +61,7 @@ impl App {
             clock,
             config: Arc::new(config),
             throttle: Arc::new(auth::LoginThrottle::default()),
+            snapshot: Arc::new(standards::SnapshotCache::default()),
         }
     }
 

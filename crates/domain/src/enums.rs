@@ -1,9 +1,5 @@
 //! Closed sets of values used across Guichet, with their stable wire names.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
-
 /// Error for a value outside a closed set; carries the accepted names for the message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("'{value}' is not one of: {allowed}")]
@@ -15,7 +11,7 @@ pub struct UnknownValue {
 macro_rules! wire_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
         pub enum $name { $(#[serde(rename = $wire)] $variant),+ }
 
         impl $name {
@@ -24,14 +20,14 @@ macro_rules! wire_enum {
                 match self { $($name::$variant => $wire),+ }
             }
         }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result { f.write_str(self.as_str()) }
         }
-        impl FromStr for $name {
-            type Err = UnknownValue;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::enums::UnknownValue;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s { $($wire => Ok($name::$variant),)+
-                    _ => Err(UnknownValue {
+                    _ => Err($crate::enums::UnknownValue {
                         value: s.to_string(),
                         allowed: [$($wire),+].join(", "),
                     }) }
@@ -39,6 +35,8 @@ macro_rules! wire_enum {
         }
     };
 }
+
+pub(crate) use wire_enum;
 
 wire_enum!(
     /// A3 lifecycle. The order of the variants is the order Zendesk search uses (`status<solved`).

@@ -198,11 +198,10 @@ impl Locale {
                         .and_then(|v| v.parse::<f32>().ok())
                 })
                 .unwrap_or(1.0);
-            if let Ok(l) = Locale::parse(tag) {
-                if best.is_none_or(|(bq, _)| q > bq) {
+            if let Ok(l) = Locale::parse(tag)
+                && best.is_none_or(|(bq, _)| q > bq) {
                     best = Some((q, l));
                 }
-            }
         }
         best.map(|(_, l)| l)
     }

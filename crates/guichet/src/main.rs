@@ -205,6 +205,25 @@ async fn serve(cfg: Config) -> Result<()> {
             }
         }
     });
+    // B4: the durable jobs (standard warnings, breaches, escalations) fire from the jobs
+    // table, on every node; each job is claimed in its own transaction.
+    let runner = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            loop {
+                match runner.run_due_jobs(200).await {
+                    Ok(n) if n >= 200 => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "job runner failed");
+                        break;
+                    }
+                }
+            }
+        }
+    });
     let listener = tokio::net::TcpListener::bind(&cfg.bind)
         .await
         .with_context(|| format!("binding {}", cfg.bind))?;

@@ -35,8 +35,8 @@ impl Tx {
             category_id, external_id, tags, custom_fields, due_at, next_due_at, received_at, created_at, \
             updated_at, solved_at, closed_at, transfer_count, reopen_count, merged_into_id, agreed_solution, \
             solved_on_the_spot, promised_at, follow_up_at, follow_up_done_at, prevention_suggestion, root_cause, \
-            complaint_resolved_at, deleted_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,\
-            $17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31,$32,$33,$34,$35,$36,$37) RETURNING id";
+            complaint_resolved_at, deleted_at, first_reply_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,\
+            $17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31,$32,$33,$34,$35,$36,$37,$38) RETURNING id";
         let id: i64 = on_tx!(self, t => sqlx::query_scalar(sql)
             .bind(&c.subject).bind(&c.description).bind(&c.status).bind(&c.priority).bind(&c.kind)
             .bind(&c.ticket_type).bind(&c.channel).bind(&c.journey_stage).bind(c.requester_id)
@@ -47,7 +47,7 @@ impl Tx {
             .bind(c.transfer_count).bind(c.reopen_count).bind(c.merged_into_id).bind(&c.agreed_solution)
             .bind(c.solved_on_the_spot).bind(c.promised_at).bind(c.follow_up_at).bind(c.follow_up_done_at)
             .bind(&c.prevention_suggestion).bind(&c.root_cause).bind(c.complaint_resolved_at)
-            .bind(c.deleted_at)
+            .bind(c.deleted_at).bind(c.first_reply_at)
             .fetch_one(&mut **t).await?);
         Ok(id)
     }
@@ -61,7 +61,7 @@ impl Tx {
             updated_at=$23, solved_at=$24, closed_at=$25, transfer_count=$26, reopen_count=$27, \
             merged_into_id=$28, agreed_solution=$29, solved_on_the_spot=$30, promised_at=$31, \
             follow_up_at=$32, follow_up_done_at=$33, prevention_suggestion=$34, root_cause=$35, \
-            complaint_resolved_at=$36, deleted_at=$37 WHERE id=$1";
+            complaint_resolved_at=$36, deleted_at=$37, first_reply_at=$38 WHERE id=$1";
         let n = on_tx!(self, t => sqlx::query(sql)
             .bind(c.id).bind(&c.subject).bind(&c.description).bind(&c.status).bind(&c.priority)
             .bind(&c.kind).bind(&c.ticket_type).bind(&c.channel).bind(&c.journey_stage)
@@ -72,7 +72,7 @@ impl Tx {
             .bind(c.reopen_count).bind(c.merged_into_id).bind(&c.agreed_solution)
             .bind(c.solved_on_the_spot).bind(c.promised_at).bind(c.follow_up_at)
             .bind(c.follow_up_done_at).bind(&c.prevention_suggestion).bind(&c.root_cause)
-            .bind(c.complaint_resolved_at).bind(c.deleted_at)
+            .bind(c.complaint_resolved_at).bind(c.deleted_at).bind(c.first_reply_at)
             .execute(&mut **t).await?.rows_affected());
         if n == 0 {
             return Err(StoreError::NotFound);

@@ -9,6 +9,7 @@ mod migrate;
 mod misc;
 mod people;
 pub mod rows;
+mod standards;
 
 pub use cases::Page;
 pub use filter::{CaseCol, CaseFilter, CaseSort, Cmp, Cond, SortDir, Val};
@@ -17,6 +18,7 @@ pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use misc::NewAttachment;
 pub use people::{OrgData, UserData};
 pub use rows::*;
+pub use standards::{AttainmentCounts, Grouping, HistoryItem, OpenCounts};
 
 use sqlx::postgres::{PgPoolOptions, Postgres};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -39,15 +41,14 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(d) = &e {
-            if d.is_unique_violation() {
+        if let sqlx::Error::Database(d) = &e
+            && d.is_unique_violation() {
                 let what = d
                     .constraint()
                     .map(str::to_string)
                     .unwrap_or_else(|| d.message().to_string());
                 return StoreError::Conflict(what);
             }
-        }
         if matches!(e, sqlx::Error::RowNotFound) {
             return StoreError::NotFound;
         }

@@ -22,6 +22,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "uploads_categories",
         sql: include_str!("../migrations/sqlite/0002_uploads_categories.sql"),
     },
+    Migration {
+        version: 3,
+        name: "standards",
+        sql: include_str!("../migrations/sqlite/0003_standards.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -34,6 +39,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 2,
         name: "uploads_categories",
         sql: include_str!("../migrations/postgres/0002_uploads_categories.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "standards",
+        sql: include_str!("../migrations/postgres/0003_standards.sql"),
     },
 ];
 

@@ -41,6 +41,8 @@ pub struct CaseRow {
     pub root_cause: Option<String>,
     pub complaint_resolved_at: Option<i64>,
     pub deleted_at: Option<i64>,
+    /// First public, non-automatic agent reply (Zendesk's first reply).
+    pub first_reply_at: Option<i64>,
 }
 
 impl CaseRow {
@@ -54,7 +56,7 @@ pub(crate) const CASE_COLUMNS: &str = "id, subject, description, status, priorit
     organization_id, category_id, external_id, tags, custom_fields, due_at, next_due_at, received_at, \
     created_at, updated_at, solved_at, closed_at, transfer_count, reopen_count, merged_into_id, \
     agreed_solution, solved_on_the_spot, promised_at, follow_up_at, follow_up_done_at, \
-    prevention_suggestion, root_cause, complaint_resolved_at, deleted_at";
+    prevention_suggestion, root_cause, complaint_resolved_at, deleted_at, first_reply_at";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MessageRow {
@@ -219,4 +221,115 @@ pub struct AttachmentRow {
 pub struct TokenOwner {
     pub token_id: i64,
     pub user_id: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq)]
+pub struct CalendarRow {
+    pub id: i64,
+    pub name: String,
+    /// IANA time zone name.
+    pub time_zone: String,
+    /// JSON `[[start, end], …]`, minutes since Sunday 00:00 (Zendesk's schedule intervals).
+    pub intervals: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq)]
+pub struct HolidayRow {
+    pub id: i64,
+    pub calendar_id: i64,
+    pub name: String,
+    /// `YYYY-MM-DD`, inclusive.
+    pub start_date: String,
+    pub end_date: String,
+    /// Every year on the same days.
+    pub recurring: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq)]
+pub struct StandardRow {
+    pub id: i64,
+    pub name: String,
+    pub metric: String,
+    /// JSON of `domain::standards::Scope`.
+    pub scope: String,
+    pub threshold_minutes: i64,
+    pub target_percent: f64,
+    pub unacceptable_minutes: Option<i64>,
+    pub warn_percent: i64,
+    /// None: round the clock.
+    pub calendar_id: Option<i64>,
+    /// JSON of `domain::standards::Actions`.
+    pub actions: String,
+    pub active: bool,
+    pub position: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub deleted_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq)]
+pub struct ClockRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub standard_id: i64,
+    pub instance: i32,
+    pub metric: String,
+    pub state: String,
+    pub started_at: i64,
+    pub running_since: Option<i64>,
+    pub elapsed_ms: i64,
+    /// JSON `[[start, end|null], …]`.
+    pub pauses: String,
+    pub due_at: Option<i64>,
+    pub warn_at: Option<i64>,
+    pub unacceptable_at: Option<i64>,
+    pub target_at: Option<i64>,
+    pub fulfilled_at: Option<i64>,
+    pub breached_at: Option<i64>,
+    pub warning_fired_at: Option<i64>,
+    pub breach_fired_at: Option<i64>,
+    pub unacceptable_fired_at: Option<i64>,
+    pub team_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub updated_at: i64,
+}
+
+/// A durable job waiting in the `jobs` table.
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq)]
+pub struct QueuedJob {
+    pub id: i64,
+    pub kind: String,
+    pub key: String,
+    pub run_at: i64,
+    pub payload: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub kind: String,
+    pub case_id: Option<i64>,
+    pub standard_id: Option<i64>,
+    /// JSON details (standard name, clock state…).
+    pub detail: String,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq)]
+pub struct CharterVersionRow {
+    pub version: i64,
+    pub vision: String,
+    /// JSON snapshot of the standards at publication.
+    pub standards: String,
+    pub published_by: i64,
+    pub published_at: i64,
 }

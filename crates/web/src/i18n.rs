@@ -34,6 +34,16 @@ pub fn tr(locale: Locale, id: &str, args: &[(&str, &str)]) -> String {
         .unwrap_or_else(|| id.to_string())
 }
 
+/// Translate `id` with one numeric argument `n` (plural forms select on it).
+pub fn tr_n(locale: Locale, id: &str, n: i64) -> String {
+    let mut map: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
+    map.insert(Cow::Borrowed("n"), FluentValue::from(n));
+    LOCALES
+        .try_lookup_with_args(&langid(locale), id, &map)
+        .map(|s| s.replace(['\u{2068}', '\u{2069}'], ""))
+        .unwrap_or_else(|| id.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,8 +52,8 @@ mod tests {
     fn every_english_message_has_a_french_translation() {
         let ids = |src: &str| -> Vec<String> {
             src.lines()
-                .filter(|l| !l.starts_with('#') && l.contains(" = "))
-                .map(|l| l.split(" = ").next().unwrap_or("").trim().to_string())
+                .filter(|l| !l.starts_with(['#', ' ']) && l.contains(" ="))
+                .map(|l| l.split(" =").next().unwrap_or("").trim().to_string())
                 .collect()
         };
         let en = ids(include_str!("../locales/en/main.ftl"));

@@ -8,14 +8,15 @@ pub mod extract;
 pub mod i18n;
 pub mod ratelimit;
 pub mod render;
+pub mod sentence;
 
-use crate::api::{categories, groups, orgs, search, tickets, uploads, users};
+use crate::api::{categories, groups, orgs, search, standards, tickets, uploads, users};
 use crate::error::{ApiError, json_ok};
 use crate::extract::locale_of;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Router, ServiceExt};
 use serde_json::json;
 use std::net::SocketAddr;
@@ -167,6 +168,64 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/attachments/{id}/content",
             get(uploads::attachment_content),
+        )
+        .route(
+            "/business_hours/schedules",
+            get(standards::list_schedules).post(standards::create_schedule),
+        )
+        .route(
+            "/business_hours/schedules/{id}",
+            get(standards::show_schedule)
+                .put(standards::update_schedule)
+                .delete(standards::delete_schedule),
+        )
+        .route(
+            "/business_hours/schedules/{id}/workweek",
+            put(standards::update_workweek),
+        )
+        .route(
+            "/business_hours/schedules/{id}/holidays",
+            get(standards::list_holidays).post(standards::create_holiday),
+        )
+        .route(
+            "/business_hours/schedules/{id}/holidays/{hid}",
+            delete(standards::delete_holiday),
+        )
+        .route(
+            "/standards",
+            get(standards::list_standards).post(standards::create_standard),
+        )
+        .route(
+            "/standards/{id}",
+            get(standards::show_standard)
+                .put(standards::update_standard)
+                .delete(standards::delete_standard),
+        )
+        .route("/standards/{id}/attainment", get(standards::attainment))
+        .route("/slas/policies", get(standards::list_policies))
+        .route("/slas/policies/{id}", get(standards::show_policy))
+        .route("/tickets/{id}/clocks", get(standards::ticket_clocks))
+        .route("/charter", get(standards::current_charter))
+        .route(
+            "/charter/versions",
+            get(standards::list_charter_versions).post(standards::publish_charter),
+        )
+        .route(
+            "/charter/versions/{v}",
+            get(standards::show_charter_version),
+        )
+        .route(
+            "/charter/versions/{v}/acknowledge",
+            post(standards::acknowledge_charter),
+        )
+        .route(
+            "/charter/versions/{v}/acknowledgements",
+            get(standards::charter_acknowledgements),
+        )
+        .route("/notifications", get(standards::list_notifications))
+        .route(
+            "/notifications/{id}/read",
+            put(standards::read_notification),
         )
         .route("/search", get(search::search))
         .route("/search/count", get(search::count))

@@ -9,6 +9,7 @@ mod categories;
 mod durability;
 mod people;
 mod search;
+mod standards;
 
 use app::{Actor, App};
 use domain::{ManualClock, Role};

@@ -38,3 +38,51 @@ err-invalid = { $field }: { $detail }
 err-in-use = { $field }: { $detail } is still in use
 err-has-children = { $field }: { $detail } still has subcategories
 err-category-cycle = { $field }: a category cannot be placed under itself or its descendants
+
+# Service standards as sentences (B1).
+std-first_response = { $share } of cases get a first response within { $threshold }
+std-next_response = { $share } of customer messages are answered within { $threshold }
+std-periodic_update = { $share } of open cases get an update at least every { $threshold }
+std-resolution = { $share } of cases are resolved within { $threshold }
+std-customer_wait = { $share } of cases keep the customer waiting less than { $threshold } in all
+std-agent_work = { $share } of cases take less than { $threshold } of work
+std-promise_kept = { $share } of promised solutions are delivered by the promised date
+std-follow_up = { $share } of follow-ups are done on the planned date
+std-business-hours = in business hours
+std-scope = , for { $scope }
+std-unacceptable = ; more than { $limit } is unacceptable
+std-unacceptable-late = ; more than { $limit } late is unacceptable
+dur-minutes =
+    { $n ->
+        [one] { $n } minute
+       *[other] { $n } minutes
+    }
+dur-hours =
+    { $n ->
+        [one] { $n } hour
+       *[other] { $n } hours
+    }
+dur-days =
+    { $n ->
+        [one] { $n } day
+       *[other] { $n } days
+    }
+channel-web = the web form
+channel-email = email
+channel-chat = chat
+channel-phone = phone calls
+channel-visit = visits
+channel-letter = letters
+channel-fax = fax
+channel-social = social media
+channel-api = the API
+priority-low = low priority
+priority-normal = normal priority
+priority-high = high priority
+priority-urgent = urgent cases
+kind-question = questions
+kind-complaint = complaints
+kind-incident = incidents
+kind-request = requests
+kind-suggestion = suggestions
+kind-praise = praise

@@ -38,3 +38,51 @@ err-invalid = { $field } : { $detail }
 err-in-use = { $field } : { $detail } est encore utilisé
 err-has-children = { $field } : { $detail } a encore des sous-catégories
 err-category-cycle = { $field } : une catégorie ne peut pas être placée sous elle-même ni sous ses descendantes
+
+# Les standards de service en une phrase (B1).
+std-first_response = { $share } des demandes reçoivent une première réponse en moins de { $threshold }
+std-next_response = { $share } des messages des clients reçoivent une réponse en moins de { $threshold }
+std-periodic_update = { $share } des demandes en cours reçoivent des nouvelles au moins toutes les { $threshold }
+std-resolution = { $share } des demandes sont résolues en moins de { $threshold }
+std-customer_wait = { $share } des demandes font attendre le client moins de { $threshold } au total
+std-agent_work = { $share } des demandes demandent moins de { $threshold } de travail
+std-promise_kept = { $share } des solutions promises sont tenues à la date promise
+std-follow_up = { $share } des suivis sont faits à la date prévue
+std-business-hours = en heures ouvrées
+std-scope = , pour { $scope }
+std-unacceptable = { " " }; au-delà de { $limit }, c'est inacceptable
+std-unacceptable-late = { " " }; au-delà de { $limit } de retard, c'est inacceptable
+dur-minutes =
+    { $n ->
+        [one] { $n } minute
+       *[other] { $n } minutes
+    }
+dur-hours =
+    { $n ->
+        [one] { $n } heure
+       *[other] { $n } heures
+    }
+dur-days =
+    { $n ->
+        [one] { $n } jour
+       *[other] { $n } jours
+    }
+channel-web = le formulaire web
+channel-email = e-mail
+channel-chat = chat
+channel-phone = téléphone
+channel-visit = visites
+channel-letter = courrier
+channel-fax = fax
+channel-social = réseaux sociaux
+channel-api = l'API
+priority-low = priorité basse
+priority-normal = priorité normale
+priority-high = priorité haute
+priority-urgent = urgences
+kind-question = questions
+kind-complaint = réclamations
+kind-incident = incidents
+kind-request = demandes
+kind-suggestion = suggestions
+kind-praise = compliments

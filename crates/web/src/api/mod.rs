@@ -4,6 +4,7 @@ pub mod categories;
 pub mod groups;
 pub mod orgs;
 pub mod search;
+pub mod standards;
 pub mod tickets;
 pub mod uploads;
 pub mod users;

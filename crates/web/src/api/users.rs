@@ -174,11 +174,10 @@ fn parse(u: &UserIn) -> Result<Parsed, AppError> {
         Some(x) => Some((x * 100.0).round() as i64),
         None => None,
     };
-    if let Some(n) = &u.name {
-        if n.chars().count() > 255 {
+    if let Some(n) = &u.name
+        && n.chars().count() > 255 {
             errs.push(FieldError::new("user.name", "too-long", "255"));
         }
-    }
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
     }
