@@ -353,29 +353,32 @@ impl App {
     ) -> Result<()> {
         let mut errs = Vec::new();
         if let Some(t) = team
-            && self.store.team(t).await?.is_none() {
-                errs.push(FieldError::new(
-                    "group_id",
-                    "unknown-reference",
-                    t.to_string(),
-                ));
-            }
+            && self.store.team(t).await?.is_none()
+        {
+            errs.push(FieldError::new(
+                "group_id",
+                "unknown-reference",
+                t.to_string(),
+            ));
+        }
         if let Some(o) = org
-            && self.store.org(o).await?.is_none() {
-                errs.push(FieldError::new(
-                    "organization_id",
-                    "unknown-reference",
-                    o.to_string(),
-                ));
-            }
+            && self.store.org(o).await?.is_none()
+        {
+            errs.push(FieldError::new(
+                "organization_id",
+                "unknown-reference",
+                o.to_string(),
+            ));
+        }
         if let Some(c) = category
-            && self.store.category(c).await?.is_none() {
-                errs.push(FieldError::new(
-                    "category_id",
-                    "unknown-reference",
-                    c.to_string(),
-                ));
-            }
+            && self.store.category(c).await?.is_none()
+        {
+            errs.push(FieldError::new(
+                "category_id",
+                "unknown-reference",
+                c.to_string(),
+            ));
+        }
         if errs.is_empty() {
             Ok(())
         } else {
@@ -472,13 +475,14 @@ impl App {
             ));
         }
         if let Some(c) = &comment
-            && c.body.len() > self.config.max_body_chars {
-                errs.push(FieldError::new(
-                    "ticket.comment.body",
-                    "too-long",
-                    self.config.max_body_chars.to_string(),
-                ));
-            }
+            && c.body.len() > self.config.max_body_chars
+        {
+            errs.push(FieldError::new(
+                "ticket.comment.body",
+                "too-long",
+                self.config.max_body_chars.to_string(),
+            ));
+        }
         if customer
             && (new.assignee_id.is_some()
                 || new.team_id.is_some()
@@ -536,28 +540,29 @@ impl App {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         if let Some((key, fp)) = idempotency
-            && let Some((old_fp, id)) = tx.idempotency_lookup(actor.user_id, key).await? {
-                tx.rollback().await?;
-                if old_fp != fp {
-                    return Err(AppError::invalid(
-                        "Idempotency-Key",
-                        "idempotency-mismatch",
-                        key.to_string(),
-                    ));
-                }
-                let case = self
-                    .store
-                    .case(id)
-                    .await?
-                    .ok_or(AppError::NotFound("ticket"))?;
-                return Ok(CaseOutcome {
-                    case,
-                    message: None,
-                    events: vec![],
-                    attachments: vec![],
-                    replayed: true,
-                });
+            && let Some((old_fp, id)) = tx.idempotency_lookup(actor.user_id, key).await?
+        {
+            tx.rollback().await?;
+            if old_fp != fp {
+                return Err(AppError::invalid(
+                    "Idempotency-Key",
+                    "idempotency-mismatch",
+                    key.to_string(),
+                ));
             }
+            let case = self
+                .store
+                .case(id)
+                .await?
+                .ok_or(AppError::NotFound("ticket"))?;
+            return Ok(CaseOutcome {
+                case,
+                message: None,
+                events: vec![],
+                attachments: vec![],
+                replayed: true,
+            });
+        }
         let requester = match known {
             Some(p) => p,
             None => {
@@ -777,13 +782,14 @@ impl App {
         )
         .await?;
         if let Some(c) = &ch.comment
-            && c.body.len() > self.config.max_body_chars {
-                return Err(AppError::invalid(
-                    "ticket.comment.body",
-                    "too-long",
-                    self.config.max_body_chars.to_string(),
-                ));
-            }
+            && c.body.len() > self.config.max_body_chars
+        {
+            return Err(AppError::invalid(
+                "ticket.comment.body",
+                "too-long",
+                self.config.max_body_chars.to_string(),
+            ));
+        }
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let mut c = tx
@@ -851,25 +857,27 @@ impl App {
         // D3: a hand-off from one agent or team to another counts as a transfer.
         let mut transferred = false;
         if let Some(a) = ch.assignee_id
-            && a != c.assignee_id {
-                transferred |= c.assignee_id.is_some() && a.is_some();
-                ev.change(
-                    "assignee_id",
-                    c.assignee_id.map(|x| x.to_string()),
-                    a.map(|x| x.to_string()),
-                );
-                c.assignee_id = a;
-            }
+            && a != c.assignee_id
+        {
+            transferred |= c.assignee_id.is_some() && a.is_some();
+            ev.change(
+                "assignee_id",
+                c.assignee_id.map(|x| x.to_string()),
+                a.map(|x| x.to_string()),
+            );
+            c.assignee_id = a;
+        }
         if let Some(t) = ch.team_id
-            && t != c.team_id {
-                transferred |= c.team_id.is_some() && t.is_some();
-                ev.change(
-                    "group_id",
-                    c.team_id.map(|x| x.to_string()),
-                    t.map(|x| x.to_string()),
-                );
-                c.team_id = t;
-            }
+            && t != c.team_id
+        {
+            transferred |= c.team_id.is_some() && t.is_some();
+            ev.change(
+                "group_id",
+                c.team_id.map(|x| x.to_string()),
+                t.map(|x| x.to_string()),
+            );
+            c.team_id = t;
+        }
         if transferred {
             c.transfer_count += 1;
             ev.add("transferred", Some(c.transfer_count.to_string()));

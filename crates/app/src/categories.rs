@@ -91,13 +91,14 @@ impl App {
         actor.require_admin()?;
         let name = name_of(name)?;
         if let Some(p) = parent_id
-            && self.store.category(p).await?.is_none() {
-                return Err(AppError::invalid(
-                    "parent_id",
-                    "unknown-reference",
-                    p.to_string(),
-                ));
-            }
+            && self.store.category(p).await?.is_none()
+        {
+            return Err(AppError::invalid(
+                "parent_id",
+                "unknown-reference",
+                p.to_string(),
+            ));
+        }
         let mut tx = self.store.begin().await?;
         let id = tx.insert_category(parent_id, &name, self.now_ms()).await?;
         tx.commit().await?;

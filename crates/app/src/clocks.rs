@@ -438,10 +438,11 @@ impl App {
                     case.priority = Some(up.as_str().into());
                 }
                 if let Some(t) = std.actions.reassign_team_id
-                    && case.team_id != Some(t) {
-                        case.team_id = Some(t);
-                        case.assignee_id = None;
-                    }
+                    && case.team_id != Some(t)
+                {
+                    case.team_id = Some(t);
+                    case.assignee_id = None;
+                }
             }
             if r.unacceptable_fired_at.is_none() && r.unacceptable_at.is_some_and(|u| u <= now) {
                 r.unacceptable_fired_at = Some(now);
@@ -605,9 +606,10 @@ fn cancel(c: &mut ClockInstance, now: i64) {
     // A cancelled instance keeps what it had counted; it leaves attainment.
     if c.state.is_open() {
         if let Some(last) = c.pauses.last_mut()
-            && last.1.is_none() {
-                last.1 = Some(now);
-            }
+            && last.1.is_none()
+        {
+            last.1 = Some(now);
+        }
         c.running_since = None;
         c.fulfilled_at = Some(now);
         c.state = ClockState::Cancelled;

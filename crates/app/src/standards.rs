@@ -163,9 +163,10 @@ impl App {
     /// The active standards, cached for a few seconds.
     pub async fn standards_snapshot(&self) -> Result<Arc<Snapshot>> {
         if let Some((at, s)) = &*self.snapshot.0.lock().expect("snapshot lock")
-            && at.elapsed() < SNAPSHOT_TTL {
-                return Ok(s.clone());
-            }
+            && at.elapsed() < SNAPSHOT_TTL
+        {
+            return Ok(s.clone());
+        }
         let rows = self.store.standards().await?;
         let mut standards = Vec::new();
         let mut snap = Snapshot::default();
@@ -507,13 +508,14 @@ impl App {
             return Err(AppError::Invalid(errs));
         }
         if let Some(c) = s.calendar_id
-            && self.store.calendar(c).await?.is_none() {
-                return Err(AppError::invalid(
-                    "standard.calendar_id",
-                    "unknown-reference",
-                    c.to_string(),
-                ));
-            }
+            && self.store.calendar(c).await?.is_none()
+        {
+            return Err(AppError::invalid(
+                "standard.calendar_id",
+                "unknown-reference",
+                c.to_string(),
+            ));
+        }
         let scope: Scope = serde_json::from_str(&s.scope).unwrap_or_default();
         for t in &scope.team_ids {
             if self.store.team(*t).await?.is_none() {
@@ -535,13 +537,14 @@ impl App {
         }
         let actions: Actions = serde_json::from_str(&s.actions).unwrap_or_default();
         if let Some(t) = actions.reassign_team_id
-            && self.store.team(t).await?.is_none() {
-                return Err(AppError::invalid(
-                    "standard.actions.reassign_team_id",
-                    "unknown-reference",
-                    t.to_string(),
-                ));
-            }
+            && self.store.team(t).await?.is_none()
+        {
+            return Err(AppError::invalid(
+                "standard.actions.reassign_team_id",
+                "unknown-reference",
+                t.to_string(),
+            ));
+        }
         for u in &actions.management_user_ids {
             match self.store.user(*u).await? {
                 Some(u) if u.role != domain::Role::EndUser.as_str() => {}

@@ -256,18 +256,20 @@ impl ClockInstance {
             return;
         }
         if let Some(last) = self.pauses.last_mut()
-            && last.1.is_none() {
-                last.1 = Some(at);
-            }
+            && last.1.is_none()
+        {
+            last.1 = Some(at);
+        }
         self.running_since = Some(at);
         self.state = ClockState::Active;
     }
 
     fn note_breach(&mut self, at: Ms) {
         if self.breached_at.is_none()
-            && let Some(d) = self.due_at.filter(|d| *d < at) {
-                self.breached_at = Some(d);
-            }
+            && let Some(d) = self.due_at.filter(|d| *d < at)
+        {
+            self.breached_at = Some(d);
+        }
     }
 
     fn fulfil(&mut self, def: &StandardDef, cal: &Calendar, at: Ms) {
@@ -282,9 +284,10 @@ impl ClockInstance {
         if self.state == ClockState::Active {
             self.elapsed_ms = self.elapsed_business(cal, at);
         } else if let Some(last) = self.pauses.last_mut()
-            && last.1.is_none() {
-                last.1 = Some(at);
-            }
+            && last.1.is_none()
+        {
+            last.1 = Some(at);
+        }
         self.running_since = None;
         self.fulfilled_at = Some(at);
         if breached && self.breached_at.is_none() {
@@ -415,10 +418,9 @@ pub fn step(
                 return;
             }
             match m {
-                Metric::FirstResponse | Metric::PeriodicUpdate
-                    if !is_done(*s) => {
-                        clocks.push(ClockInstance::start(1, at, false));
-                    }
+                Metric::FirstResponse | Metric::PeriodicUpdate if !is_done(*s) => {
+                    clocks.push(ClockInstance::start(1, at, false));
+                }
                 m if m.until_solved() => {
                     let mut c = ClockInstance::start(1, at, m.paused_in(*s));
                     if is_done(*s) {
@@ -480,23 +482,23 @@ pub fn step(
                             c.reopen(solved_at, at, m.paused_in(to));
                         }
                     }
-                    Metric::PeriodicUpdate
-                        if open_mut(clocks).is_none() => {
-                            let n = next_instance(clocks);
-                            clocks.push(ClockInstance::start(n, at, false));
-                        }
+                    Metric::PeriodicUpdate if open_mut(clocks).is_none() => {
+                        let n = next_instance(clocks);
+                        clocks.push(ClockInstance::start(n, at, false));
+                    }
                     _ => {}
                 }
                 return;
             }
             if m.until_solved()
-                && let Some(c) = open_mut(clocks) {
-                    match (m.paused_in(from), m.paused_in(to)) {
-                        (false, true) => c.pause(cal, at),
-                        (true, false) => c.resume(at),
-                        _ => {}
-                    }
+                && let Some(c) = open_mut(clocks)
+            {
+                match (m.paused_in(from), m.paused_in(to)) {
+                    (false, true) => c.pause(cal, at),
+                    (true, false) => c.resume(at),
+                    _ => {}
                 }
+            }
         }
         (Metric::PromiseKept, ClockEvent::Promise { date, .. })
         | (Metric::FollowUp, ClockEvent::FollowUp { date, .. }) => match date {

@@ -199,9 +199,10 @@ impl Locale {
                 })
                 .unwrap_or(1.0);
             if let Ok(l) = Locale::parse(tag)
-                && best.is_none_or(|(bq, _)| q > bq) {
-                    best = Some((q, l));
-                }
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, l));
+            }
         }
         best.map(|(_, l)| l)
     }

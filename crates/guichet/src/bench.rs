@@ -34,6 +34,16 @@ enum BenchCmd {
         #[arg(long, default_value_t = 500)]
         queries: usize,
     },
+    /// Service standards: clock upkeep per reply, jobs fired per second, attainment over
+    /// many finished clocks. Run it on an empty database.
+    Standards {
+        /// Cases per phase of the reply measurement (and cases whose breach fires).
+        #[arg(long, default_value_t = 1000)]
+        cases: i64,
+        /// Finished clock instances for the attainment query.
+        #[arg(long, default_value_t = 1_000_000)]
+        clocks: i64,
+    },
 }
 
 fn rss_kb(pid: u32) -> Option<u64> {
@@ -50,6 +60,7 @@ pub async fn run(args: BenchArgs, cfg: Config) -> Result<()> {
     match args.what {
         BenchCmd::Create { clients, seconds } => create(cfg, &clients, seconds).await,
         BenchCmd::Query { cases, queries } => query(cfg, cases, queries).await,
+        BenchCmd::Standards { cases, clocks } => standards(cfg, cases, clocks).await,
     }
 }
 
@@ -393,5 +404,194 @@ async fn seed(app: &app::App, n: i64) -> Result<()> {
         t.await??;
     }
     println!("seeded {n} cases in {:.0} s", t0.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn app_err(e: app::AppError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+/// Median and p99 in milliseconds of a histogram of microseconds.
+fn med_p99(h: &Histogram<u64>) -> (f64, f64) {
+    (
+        h.value_at_quantile(0.5) as f64 / 1000.0,
+        h.value_at_quantile(0.99) as f64 / 1000.0,
+    )
+}
+
+async fn standards(cfg: Config, cases: i64, clocks: i64) -> Result<()> {
+    use domain::Clock;
+    let base = crate::open_app(&cfg).await?;
+    if base.store.standards_exist().await? || base.store.case_total().await? > 0 {
+        bail!("run `bench standards` on an empty database (a fresh --data-dir or database)");
+    }
+    // Time is simulated so deadlines pass at once.
+    let clock = std::sync::Arc::new(domain::ManualClock::new(jiff::Timestamp::now()));
+    let app = app::App::new(base.store.clone(), clock.clone(), app::AppConfig::default());
+    let admin_id = app
+        .create_admin("bench@example.com", "Bench", "bench-password-123")
+        .await
+        .map_err(app_err)?
+        .user
+        .id;
+    let admin = app::Actor {
+        user_id: admin_id,
+        role: domain::Role::Admin,
+        name: "bench".into(),
+    };
+    let backend = app.store.backend();
+    // 1. The cost of clock upkeep on a reply: the same work without, then with, standards.
+    let mut phase = |label: &'static str| {
+        let app = app.clone();
+        let admin = admin.clone();
+        async move {
+            let mut ids = Vec::new();
+            for i in 0..cases {
+                let new = app::cases::NewCase {
+                    subject: Some(format!("Colis {label} {i}")),
+                    comment: Some(app::cases::CommentInput {
+                        body: "Bonjour, mon colis est abîmé.".into(),
+                        ..Default::default()
+                    }),
+                    requester: Some(app::cases::RequesterRef::Email {
+                        email: domain::EmailAddress::parse(&format!("c{}@example.com", i % 100))
+                            .expect("valid"),
+                        name: None,
+                        locale: None,
+                    }),
+                    ..Default::default()
+                };
+                ids.push(
+                    app.create_case(&admin, new, None)
+                        .await
+                        .map_err(app_err)?
+                        .case
+                        .id,
+                );
+            }
+            let mut h = Histogram::<u64>::new(3)?;
+            for id in &ids {
+                let t0 = Instant::now();
+                app.reply(&admin, *id, "Nous vous envoyons un nouveau colis.")
+                    .await
+                    .map_err(app_err)?;
+                h.record(t0.elapsed().as_micros() as u64)?;
+            }
+            Ok::<_, anyhow::Error>((h, ids))
+        }
+    };
+    let (without, _) = phase("sans").await?;
+    for (name, metric) in [
+        ("Première réponse", domain::standards::Metric::FirstResponse),
+        ("Réponse suivante", domain::standards::Metric::NextResponse),
+        ("Nouvelles", domain::standards::Metric::PeriodicUpdate),
+        ("Résolution", domain::standards::Metric::Resolution),
+        ("Attente client", domain::standards::Metric::CustomerWait),
+    ] {
+        app.create_standard(
+            &admin,
+            app::standards::StandardInput {
+                name: Some(name.into()),
+                metric: Some(metric),
+                threshold_minutes: Some(60),
+                target_percent: Some(90.0),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(app_err)?;
+    }
+    let (with, _) = phase("avec").await?;
+    let (a, a99) = med_p99(&without);
+    let (b, b99) = med_p99(&with);
+    println!("backend {backend}; {cases} sequential replies per phase");
+    println!("reply without standards: p50 {a:.3} ms  p99 {a99:.3} ms");
+    println!(
+        "reply with 5 standards:  p50 {b:.3} ms  p99 {b99:.3} ms  (clock upkeep +{:.0} % at the median)",
+        (b / a - 1.0) * 100.0
+    );
+
+    // 2. Jobs fired per second: every open clock of the second phase passes its warning
+    //    and its deadline at once (the replies closed first-response clocks; periodic
+    //    update, resolution and customer wait stay open).
+    clock.advance(jiff::SignedDuration::from_hours(2));
+    let t0 = Instant::now();
+    let mut fired = 0;
+    loop {
+        let n = app.run_due_jobs(500).await.map_err(app_err)?;
+        if n == 0 {
+            break;
+        }
+        fired += n;
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    println!(
+        "jobs: {fired} case jobs (warnings and breaches of 3 clocks each) in {secs:.2} s = {:.0} jobs/s",
+        fired as f64 / secs
+    );
+
+    // 3. Attainment over many finished clocks of one standard (a month of them).
+    let sid = app
+        .create_standard(
+            &admin,
+            app::standards::StandardInput {
+                name: Some("Attainment".into()),
+                metric: Some(domain::standards::Metric::FirstResponse),
+                threshold_minutes: Some(60),
+                target_percent: Some(90.0),
+                scope: Some(domain::standards::Scope {
+                    tags: vec!["nothing-has-this-tag".into()],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(app_err)?
+        .id;
+    let first_case = 1;
+    let now = clock.now().as_millisecond();
+    let month = 30 * 86_400_000i64;
+    let t0 = Instant::now();
+    app.store
+        .bench_fill_clocks(sid, first_case, cases, clocks, now - month, month)
+        .await?;
+    println!(
+        "filled {clocks} finished clocks in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
+    app.store.analyze().await?;
+    for (label, window, group) in [
+        (
+            "month, total",
+            app::clocks::Window::Month,
+            store::Grouping::All,
+        ),
+        (
+            "month, per team",
+            app::clocks::Window::Month,
+            store::Grouping::Team,
+        ),
+        (
+            "month, per agent",
+            app::clocks::Window::Month,
+            store::Grouping::Agent,
+        ),
+        ("day, total", app::clocks::Window::Day, store::Grouping::All),
+    ] {
+        let mut h = Histogram::<u64>::new(3)?;
+        let mut total = 0;
+        for _ in 0..7 {
+            let t0 = Instant::now();
+            let a = app
+                .attainment(&admin, sid, window, group)
+                .await
+                .map_err(app_err)?;
+            h.record(t0.elapsed().as_micros() as u64)?;
+            total = a.total.achieved + a.total.breached;
+        }
+        let (m, p) = med_p99(&h);
+        println!("attainment {label:<17} over {total:>8} clocks: median {m:.1} ms  max {p:.1} ms");
+    }
     Ok(())
 }

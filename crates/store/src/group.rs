@@ -230,10 +230,12 @@ impl Drop for GroupTx {
                 tokio::time::sleep(Duration::from_millis(5)).await;
                 if group.waiting.load(Ordering::SeqCst) == 0 {
                     let mut g = group.state.clone().lock_owned().await;
-                    if g.conn.is_some() && g.dirty
-                        && let Err(e) = commit_group(&mut g).await {
-                            tracing::warn!(error = %e, "group commit after a dropped transaction");
-                        }
+                    if g.conn.is_some()
+                        && g.dirty
+                        && let Err(e) = commit_group(&mut g).await
+                    {
+                        tracing::warn!(error = %e, "group commit after a dropped transaction");
+                    }
                 }
             });
         }

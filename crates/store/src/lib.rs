@@ -42,13 +42,14 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         if let sqlx::Error::Database(d) = &e
-            && d.is_unique_violation() {
-                let what = d
-                    .constraint()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| d.message().to_string());
-                return StoreError::Conflict(what);
-            }
+            && d.is_unique_violation()
+        {
+            let what = d
+                .constraint()
+                .map(str::to_string)
+                .unwrap_or_else(|| d.message().to_string());
+            return StoreError::Conflict(what);
+        }
         if matches!(e, sqlx::Error::RowNotFound) {
             return StoreError::NotFound;
         }

@@ -510,4 +510,38 @@ impl Store {
             .fetch_all(p).await?);
         Ok(r)
     }
+
+    /// Benchmarks only: `n` finished clock instances of one standard over the cases with
+    /// ids `first_case .. first_case + cases`, finishing evenly over `[from, from + span)`;
+    /// about 85 % achieved, spread over ten teams and twenty agents ids.
+    pub async fn bench_fill_clocks(
+        &self,
+        standard_id: i64,
+        first_case: i64,
+        cases: i64,
+        n: i64,
+        from: i64,
+        span: i64,
+    ) -> Result<()> {
+        let cols = "case_id, standard_id, instance, metric, state, started_at, elapsed_ms, \
+            fulfilled_at, team_id, assignee_id, updated_at";
+        let vals = "$2 + (i % $3), $1, 1000 + i / $3, 'first_response', \
+            CASE WHEN i % 20 < 17 THEN 'achieved' ELSE 'breached' END, \
+            $4 + (i * $5) / $6 - 3600000, 3600000, $4 + (i * $5) / $6, 1 + i % 10, 1 + i % 20, $4";
+        let sql = match &self.db {
+            crate::Db::Sqlite { .. } => format!(
+                "WITH RECURSIVE g(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM g WHERE i + 1 < $6) \
+                 INSERT INTO clocks ({cols}) SELECT {vals} FROM g"
+            ),
+            crate::Db::Postgres(_) => format!(
+                "INSERT INTO clocks ({cols}) SELECT {vals} FROM generate_series(0::BIGINT, $6 - 1) AS g(i)"
+            ),
+        };
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, t => sqlx::query(sqlx::AssertSqlSafe(&*sql))
+            .bind(standard_id).bind(first_case).bind(cases).bind(from).bind(span).bind(n)
+            .execute(&mut **t).await?.rows_affected());
+        tx.commit().await?;
+        Ok(())
+    }
 }

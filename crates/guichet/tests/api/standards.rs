@@ -784,3 +784,44 @@ async fn standards_and_schedules_reject_bad_input_and_enforce_roles() {
     let c = clocks(&t, tk["id"].as_i64().unwrap()).await;
     assert_eq!(c[0]["state"], "cancelled");
 }
+
+#[tokio::test]
+async fn a_standard_created_later_measures_existing_cases_from_their_history() {
+    let t = spawn_app().await;
+    let (cust, _) = t.user_with_role(Role::EndUser, "c9@exemple.fr").await;
+    let admin = t.admin.clone();
+    let id = t.new_ticket(&cust, "Garantie", "x@x.fr").await["id"]
+        .as_i64()
+        .unwrap();
+    minutes(&t, 20);
+    put(
+        &t,
+        &admin,
+        id,
+        json!({"comment": {"body": "Envoyez la facture."}}),
+    )
+    .await;
+    minutes(&t, 10);
+    put(&t, &admin, id, json!({"status": "pending"})).await;
+    minutes(&t, 20);
+    standard(&t, json!({"name": "Première réponse", "metric": "first_response", "threshold_minutes": 60, "target_percent": 90})).await;
+    standard(&t, json!({"name": "Attente", "metric": "customer_wait", "threshold_minutes": 60, "target_percent": 90})).await;
+    assert!(
+        clocks(&t, id).await.is_empty(),
+        "untouched cases are measured at their next event"
+    );
+    minutes(&t, 5);
+    // +55: the customer answers; the clocks are rebuilt from the case's history.
+    put(&t, &cust, id, json!({"comment": {"body": "La voici."}})).await;
+    let c = clocks(&t, id).await;
+    let first = &of(&c, "first_response")[0];
+    assert_eq!(first["state"], "achieved");
+    assert_eq!(first["elapsed_calendar_minutes"], 20);
+    let wait = &of(&c, "customer_wait")[0];
+    assert_eq!(wait["state"], "active", "{wait}");
+    assert_eq!(
+        wait["elapsed_business_minutes"], 30,
+        "pending from +30 to +55 does not count"
+    );
+    assert_eq!(wait["due_at"], at(&t, 30));
+}

@@ -402,13 +402,14 @@ pub async fn create_ticket(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     if let Some(k) = &key
-        && (k.is_empty() || k.len() > 255) {
-            return Err(ApiError::Param(
-                "Idempotency-Key",
-                "1 to 255 characters".into(),
-                ctx.locale,
-            ));
-        }
+        && (k.is_empty() || k.len() > 255)
+    {
+        return Err(ApiError::Param(
+            "Idempotency-Key",
+            "1 to 255 characters".into(),
+            ctx.locale,
+        ));
+    }
     let fp = fingerprint(&env.ticket);
     let out = s
         .app

@@ -175,9 +175,10 @@ fn parse(u: &UserIn) -> Result<Parsed, AppError> {
         None => None,
     };
     if let Some(n) = &u.name
-        && n.chars().count() > 255 {
-            errs.push(FieldError::new("user.name", "too-long", "255"));
-        }
+        && n.chars().count() > 255
+    {
+        errs.push(FieldError::new("user.name", "too-long", "255"));
+    }
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
     }
