@@ -271,20 +271,22 @@ impl App {
         plan: ClockPlan,
         now: i64,
     ) -> Result<()> {
-        for s in &plan.slots {
-            let row = to_row(case, s, now);
-            match &s.row {
-                None => {
-                    tx.insert_clock(&row).await?;
-                }
+        let changed: Vec<ClockRow> = plan
+            .slots
+            .iter()
+            .map(|s| (to_row(case, s, now), s.row.as_ref()))
+            .filter(|(row, old)| match old {
+                None => true,
                 Some(old) => {
                     let mut cmp = row.clone();
                     cmp.updated_at = old.updated_at;
-                    if plan.force_job || &cmp != old {
-                        tx.update_clock(&row).await?;
-                    }
+                    plan.force_job || &cmp != *old
                 }
-            }
+            })
+            .map(|(row, _)| row)
+            .collect();
+        if !changed.is_empty() {
+            tx.upsert_clocks(&changed).await?;
         }
         if plan.force_job || plan.next_before != plan.next_after {
             let key = job_key(case.id);

@@ -172,32 +172,47 @@ impl Tx {
         Ok(r)
     }
 
-    pub async fn insert_clock(&mut self, c: &ClockRow) -> Result<i64> {
-        let id: i64 = on_tx!(self, t => sqlx::query_scalar(
-            "INSERT INTO clocks (case_id, standard_id, instance, metric, state, started_at, running_since, \
-             elapsed_ms, pauses, due_at, warn_at, unacceptable_at, target_at, fulfilled_at, breached_at, \
-             warning_fired_at, breach_fired_at, unacceptable_fired_at, team_id, assignee_id, updated_at) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21) RETURNING id")
-            .bind(c.case_id).bind(c.standard_id).bind(c.instance).bind(&c.metric).bind(&c.state)
-            .bind(c.started_at).bind(c.running_since).bind(c.elapsed_ms).bind(&c.pauses).bind(c.due_at)
-            .bind(c.warn_at).bind(c.unacceptable_at).bind(c.target_at).bind(c.fulfilled_at)
-            .bind(c.breached_at).bind(c.warning_fired_at).bind(c.breach_fired_at)
-            .bind(c.unacceptable_fired_at).bind(c.team_id).bind(c.assignee_id).bind(c.updated_at)
-            .fetch_one(&mut **t).await?);
-        Ok(id)
-    }
-
-    pub async fn update_clock(&mut self, c: &ClockRow) -> Result<()> {
-        on_tx!(self, t => sqlx::query(
-            "UPDATE clocks SET state=$2, running_since=$3, elapsed_ms=$4, pauses=$5, due_at=$6, \
-             warn_at=$7, unacceptable_at=$8, target_at=$9, fulfilled_at=$10, breached_at=$11, \
-             warning_fired_at=$12, breach_fired_at=$13, unacceptable_fired_at=$14, team_id=$15, \
-             assignee_id=$16, updated_at=$17 WHERE id=$1")
-            .bind(c.id).bind(&c.state).bind(c.running_since).bind(c.elapsed_ms).bind(&c.pauses)
-            .bind(c.due_at).bind(c.warn_at).bind(c.unacceptable_at).bind(c.target_at)
-            .bind(c.fulfilled_at).bind(c.breached_at).bind(c.warning_fired_at).bind(c.breach_fired_at)
-            .bind(c.unacceptable_fired_at).bind(c.team_id).bind(c.assignee_id).bind(c.updated_at)
-            .execute(&mut **t).await?.rows_affected());
+    /// Insert new clock instances and update changed ones in one statement per 40 rows
+    /// (one round trip instead of one per clock).
+    pub async fn upsert_clocks(&mut self, rows: &[ClockRow]) -> Result<()> {
+        const COLS: usize = 21;
+        for chunk in rows.chunks(40) {
+            let values = (0..chunk.len())
+                .map(|r| {
+                    let ps: Vec<String> =
+                        (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect();
+                    format!("({})", ps.join(","))
+                })
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql = format!(
+                "INSERT INTO clocks (case_id, standard_id, instance, metric, state, started_at, \
+                 running_since, elapsed_ms, pauses, due_at, warn_at, unacceptable_at, target_at, \
+                 fulfilled_at, breached_at, warning_fired_at, breach_fired_at, unacceptable_fired_at, \
+                 team_id, assignee_id, updated_at) VALUES {values} \
+                 ON CONFLICT (case_id, standard_id, instance) DO UPDATE SET state = excluded.state, \
+                 running_since = excluded.running_since, elapsed_ms = excluded.elapsed_ms, \
+                 pauses = excluded.pauses, due_at = excluded.due_at, warn_at = excluded.warn_at, \
+                 unacceptable_at = excluded.unacceptable_at, target_at = excluded.target_at, \
+                 fulfilled_at = excluded.fulfilled_at, breached_at = excluded.breached_at, \
+                 warning_fired_at = excluded.warning_fired_at, breach_fired_at = excluded.breach_fired_at, \
+                 unacceptable_fired_at = excluded.unacceptable_fired_at, team_id = excluded.team_id, \
+                 assignee_id = excluded.assignee_id, updated_at = excluded.updated_at"
+            );
+            on_tx!(self, t => {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(&*sql));
+                for c in chunk {
+                    q = q.bind(c.case_id).bind(c.standard_id).bind(c.instance).bind(&c.metric)
+                        .bind(&c.state).bind(c.started_at).bind(c.running_since).bind(c.elapsed_ms)
+                        .bind(&c.pauses).bind(c.due_at).bind(c.warn_at).bind(c.unacceptable_at)
+                        .bind(c.target_at).bind(c.fulfilled_at).bind(c.breached_at)
+                        .bind(c.warning_fired_at).bind(c.breach_fired_at)
+                        .bind(c.unacceptable_fired_at).bind(c.team_id).bind(c.assignee_id)
+                        .bind(c.updated_at);
+                }
+                q.execute(&mut **t).await?.rows_affected()
+            });
+        }
         Ok(())
     }
 
