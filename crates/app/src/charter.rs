@@ -3,6 +3,7 @@
 //! notifications agents receive (charter published, clock warnings and breaches).
 
 use crate::{Actor, App, AppError, Result};
+use std::collections::HashMap;
 use store::{CharterVersionRow, NotificationRow, StandardRow};
 
 /// Longest vision statement accepted, in characters.
@@ -98,6 +99,17 @@ impl App {
         tx.ack_charter(version, actor.user_id, now).await?;
         tx.commit().await?;
         Ok(now)
+    }
+
+    /// When the caller acknowledged each version: version → time.
+    pub async fn my_charter_acks(&self, actor: &Actor) -> Result<HashMap<i64, i64>> {
+        actor.require_staff()?;
+        Ok(self
+            .store
+            .charter_acks_of_user(actor.user_id)
+            .await?
+            .into_iter()
+            .collect())
     }
 
     pub async fn charter_acknowledgements(

@@ -208,7 +208,7 @@ impl App {
         // Stopped or deleted standards: their open clocks end.
         for s in slots.iter_mut() {
             if snap.get(s.standard_id).is_none() && s.inst.state.is_open() {
-                cancel(&mut s.inst, now);
+                s.inst.cancel(None, now);
             }
         }
         for std in &snap.standards {
@@ -219,8 +219,8 @@ impl App {
                 .map(|s| s.inst.clone())
                 .collect();
             if !applies {
-                for c in mine.iter_mut().filter(|c| c.state.is_open()) {
-                    cancel(c, now);
+                for c in mine.iter_mut() {
+                    c.cancel(Some(&std.calendar), now);
                 }
             } else if mine.is_empty() && !new_case {
                 // The standard starts to apply: rebuild from the case's history.
@@ -520,7 +520,7 @@ impl App {
         }
         if management {
             if std.actions.management_user_ids.is_empty() {
-                out.extend(tx.staff_ids_in_tx(&[Role::Admin.as_str()]).await?);
+                out.extend(tx.users_with_role_in_tx(Role::Admin.as_str()).await?);
             } else {
                 out.extend(std.actions.management_user_ids.iter().copied());
             }
@@ -601,20 +601,6 @@ impl App {
 fn run(std: &LoadedStandard, mine: &mut Vec<ClockInstance>, evs: &[ClockEvent], status: Status) {
     for e in evs {
         st::step(&std.def, &std.calendar, mine, e, status);
-    }
-}
-
-fn cancel(c: &mut ClockInstance, now: i64) {
-    // A cancelled instance keeps what it had counted; it leaves attainment.
-    if c.state.is_open() {
-        if let Some(last) = c.pauses.last_mut()
-            && last.1.is_none()
-        {
-            last.1 = Some(now);
-        }
-        c.running_since = None;
-        c.fulfilled_at = Some(now);
-        c.state = ClockState::Cancelled;
     }
 }
 

@@ -52,13 +52,6 @@ impl Metric {
         })
     }
 
-    pub fn from_zendesk(name: &str) -> Option<Metric> {
-        Metric::ALL
-            .iter()
-            .copied()
-            .find(|m| m.zendesk_name() == Some(name))
-    }
-
     /// Measured against a threshold of elapsed time; the others against a date set on the
     /// case (the promised solution date, the follow-up date).
     pub fn has_threshold(self) -> bool {
@@ -122,10 +115,6 @@ impl Scope {
             && any(&self.priorities, Some(&f.priority.unwrap_or(Priority::Normal)))
             && any(&self.kinds, Some(&f.kind))
             && (self.tags.is_empty() || f.tags.iter().any(|t| self.tags.iter().any(|s| s == t)))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        *self == Scope::default()
     }
 }
 
@@ -315,13 +304,24 @@ impl ClockInstance {
         }
     }
 
-    fn cancel(&mut self, cal: &Calendar, at: Ms) {
-        if self.state.is_open() {
-            self.elapsed_ms = self.elapsed_business(cal, at);
-            self.running_since = None;
-            self.fulfilled_at = Some(at);
-            self.state = ClockState::Cancelled;
+    /// The standard no longer applies: the instance stops where it is and leaves
+    /// attainment. With the standard's calendar, the running part is counted; without
+    /// (the standard was stopped), what was counted before stays.
+    pub fn cancel(&mut self, cal: Option<&Calendar>, at: Ms) {
+        if !self.state.is_open() {
+            return;
         }
+        if let Some(cal) = cal {
+            self.elapsed_ms = self.elapsed_business(cal, at);
+        }
+        if let Some(last) = self.pauses.last_mut()
+            && last.1.is_none()
+        {
+            last.1 = Some(at);
+        }
+        self.running_since = None;
+        self.fulfilled_at = Some(at);
+        self.state = ClockState::Cancelled;
     }
 }
 
@@ -514,7 +514,7 @@ pub fn step(
             },
             None => {
                 if let Some(c) = open_mut(clocks) {
-                    c.cancel(cal, at);
+                    c.cancel(Some(cal), at);
                 }
             }
         },

@@ -345,20 +345,15 @@ impl Tx {
         Ok(())
     }
 
-    /// Active staff users (agents, supervisors, admins, analysts).
-    pub async fn staff_ids_in_tx(&mut self, roles: &[&str]) -> Result<Vec<i64>> {
-        let list = roles
-            .iter()
-            .map(|r| format!("'{}'", r.replace('\'', "")))
-            .collect::<Vec<_>>()
-            .join(",");
-        let sql = format!("SELECT id FROM users WHERE active AND role IN ({list}) ORDER BY id");
-        let r = on_tx!(self, t => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(&*sql))
-            .fetch_all(&mut **t).await?);
+    /// Active users with this role.
+    pub async fn users_with_role_in_tx(&mut self, role: &str) -> Result<Vec<i64>> {
+        let r = on_tx!(self, t => sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM users WHERE active AND role = $1 ORDER BY id")
+            .bind(role).fetch_all(&mut **t).await?);
         Ok(r)
     }
 
-    /// Members of a team with one of these roles.
+    /// Active members of a team with this role.
     pub async fn team_members_with_role(&mut self, team_id: i64, role: &str) -> Result<Vec<i64>> {
         let r = on_tx!(self, t => sqlx::query_scalar::<_, i64>(
             "SELECT u.id FROM team_members m JOIN users u ON u.id = m.user_id \
@@ -515,6 +510,14 @@ impl Store {
         let r = on_read!(self, p => sqlx::query_as::<_, (i64, i64)>(
             "SELECT user_id, acked_at FROM charter_acks WHERE version = $1 ORDER BY user_id")
             .bind(version).fetch_all(p).await?);
+        Ok(r)
+    }
+
+    /// Every acknowledgement of one user: (version, acknowledged at).
+    pub async fn charter_acks_of_user(&self, user_id: i64) -> Result<Vec<(i64, i64)>> {
+        let r = on_read!(self, p => sqlx::query_as::<_, (i64, i64)>(
+            "SELECT version, acked_at FROM charter_acks WHERE user_id = $1")
+            .bind(user_id).fetch_all(p).await?);
         Ok(r)
     }
 

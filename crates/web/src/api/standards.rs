@@ -74,6 +74,16 @@ pub struct HolidayEnvelope {
     holiday: HolidayIn,
 }
 
+impl From<ScheduleIn> for CalendarInput {
+    fn from(i: ScheduleIn) -> Self {
+        CalendarInput {
+            name: i.name,
+            time_zone: i.time_zone,
+            intervals: intervals(i.intervals),
+        }
+    }
+}
+
 fn intervals(v: Option<Vec<Interval>>) -> Option<Vec<(u32, u32)>> {
     v.map(|v| v.into_iter().map(|i| (i.start_time, i.end_time)).collect())
 }
@@ -112,12 +122,7 @@ pub async fn create_schedule(
     ctx: Ctx,
     Body(env): Body<ScheduleEnvelope>,
 ) -> Result<Response, ApiError> {
-    let i = env.schedule;
-    let input = CalendarInput {
-        name: i.name,
-        time_zone: i.time_zone,
-        intervals: intervals(i.intervals),
-    };
+    let input = CalendarInput::from(env.schedule);
     let v = s
         .app
         .create_calendar(&ctx.actor, input)
@@ -153,12 +158,7 @@ pub async fn update_schedule(
     Body(env): Body<ScheduleEnvelope>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, &ctx)?;
-    let i = env.schedule;
-    let input = CalendarInput {
-        name: i.name,
-        time_zone: i.time_zone,
-        intervals: intervals(i.intervals),
-    };
+    let input = CalendarInput::from(env.schedule);
     let v = s
         .app
         .update_calendar(&ctx.actor, id, input)
@@ -689,15 +689,14 @@ fn charter(v: &store::CharterVersionRow, l: Locale, acked_at: Option<i64>) -> Va
     })
 }
 
-async fn my_ack(s: &AppState, version: i64, user: i64) -> Option<i64> {
-    s.app
-        .store
-        .charter_acks(version)
+/// When the caller acknowledged `version`, if they did.
+async fn my_ack(s: &AppState, ctx: &Ctx, version: i64) -> Result<Option<i64>, ApiError> {
+    let acks = s
+        .app
+        .my_charter_acks(&ctx.actor)
         .await
-        .ok()?
-        .into_iter()
-        .find(|(u, _)| *u == user)
-        .map(|(_, at)| at)
+        .map_err(|e| ctx.err(e))?;
+    Ok(acks.get(&version).copied())
 }
 
 /// The charter in force (latest version), in the caller's language.
@@ -710,7 +709,7 @@ pub async fn current_charter(State(s): State<AppState>, ctx: Ctx) -> Result<Resp
     let v = all
         .first()
         .ok_or_else(|| ctx.err(app::AppError::NotFound("charter")))?;
-    let ack = my_ack(&s, v.version, ctx.actor.user_id).await;
+    let ack = my_ack(&s, &ctx, v.version).await?;
     Ok(json_ok(
         StatusCode::OK,
         json!({"charter": charter(v, ctx.locale, ack)}),
@@ -726,11 +725,15 @@ pub async fn list_charter_versions(
         .charter_versions(&ctx.actor)
         .await
         .map_err(|e| ctx.err(e))?;
-    let mut items = Vec::new();
-    for v in &all {
-        let ack = my_ack(&s, v.version, ctx.actor.user_id).await;
-        items.push(charter(v, ctx.locale, ack));
-    }
+    let acks = s
+        .app
+        .my_charter_acks(&ctx.actor)
+        .await
+        .map_err(|e| ctx.err(e))?;
+    let items: Vec<Value> = all
+        .iter()
+        .map(|v| charter(v, ctx.locale, acks.get(&v.version).copied()))
+        .collect();
     Ok(json_ok(
         StatusCode::OK,
         json!({"charter_versions": items, "count": all.len()}),
@@ -764,7 +767,7 @@ pub async fn show_charter_version(
         .charter_version(&ctx.actor, v)
         .await
         .map_err(|e| ctx.err(e))?;
-    let ack = my_ack(&s, v, ctx.actor.user_id).await;
+    let ack = my_ack(&s, &ctx, v).await?;
     Ok(json_ok(
         StatusCode::OK,
         json!({"charter": charter(&row, ctx.locale, ack)}),
@@ -781,7 +784,7 @@ pub async fn acknowledge_charter(
         .acknowledge_charter(&ctx.actor, v)
         .await
         .map_err(|e| ctx.err(e))?;
-    let at = my_ack(&s, v, ctx.actor.user_id).await;
+    let at = my_ack(&s, &ctx, v).await?;
     Ok(json_ok(
         StatusCode::OK,
         json!({"acknowledgement": {"version": v, "user_id": ctx.actor.user_id, "acknowledged_at": ts_opt(at)}}),
