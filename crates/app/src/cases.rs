@@ -33,6 +33,9 @@ pub struct CommentInput {
     pub author_id: Option<i64>,
     /// Upload tokens of the caller whose files this message carries.
     pub uploads: Vec<String>,
+    /// Set by the email channel only: the email this message is, written in the same
+    /// transaction (its Message-ID, original, attachments).
+    pub inbound: Option<std::sync::Arc<crate::email::InboundMail>>,
 }
 
 /// A2 complaint register: every field optional; `Some(None)` clears.
@@ -345,7 +348,7 @@ impl App {
         }
     }
 
-    async fn check_refs(
+    pub(crate) async fn check_refs(
         &self,
         team: Option<i64>,
         org: Option<i64>,
@@ -483,9 +486,10 @@ impl App {
                 self.config.max_body_chars.to_string(),
             ));
         }
+        let via_mail = comment.as_ref().is_some_and(|c| c.inbound.is_some());
         if customer
             && (new.assignee_id.is_some()
-                || new.team_id.is_some()
+                || (new.team_id.is_some() && !via_mail)
                 || new.status.is_some_and(|s| s != Status::New))
         {
             return Err(AppError::Forbidden("customers cannot assign or set status"));
@@ -624,7 +628,11 @@ impl App {
                 Some(actor.user_id)
             }),
             assignee_id: if customer { None } else { new.assignee_id },
-            team_id: if customer { None } else { new.team_id },
+            team_id: if customer && !via_mail {
+                None
+            } else {
+                new.team_id
+            },
             organization_id,
             category_id: new.category_id,
             external_id: new.external_id.clone(),
@@ -709,7 +717,7 @@ impl App {
                         channel.as_str(),
                         &c.body,
                         &html,
-                        false,
+                        c.inbound.as_ref().is_some_and(|i| i.automatic()),
                         now,
                     )
                     .await?;
@@ -721,6 +729,13 @@ impl App {
                     m.id,
                 )
                 .await?;
+                if let Some(inb) = &c.inbound {
+                    attachments = self.write_inbound(&mut tx, &case, &m, inb, now).await?;
+                    self.queue_ack(&mut tx, &case, inb, now).await?;
+                } else if public && !customer && author != requester_id {
+                    self.queue_reply(&mut tx, &case, &m, &attachments, now)
+                        .await?;
+                }
                 ev.add(
                     if public { "comment" } else { "note" },
                     Some(m.id.to_string()),
@@ -796,7 +811,10 @@ impl App {
             .case_for_update(id)
             .await?
             .ok_or(AppError::NotFound("ticket"))?;
-        if customer && c.requester_id != actor.user_id {
+        let inbound = ch.comment.as_ref().and_then(|c| c.inbound.clone());
+        // Mail threaded to this case by our own Message-ID may come from a colleague the
+        // customer copied: the email channel decided it belongs here.
+        if customer && inbound.is_none() && c.requester_id != actor.user_id {
             return Err(AppError::NotFound("ticket"));
         }
         if c.status == Status::Closed.as_str() {
@@ -968,6 +986,7 @@ impl App {
                 )
             })?;
             let by_customer = author.role == Role::EndUser.as_str();
+            let automatic = inbound.as_ref().is_some_and(|i| i.automatic());
             let public = if by_customer {
                 true
             } else {
@@ -982,10 +1001,14 @@ impl App {
                     c.id,
                     author_id,
                     public,
-                    &c.channel.clone(),
+                    if inbound.is_some() {
+                        Channel::Email.as_str()
+                    } else {
+                        c.channel.as_str()
+                    },
                     &cm.body,
                     &html,
-                    false,
+                    automatic,
                     now,
                 )
                 .await?;
@@ -997,12 +1020,18 @@ impl App {
                 m.id,
             )
             .await?;
+            if let Some(inb) = &inbound {
+                attachments = self.write_inbound(&mut tx, &c, &m, inb, now).await?;
+            }
+            if !by_customer && public {
+                self.queue_reply(&mut tx, &c, &m, &attachments, now).await?;
+            }
             tx.append_search_doc(c.id, &fold(&cm.body)).await?;
             clock_events.push(ClockEvent::Message {
                 at: now,
                 from_customer: by_customer,
                 public,
-                automatic: false,
+                automatic,
                 answered: c.first_reply_at.is_some()
                     || matches!(from, Status::Solved | Status::Closed)
                     || c.reopen_count > 0,
@@ -1014,7 +1043,7 @@ impl App {
                 if public { "comment" } else { "note" },
                 Some(m.id.to_string()),
             );
-            if transition.is_none() && public {
+            if transition.is_none() && public && !automatic {
                 let t = if by_customer {
                     lifecycle::after_customer_reply(from)
                 } else {
@@ -1066,6 +1095,17 @@ impl App {
         self.write_clocks(&mut tx, &c, clocks, now).await?;
         if rebuild_doc {
             self.rebuild_search_doc(&mut tx, &c).await?;
+        }
+        // A new assignee other than the actor hears about it (in-app and by email).
+        if let Some(Some(a)) = ch.assignee_id
+            && a != actor.user_id
+            && ev.0.iter().any(|e| e.field == Some("assignee_id"))
+        {
+            let detail = serde_json::json!({ "by": actor.user_id }).to_string();
+            tx.insert_notifications(&[a], "assigned", Some(c.id), None, &detail, now)
+                .await?;
+            self.queue_agent_notice(&mut tx, &[a], "assigned", &c, None, now)
+                .await?;
         }
         let events = tx
             .insert_events(c.id, Some(actor.user_id), now, &ev.0)

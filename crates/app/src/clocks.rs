@@ -497,6 +497,11 @@ impl App {
         for (users, kind, standard_id, detail) in notes {
             tx.insert_notifications(&users, kind, Some(case.id), Some(standard_id), &detail, now)
                 .await?;
+            let name = serde_json::from_str::<serde_json::Value>(&detail)
+                .ok()
+                .and_then(|v| v["standard"].as_str().map(str::to_string));
+            self.queue_agent_notice(&mut tx, &users, kind, &case, name.as_deref(), now)
+                .await?;
         }
         tx.commit().await?;
         Ok(true)

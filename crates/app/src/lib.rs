@@ -8,12 +8,14 @@ pub mod cases;
 pub mod categories;
 pub mod charter;
 pub mod clocks;
+pub mod email;
 mod error;
 pub mod html;
 pub mod jobs;
 pub mod people;
 pub mod search;
 pub mod standards;
+pub mod templates;
 
 pub use error::{AppError, CODES, FieldError, Result};
 
@@ -31,6 +33,7 @@ pub struct AppConfig {
     pub max_attachment_bytes: usize,
     /// Unclaimed uploads are deleted after this long.
     pub upload_ttl: jiff::SignedDuration,
+    pub mail: email::MailConfig,
 }
 
 impl Default for AppConfig {
@@ -40,6 +43,7 @@ impl Default for AppConfig {
             max_body_chars: 256 * 1024,
             max_attachment_bytes: 20 * 1024 * 1024,
             upload_ttl: jiff::SignedDuration::from_hours(24),
+            mail: email::MailConfig::default(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! integer millisecond timestamps). Only this crate knows SQL.
 
 mod cases;
+mod email;
 mod filter;
 mod group;
 mod migrate;
@@ -12,6 +13,10 @@ pub mod rows;
 mod standards;
 
 pub use cases::Page;
+pub use email::{
+    EmailRow, MailboxData, MailboxRow, NewEmail, NewOutbox, NewQuarantine, OutboxRow,
+    QuarantineRow, TemplateRow,
+};
 pub use filter::{CaseCol, CaseFilter, CaseSort, Cmp, Cond, SortDir, Val};
 pub use group::GroupTx;
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};

@@ -27,6 +27,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "standards",
         sql: include_str!("../migrations/sqlite/0003_standards.sql"),
     },
+    Migration {
+        version: 4,
+        name: "email",
+        sql: include_str!("../migrations/sqlite/0004_email.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -44,6 +49,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 3,
         name: "standards",
         sql: include_str!("../migrations/postgres/0003_standards.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "email",
+        sql: include_str!("../migrations/postgres/0004_email.sql"),
     },
 ];
 

@@ -255,6 +255,7 @@ fn comment(c: &Option<CommentIn>, fallback: &Option<String>) -> Option<CommentIn
                 public: *public,
                 author_id: *author_id,
                 uploads: uploads.clone().unwrap_or_default(),
+                inbound: None,
             })
         }
         _ => fallback.as_ref().map(|d| CommentInput {

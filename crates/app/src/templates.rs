@@ -1,0 +1,280 @@
+//! Email templates: built-in French and English defaults, overridable by admins. Rendered
+//! with minijinja, strict about undefined variables and with a fuel limit, so an admin's
+//! template can neither leak a typo silently nor loop forever.
+
+use crate::{Actor, App, AppError, FieldError, Result};
+use store::Tx;
+
+/// Template keys and the variables each receives.
+pub const KEYS: &[(&str, &[&str])] = &[
+    (
+        "ack",
+        &[
+            "case_id",
+            "subject",
+            "customer_name",
+            "mailbox_name",
+            "expected",
+            "ahead",
+        ],
+    ),
+    (
+        "reply",
+        &[
+            "case_id",
+            "subject",
+            "body",
+            "customer_name",
+            "agent_name",
+            "mailbox_name",
+        ],
+    ),
+    (
+        "notification",
+        &[
+            "kind",
+            "case_id",
+            "subject",
+            "agent_name",
+            "standard",
+            "priority",
+        ],
+    ),
+];
+
+/// (subject, body) of a built-in template.
+pub fn default_template(key: &str, locale: &str) -> Option<(&'static str, &'static str)> {
+    Some(match (key, locale) {
+        ("ack", "fr") => (
+            "[#{{ case_id }}] Nous avons bien reçu votre demande : {{ subject }}",
+            "Bonjour {{ customer_name }},\n\n\
+             Nous avons bien reçu votre demande n° {{ case_id }} « {{ subject }} ».\n\
+             {% if expected %}Nous vous répondrons au plus tard le {{ expected }}.\n{% endif %}\
+             {% if ahead > 0 %}{{ ahead }} demande{% if ahead > 1 %}s sont{% else %} est{% endif %} en cours de traitement avant la vôtre.\n{% endif %}\
+             \nPour compléter votre demande, répondez simplement à ce message.\n\n\
+             {{ mailbox_name }}\n",
+        ),
+        ("ack", _) => (
+            "[#{{ case_id }}] We have received your request: {{ subject }}",
+            "Hello {{ customer_name }},\n\n\
+             We have received your request #{{ case_id }} \"{{ subject }}\".\n\
+             {% if expected %}We will answer by {{ expected }} at the latest.\n{% endif %}\
+             {% if ahead > 0 %}{{ ahead }} request{% if ahead > 1 %}s are{% else %} is{% endif %} being handled before yours.\n{% endif %}\
+             \nTo add to your request, simply reply to this message.\n\n\
+             {{ mailbox_name }}\n",
+        ),
+        ("reply", "fr") => (
+            "Re: [#{{ case_id }}] {{ subject }}",
+            "{{ body }}\n\n-- \n{{ agent_name }}, {{ mailbox_name }}\n\
+             Demande n° {{ case_id }} : répondez à ce message pour la compléter.\n",
+        ),
+        ("reply", _) => (
+            "Re: [#{{ case_id }}] {{ subject }}",
+            "{{ body }}\n\n-- \n{{ agent_name }}, {{ mailbox_name }}\n\
+             Request #{{ case_id }}: reply to this message to add to it.\n",
+        ),
+        ("notification", "fr") => (
+            "[#{{ case_id }}] {% if kind == 'assigned' %}Demande assignée{% elif kind == 'standard_warning' %}Échéance proche{% elif kind == 'standard_breached' %}Engagement non tenu{% elif kind == 'standard_unacceptable' %}Délai inacceptable{% else %}{{ kind }}{% endif %} : {{ subject }}",
+            "Bonjour {{ agent_name }},\n\n\
+             {% if kind == 'assigned' %}La demande n° {{ case_id }} « {{ subject }} » vous est assignée.\
+             {% elif kind == 'standard_warning' %}La demande n° {{ case_id }} « {{ subject }} » approche de l'échéance de l'engagement « {{ standard }} ».\
+             {% elif kind == 'standard_breached' %}L'engagement « {{ standard }} » n'a pas été tenu pour la demande n° {{ case_id }} « {{ subject }} ».\
+             {% elif kind == 'standard_unacceptable' %}La demande n° {{ case_id }} « {{ subject }} » a dépassé le délai inacceptable de l'engagement « {{ standard }} ».\
+             {% else %}Demande n° {{ case_id }} « {{ subject }} » : {{ kind }}.{% endif %}\n\n\
+             Guichet\n",
+        ),
+        ("notification", _) => (
+            "[#{{ case_id }}] {% if kind == 'assigned' %}Request assigned{% elif kind == 'standard_warning' %}Deadline approaching{% elif kind == 'standard_breached' %}Standard breached{% elif kind == 'standard_unacceptable' %}Unacceptable delay{% else %}{{ kind }}{% endif %}: {{ subject }}",
+            "Hello {{ agent_name }},\n\n\
+             {% if kind == 'assigned' %}Request #{{ case_id }} \"{{ subject }}\" is assigned to you.\
+             {% elif kind == 'standard_warning' %}Request #{{ case_id }} \"{{ subject }}\" is close to the deadline of the standard \"{{ standard }}\".\
+             {% elif kind == 'standard_breached' %}The standard \"{{ standard }}\" was breached on request #{{ case_id }} \"{{ subject }}\".\
+             {% elif kind == 'standard_unacceptable' %}Request #{{ case_id }} \"{{ subject }}\" is past the unacceptable delay of the standard \"{{ standard }}\".\
+             {% else %}Request #{{ case_id }} \"{{ subject }}\": {{ kind }}.{% endif %}\n\n\
+             Guichet\n",
+        ),
+        _ => return None,
+    })
+}
+
+fn env() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_fuel(Some(20_000));
+    // Plain text mail: no HTML escaping.
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env
+}
+
+/// Render one template string.
+pub fn render(source: &str, vars: &minijinja::Value) -> std::result::Result<String, String> {
+    let env = env();
+    let t = env.template_from_str(source).map_err(|e| e.to_string())?;
+    t.render(vars).map_err(|e| e.to_string())
+}
+
+fn sample_vars(key: &str) -> minijinja::Value {
+    let _ = key;
+    minijinja::context! {
+        case_id => 42, subject => "Colis abîmé", body => "Bonjour,\nvoici la réponse.",
+        customer_name => "Renée Lefèvre", agent_name => "Marie", mailbox_name => "Service client",
+        expected => "mardi 24 novembre 2026 à 11:30", ahead => 3, kind => "assigned",
+        standard => "Première réponse", priority => "high",
+    }
+}
+
+impl App {
+    /// (subject, body) of a template for a locale, the admin's version first.
+    pub(crate) async fn render_template(
+        &self,
+        tx: &mut Tx,
+        key: &str,
+        locale: &str,
+        vars: minijinja::Value,
+    ) -> Result<(String, String)> {
+        let custom = tx.template_in_tx(key, locale).await?;
+        let (s, b) = match &custom {
+            Some(t) => (t.subject.as_str(), t.body.as_str()),
+            None => default_template(key, locale)
+                .ok_or_else(|| AppError::Internal(format!("no template {key}")))?,
+        };
+        let render_both = |s: &str, b: &str| -> std::result::Result<(String, String), String> {
+            Ok((render(s, &vars)?, render(b, &vars)?))
+        };
+        match render_both(s, b) {
+            Ok((s, b)) => Ok((s.lines().next().unwrap_or("").trim().to_string(), b)),
+            Err(e) => {
+                // An admin template that fails at run time (validated on save, so only a
+                // variable missing at run time): fall back to the built-in one.
+                tracing::warn!(key, locale, error = %e, "email template failed, using the default");
+                let (s, b) = default_template(key, locale)
+                    .ok_or_else(|| AppError::Internal(format!("no template {key}")))?;
+                let (s, b) = render_both(s, b).map_err(AppError::Internal)?;
+                Ok((s.lines().next().unwrap_or("").trim().to_string(), b))
+            }
+        }
+    }
+
+    /// Every template with its effective text, for fr and en.
+    pub async fn list_templates(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(String, String, String, String, bool)>> {
+        actor.require_admin()?;
+        let custom = self.store.templates().await?;
+        let mut out = Vec::new();
+        for (key, _) in KEYS {
+            for locale in ["en", "fr"] {
+                match custom.iter().find(|t| t.key == *key && t.locale == locale) {
+                    Some(t) => out.push((
+                        key.to_string(),
+                        locale.into(),
+                        t.subject.clone(),
+                        t.body.clone(),
+                        true,
+                    )),
+                    None => {
+                        let (s, b) = default_template(key, locale).unwrap_or_default();
+                        out.push((key.to_string(), locale.into(), s.into(), b.into(), false));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Save an admin's template after rendering it once with sample values.
+    pub async fn put_template(
+        &self,
+        actor: &Actor,
+        key: &str,
+        locale: &str,
+        subject: &str,
+        body: &str,
+    ) -> Result<()> {
+        actor.require_admin()?;
+        if !KEYS.iter().any(|(k, _)| *k == key) {
+            return Err(AppError::NotFound("template"));
+        }
+        if !matches!(locale, "fr" | "en") {
+            return Err(AppError::NotFound("template"));
+        }
+        let mut errs = Vec::new();
+        if subject.trim().is_empty() || subject.len() > 1000 {
+            errs.push(FieldError::new(
+                "template.subject",
+                "required",
+                "1 to 1000 bytes",
+            ));
+        }
+        if body.trim().is_empty() || body.len() > 64 * 1024 {
+            errs.push(FieldError::new(
+                "template.body",
+                "required",
+                "1 byte to 64 KiB",
+            ));
+        }
+        let vars = sample_vars(key);
+        if let Err(e) = render(subject, &vars) {
+            errs.push(FieldError::new("template.subject", "invalid", e));
+        }
+        if let Err(e) = render(body, &vars) {
+            errs.push(FieldError::new("template.body", "invalid", e));
+        }
+        if !errs.is_empty() {
+            return Err(AppError::Invalid(errs));
+        }
+        let mut tx = self.store.begin().await?;
+        tx.put_template(key, locale, subject, body, self.now_ms())
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Back to the built-in template.
+    pub async fn reset_template(&self, actor: &Actor, key: &str, locale: &str) -> Result<()> {
+        actor.require_admin()?;
+        let mut tx = self.store.begin().await?;
+        tx.delete_template(key, locale).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_renders_in_both_languages() {
+        for (key, _) in KEYS {
+            for locale in ["fr", "en"] {
+                let (s, b) = default_template(key, locale).unwrap();
+                let s = render(s, &sample_vars(key)).unwrap();
+                let b = render(b, &sample_vars(key)).unwrap();
+                assert!(s.contains("[#42]"), "{key} {locale}: {s}");
+                assert!(!b.is_empty());
+            }
+        }
+        let (_, b) = default_template("ack", "fr").unwrap();
+        let b = render(b, &sample_vars("ack")).unwrap();
+        assert!(
+            b.contains("au plus tard le mardi 24 novembre 2026 à 11:30"),
+            "{b}"
+        );
+        assert!(b.contains("3 demandes sont en cours"), "{b}");
+    }
+
+    #[test]
+    fn strict_undefined_and_fuel() {
+        assert!(render("{{ nope }}", &sample_vars("ack")).is_err());
+        assert!(
+            render(
+                "{% for i in range(100000) %}{{ i }}{% endfor %}",
+                &sample_vars("ack")
+            )
+            .is_err()
+        );
+        assert!(render("{% if %}", &sample_vars("ack")).is_err());
+    }
+}
