@@ -301,6 +301,32 @@ impl App {
         }
     }
 
+    /// A message too large to take: its headers are kept in quarantine, with its size.
+    pub async fn quarantine_oversized(
+        &self,
+        mailbox_id: Option<i64>,
+        header: &[u8],
+        size: usize,
+        source: Source,
+    ) -> Result<Ingested> {
+        let parsed = mail::parse(header, &Limits::default()).ok();
+        let d = Delivery {
+            raw: header,
+            mailbox_id,
+            rcpt: None,
+            mail_from: None,
+            source,
+        };
+        self.quarantine(
+            &d,
+            mailbox_id,
+            "too-large",
+            Some(format!("{size} bytes; only the header is kept")),
+            parsed.as_ref(),
+        )
+        .await
+    }
+
     /// Threading precedence: our id in In-Reply-To/References → plus address → `[#N]` in
     /// the subject → a Message-ID we received → new case. Plus address and subject tag
     /// are easy to forge, so they count only for the requester or staff.

@@ -28,6 +28,23 @@ pub struct Config {
     pub quiet_period_hours: u32,
     /// Log format: `text` or `json`.
     pub log_format: String,
+    /// Right-hand side of Guichet's Message-IDs (your support domain).
+    pub mail_domain: String,
+    /// Inbound LMTP/SMTP listener for an MTA (empty: off), e.g. `127.0.0.1:2424`.
+    pub lmtp_bind: String,
+    /// Largest inbound email, in bytes.
+    pub max_email_bytes: usize,
+    /// Days raw email originals are kept (0: forever).
+    pub email_retention_days: i64,
+    /// Outbound SMTP relay host (empty: mail stays queued in the outbox).
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// `none`, `starttls` or `tls`.
+    pub smtp_security: String,
+    pub smtp_user: String,
+    pub smtp_password: String,
+    /// Poll IMAP mailboxes (set false on nodes that should not).
+    pub imap_enabled: bool,
 }
 
 impl Default for Config {
@@ -43,6 +60,16 @@ impl Default for Config {
             rate_limit_per_minute: 700,
             quiet_period_hours: 96,
             log_format: "text".into(),
+            mail_domain: "guichet.invalid".into(),
+            lmtp_bind: String::new(),
+            max_email_bytes: 40 * 1024 * 1024,
+            email_retention_days: 90,
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_security: "starttls".into(),
+            smtp_user: String::new(),
+            smtp_password: String::new(),
+            imap_enabled: true,
         }
     }
 }

@@ -134,6 +134,12 @@ pub async fn open_app(cfg: &Config) -> Result<app::App> {
     let app_cfg = app::AppConfig {
         quiet_period: jiff::SignedDuration::from_hours(cfg.quiet_period_hours as i64),
         max_attachment_bytes: cfg.max_attachment_bytes,
+        mail: app::email::MailConfig {
+            domain: cfg.mail_domain.clone(),
+            max_message_bytes: cfg.max_email_bytes,
+            raw_retention_days: cfg.email_retention_days,
+            ..Default::default()
+        },
         ..Default::default()
     };
     Ok(app::App::new(store, clock, app_cfg))
@@ -153,6 +159,52 @@ async fn shutdown_signal() {
     };
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+}
+
+/// C1: the email transports — LMTP/SMTP listener, IMAP poller, outbox sender — and the
+/// retention sweep of raw originals.
+async fn spawn_mail(app: &app::App, cfg: &Config) -> Result<()> {
+    if !cfg.lmtp_bind.is_empty() {
+        let l = tokio::net::TcpListener::bind(&cfg.lmtp_bind)
+            .await
+            .with_context(|| format!("binding LMTP {}", cfg.lmtp_bind))?;
+        tracing::info!(addr = %l.local_addr()?, "lmtp listening");
+        let lc = mailnet::lmtp::LmtpConfig {
+            hostname: cfg.mail_domain.clone(),
+            max_message_bytes: cfg.max_email_bytes,
+            ..Default::default()
+        };
+        tokio::spawn(mailnet::lmtp::serve(app.clone(), l, lc));
+    }
+    if cfg.imap_enabled {
+        let opts = mailnet::imap::ImapOptions {
+            max_message_bytes: cfg.max_email_bytes,
+            ..Default::default()
+        };
+        tokio::spawn(mailnet::imap::run(app.clone(), opts));
+    }
+    if !cfg.smtp_host.is_empty() {
+        let relay = mailnet::send::SmtpRelay {
+            host: cfg.smtp_host.clone(),
+            port: cfg.smtp_port,
+            security: cfg.smtp_security.clone(),
+            user: Some(cfg.smtp_user.clone()).filter(|u| !u.is_empty()),
+            password: Some(cfg.smtp_password.clone()).filter(|p| !p.is_empty()),
+        };
+        mailnet::send::transport(&relay).context("SMTP relay settings")?;
+        tokio::spawn(mailnet::send::run(app.clone(), relay));
+    }
+    let purger = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = purger.purge_raw_emails().await {
+                tracing::warn!(error = %e, "raw email retention sweep failed");
+            }
+        }
+    });
+    Ok(())
 }
 
 async fn serve(cfg: Config) -> Result<()> {
@@ -224,6 +276,7 @@ async fn serve(cfg: Config) -> Result<()> {
             }
         }
     });
+    spawn_mail(&app, &cfg).await?;
     let listener = tokio::net::TcpListener::bind(&cfg.bind)
         .await
         .with_context(|| format!("binding {}", cfg.bind))?;

@@ -319,15 +319,77 @@ fn addresses(a: Option<&mail_parser::Address<'_>>) -> Vec<String> {
 
 fn body_text(msg: &Message<'_>) -> String {
     let mut out = String::new();
-    for i in 0..msg.text_body_count() {
-        if let Some(t) = msg.body_text(i) {
-            if !out.is_empty() {
-                out.push('\n');
-            }
-            out.push_str(t.trim_end());
+    for (i, part) in msg.text_bodies().enumerate() {
+        let t = match &part.body {
+            // HTML-only mail: our own conversion, which drops <script> and <style> whole.
+            PartType::Html(h) => html_to_text(h),
+            _ => msg.body_text(i).map(|c| c.into_owned()).unwrap_or_default(),
+        };
+        if !out.is_empty() {
+            out.push('\n');
         }
+        out.push_str(t.trim_end());
     }
     out.replace("\r\n", "\n")
+}
+
+/// Text of an HTML body: elements that are not content (`script`, `style`, `head`) are
+/// dropped with what they hold, block ends become line breaks, tags go, common entities
+/// are decoded.
+pub fn html_to_text(html: &str) -> String {
+    let lower = html.to_ascii_lowercase();
+    let mut kept = String::with_capacity(html.len());
+    let mut i = 0;
+    'outer: while i < html.len() {
+        for tag in ["script", "style", "head"] {
+            let open = format!("<{tag}");
+            if lower[i..].starts_with(&open)
+                && lower[i + open.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c == '>' || c.is_whitespace() || c == '/')
+            {
+                let close = format!("</{tag}");
+                match lower[i..].find(&close) {
+                    Some(end) => {
+                        let after = i + end;
+                        i = lower[after..].find('>').map(|g| after + g + 1).unwrap_or(html.len());
+                    }
+                    None => i = html.len(),
+                }
+                continue 'outer;
+            }
+        }
+        let ch = html[i..].chars().next().unwrap_or(' ');
+        kept.push(ch);
+        i += ch.len_utf8();
+    }
+    let mut out = String::with_capacity(kept.len());
+    let mut rest = kept.as_str();
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let Some(gt) = rest[lt..].find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = rest[lt + 1..lt + gt].trim_start_matches('/').to_ascii_lowercase();
+        let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        if matches!(name.as_str(), "br" | "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "blockquote") {
+            out.push('\n');
+        }
+        rest = &rest[lt + gt + 1..];
+    }
+    out.push_str(rest);
+    let out = out
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let mut lines: Vec<&str> = out.lines().map(str::trim).collect();
+    lines.dedup_by(|a, b| a.is_empty() && b.is_empty());
+    lines.join("\n").trim().to_string()
 }
 
 fn body_html(msg: &Message<'_>) -> Option<String> {
@@ -660,7 +722,19 @@ mod tests {
         assert!(m.text.contains("Voir"), "text from HTML: {:?}", m.text);
     }
 
+    #[test]
+    fn html_only_text_drops_scripts_with_attributes() {
+        let t = html_to_text("<html><head><title>x</title></head><body><p>Bonjour&nbsp;!</p><script type=\"text/javascript\">steal(document.cookie)</script><div>Fin &amp; merci</div></body></html>");
+        assert_eq!(t, "Bonjour !\n\nFin & merci");
+        assert!(!html_to_text("<SCRIPT src=x>a</SCRIPT>ok<style>p{}</style>").contains('a'));
+    }
+
     proptest::proptest! {
+        #[test]
+        fn html_to_text_never_panics(s in "(<|>|/|script|style|&amp;|é|[a-z ]){0,80}") {
+            let _ = html_to_text(&s);
+        }
+
         #[test]
         fn never_panics_on_bytes(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
             let _ = parse(&data, &Limits::default());

@@ -10,7 +10,7 @@ pub mod ratelimit;
 pub mod render;
 pub mod sentence;
 
-use crate::api::{categories, groups, orgs, search, standards, tickets, uploads, users};
+use crate::api::{categories, groups, mail, orgs, search, standards, tickets, uploads, users};
 use crate::error::{ApiError, json_ok};
 use crate::extract::locale_of;
 use axum::extract::{Request, State};
@@ -227,6 +227,28 @@ pub fn router(state: AppState) -> Router {
             "/notifications/{id}/read",
             put(standards::read_notification),
         )
+        .route("/mailboxes", get(mail::list_mailboxes).post(mail::create_mailbox))
+        .route(
+            "/mailboxes/{id}",
+            get(mail::show_mailbox)
+                .put(mail::update_mailbox)
+                .delete(mail::delete_mailbox),
+        )
+        .route("/quarantine", get(mail::list_quarantine))
+        .route(
+            "/quarantine/{id}",
+            get(mail::show_quarantined).delete(mail::dismiss_quarantined),
+        )
+        .route("/quarantine/{id}/raw", get(mail::raw_quarantined))
+        .route("/quarantine/{id}/reprocess", post(mail::reprocess_quarantined))
+        .route("/outbox", get(mail::list_outbox))
+        .route("/email_templates", get(mail::list_templates))
+        .route(
+            "/email_templates/{key}/{locale}",
+            put(mail::put_template).delete(mail::reset_template),
+        )
+        .route("/tickets/{id}/emails", get(mail::case_emails))
+        .route("/tickets/{id}/emails/{email_id}/original", get(mail::email_original))
         .route("/search", get(search::search))
         .route("/search/count", get(search::count))
         .route("/job_statuses", get(tickets::list_jobs))

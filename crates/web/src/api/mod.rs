@@ -2,6 +2,7 @@
 
 pub mod categories;
 pub mod groups;
+pub mod mail;
 pub mod orgs;
 pub mod search;
 pub mod standards;
