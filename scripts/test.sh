@@ -4,10 +4,15 @@
 #
 #   GUICHET_PG_URL  PostgreSQL server URL whose user may CREATE DATABASE
 #                   (default postgres://postgres@127.0.0.1:5432/postgres).
-# Needs: cargo, a running PostgreSQL, python3 with the packages of tests/interop/requirements.txt.
+# Needs: cargo, a running PostgreSQL, python3 with the packages of tests/interop/requirements.txt
+# and tests/mail/requirements.txt, Debian's dovecot-imapd and swaks (.ci/run installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_URL="${GUICHET_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+
+# Real mail servers for the email tests: Dovecot (IMAP) and an aiosmtpd sink (SMTP).
+scripts/mail-servers.sh start
+eval "$(scripts/mail-servers.sh env)"
 
 echo "== unit and integration tests on SQLite"
 cargo test --workspace --no-fail-fast

@@ -353,7 +353,10 @@ pub fn html_to_text(html: &str) -> String {
                 match lower[i..].find(&close) {
                     Some(end) => {
                         let after = i + end;
-                        i = lower[after..].find('>').map(|g| after + g + 1).unwrap_or(html.len());
+                        i = lower[after..]
+                            .find('>')
+                            .map(|g| after + g + 1)
+                            .unwrap_or(html.len());
                     }
                     None => i = html.len(),
                 }
@@ -372,9 +375,17 @@ pub fn html_to_text(html: &str) -> String {
             rest = "";
             break;
         };
-        let tag = rest[lt + 1..lt + gt].trim_start_matches('/').to_ascii_lowercase();
-        let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
-        if matches!(name.as_str(), "br" | "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "blockquote") {
+        let tag = rest[lt + 1..lt + gt]
+            .trim_start_matches('/')
+            .to_ascii_lowercase();
+        let name: String = tag
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if matches!(
+            name.as_str(),
+            "br" | "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "blockquote"
+        ) {
             out.push('\n');
         }
         rest = &rest[lt + gt + 1..];
@@ -724,7 +735,9 @@ mod tests {
 
     #[test]
     fn html_only_text_drops_scripts_with_attributes() {
-        let t = html_to_text("<html><head><title>x</title></head><body><p>Bonjour&nbsp;!</p><script type=\"text/javascript\">steal(document.cookie)</script><div>Fin &amp; merci</div></body></html>");
+        let t = html_to_text(
+            "<html><head><title>x</title></head><body><p>Bonjour&nbsp;!</p><script type=\"text/javascript\">steal(document.cookie)</script><div>Fin &amp; merci</div></body></html>",
+        );
         assert_eq!(t, "Bonjour !\n\nFin & merci");
         assert!(!html_to_text("<SCRIPT src=x>a</SCRIPT>ok<style>p{}</style>").contains('a'));
     }

@@ -50,7 +50,9 @@ async fn connect(m: &MailboxRow, opts: &ImapOptions) -> anyhow::Result<Session> 
         .imap_host
         .clone()
         .ok_or_else(|| anyhow::anyhow!("no IMAP host"))?;
-    let port = m.imap_port.unwrap_or(if m.imap_security == "tls" { 993 } else { 143 }) as u16;
+    let port = m
+        .imap_port
+        .unwrap_or(if m.imap_security == "tls" { 993 } else { 143 }) as u16;
     let tcp = tokio::time::timeout(opts.timeout, TcpStream::connect((host.as_str(), port)))
         .await
         .map_err(|_| anyhow::anyhow!("connect timeout"))??;
@@ -80,7 +82,11 @@ async fn connect(m: &MailboxRow, opts: &ImapOptions) -> anyhow::Result<Session> 
 }
 
 /// Poll one mailbox once.
-pub async fn poll_once(app: &App, m: &MailboxRow, opts: &ImapOptions) -> anyhow::Result<PollReport> {
+pub async fn poll_once(
+    app: &App,
+    m: &MailboxRow,
+    opts: &ImapOptions,
+) -> anyhow::Result<PollReport> {
     let mut s = connect(m, opts).await?;
     let selected = s.select(&m.imap_folder).await?;
     let validity = selected.uid_validity.map(i64::from);
@@ -167,10 +173,12 @@ async fn one_message(
             .quarantine_oversized(Some(m.id), &header, size, Source::Imap)
             .await?);
     }
-    let full: Vec<_> = tokio::time::timeout(
-        opts.timeout * 5,
-        async { s.uid_fetch(uid.to_string(), "BODY.PEEK[]").await?.try_collect().await },
-    )
+    let full: Vec<_> = tokio::time::timeout(opts.timeout * 5, async {
+        s.uid_fetch(uid.to_string(), "BODY.PEEK[]")
+            .await?
+            .try_collect()
+            .await
+    })
     .await
     .map_err(|_| anyhow::anyhow!("fetch timeout"))?
     .map_err(|e: async_imap::error::Error| anyhow::anyhow!(e))?;
@@ -223,7 +231,9 @@ pub async fn run(app: App, opts: ImapOptions) {
                             tracing::info!(mailbox = %m.address, ?r, "imap poll")
                         }
                         Ok(_) => {}
-                        Err(e) => tracing::warn!(mailbox = %m.address, error = %e, "imap poll failed"),
+                        Err(e) => {
+                            tracing::warn!(mailbox = %m.address, error = %e, "imap poll failed")
+                        }
                     }
                 }),
             );

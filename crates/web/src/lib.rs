@@ -227,7 +227,10 @@ pub fn router(state: AppState) -> Router {
             "/notifications/{id}/read",
             put(standards::read_notification),
         )
-        .route("/mailboxes", get(mail::list_mailboxes).post(mail::create_mailbox))
+        .route(
+            "/mailboxes",
+            get(mail::list_mailboxes).post(mail::create_mailbox),
+        )
         .route(
             "/mailboxes/{id}",
             get(mail::show_mailbox)
@@ -240,7 +243,10 @@ pub fn router(state: AppState) -> Router {
             get(mail::show_quarantined).delete(mail::dismiss_quarantined),
         )
         .route("/quarantine/{id}/raw", get(mail::raw_quarantined))
-        .route("/quarantine/{id}/reprocess", post(mail::reprocess_quarantined))
+        .route(
+            "/quarantine/{id}/reprocess",
+            post(mail::reprocess_quarantined),
+        )
         .route("/outbox", get(mail::list_outbox))
         .route("/email_templates", get(mail::list_templates))
         .route(
@@ -248,7 +254,10 @@ pub fn router(state: AppState) -> Router {
             put(mail::put_template).delete(mail::reset_template),
         )
         .route("/tickets/{id}/emails", get(mail::case_emails))
-        .route("/tickets/{id}/emails/{email_id}/original", get(mail::email_original))
+        .route(
+            "/tickets/{id}/emails/{email_id}/original",
+            get(mail::email_original),
+        )
         .route("/search", get(search::search))
         .route("/search/count", get(search::count))
         .route("/job_statuses", get(tickets::list_jobs))

@@ -7,6 +7,7 @@ mod bad_input;
 mod cases;
 mod categories;
 mod durability;
+mod mail;
 mod people;
 mod search;
 mod standards;
@@ -114,6 +115,17 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(cfg: web::WebConfig) -> TestApp {
+    spawn_app_full(
+        cfg,
+        app::AppConfig {
+            max_attachment_bytes: ATTACHMENT_LIMIT,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+pub async fn spawn_app_full(cfg: web::WebConfig, app_cfg: app::AppConfig) -> TestApp {
     let db = fresh_database().await;
     let url = db.url.clone();
     let store = store::Store::connect(&url, &store::StoreOptions::default())
@@ -123,14 +135,7 @@ pub async fn spawn_app_with(cfg: web::WebConfig) -> TestApp {
         "2026-03-02T09:00:00Z".parse().expect("time"),
     ));
     store.migrate(0).await.expect("migrate");
-    let app = App::new(
-        store,
-        clock.clone(),
-        app::AppConfig {
-            max_attachment_bytes: ATTACHMENT_LIMIT,
-            ..Default::default()
-        },
-    );
+    let app = App::new(store, clock.clone(), app_cfg);
     let admin = app
         .create_admin("admin@guichet.test", "Ada Admin", "admin-password-1")
         .await

@@ -95,9 +95,16 @@ fn mailbox(m: &MailboxRow) -> Value {
 }
 
 pub async fn list_mailboxes(State(s): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
-    let all = s.app.list_mailboxes(&ctx.actor).await.map_err(|e| ctx.err(e))?;
+    let all = s
+        .app
+        .list_mailboxes(&ctx.actor)
+        .await
+        .map_err(|e| ctx.err(e))?;
     let items: Vec<Value> = all.iter().map(mailbox).collect();
-    Ok(json_ok(StatusCode::OK, json!({"mailboxes": items, "count": items.len()})))
+    Ok(json_ok(
+        StatusCode::OK,
+        json!({"mailboxes": items, "count": items.len()}),
+    ))
 }
 
 pub async fn create_mailbox(
@@ -110,7 +117,10 @@ pub async fn create_mailbox(
         .create_mailbox(&ctx.actor, data(env.mailbox, None))
         .await
         .map_err(|e| ctx.err(e))?;
-    Ok(json_ok(StatusCode::CREATED, json!({"mailbox": mailbox(&m)})))
+    Ok(json_ok(
+        StatusCode::CREATED,
+        json!({"mailbox": mailbox(&m)}),
+    ))
 }
 
 pub async fn show_mailbox(
@@ -119,7 +129,11 @@ pub async fn show_mailbox(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, &ctx)?;
-    let m = s.app.get_mailbox(&ctx.actor, id).await.map_err(|e| ctx.err(e))?;
+    let m = s
+        .app
+        .get_mailbox(&ctx.actor, id)
+        .await
+        .map_err(|e| ctx.err(e))?;
     Ok(json_ok(StatusCode::OK, json!({"mailbox": mailbox(&m)})))
 }
 
@@ -130,7 +144,11 @@ pub async fn update_mailbox(
     Body(env): Body<MailboxEnvelope>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, &ctx)?;
-    let old = s.app.get_mailbox(&ctx.actor, id).await.map_err(|e| ctx.err(e))?;
+    let old = s
+        .app
+        .get_mailbox(&ctx.actor, id)
+        .await
+        .map_err(|e| ctx.err(e))?;
     let m = s
         .app
         .update_mailbox(&ctx.actor, id, data(env.mailbox, Some(&old)))
@@ -145,7 +163,10 @@ pub async fn delete_mailbox(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, &ctx)?;
-    s.app.delete_mailbox(&ctx.actor, id).await.map_err(|e| ctx.err(e))?;
+    s.app
+        .delete_mailbox(&ctx.actor, id)
+        .await
+        .map_err(|e| ctx.err(e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -173,7 +194,10 @@ pub async fn list_quarantine(
         .await
         .map_err(|e| ctx.err(e))?;
     let items: Vec<Value> = rows.iter().map(quarantined).collect();
-    Ok(json_ok(StatusCode::OK, json!({"quarantine": items, "count": items.len()})))
+    Ok(json_ok(
+        StatusCode::OK,
+        json!({"quarantine": items, "count": items.len()}),
+    ))
 }
 
 pub async fn show_quarantined(
@@ -182,8 +206,15 @@ pub async fn show_quarantined(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, &ctx)?;
-    let (q, _) = s.app.quarantined(&ctx.actor, id).await.map_err(|e| ctx.err(e))?;
-    Ok(json_ok(StatusCode::OK, json!({"quarantined": quarantined(&q)})))
+    let (q, _) = s
+        .app
+        .quarantined(&ctx.actor, id)
+        .await
+        .map_err(|e| ctx.err(e))?;
+    Ok(json_ok(
+        StatusCode::OK,
+        json!({"quarantined": quarantined(&q)}),
+    ))
 }
 
 pub async fn raw_quarantined(
@@ -192,7 +223,11 @@ pub async fn raw_quarantined(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, &ctx)?;
-    let (_, raw) = s.app.quarantined(&ctx.actor, id).await.map_err(|e| ctx.err(e))?;
+    let (_, raw) = s
+        .app
+        .quarantined(&ctx.actor, id)
+        .await
+        .map_err(|e| ctx.err(e))?;
     Ok(([(header::CONTENT_TYPE, "message/rfc822")], raw).into_response())
 }
 
@@ -230,7 +265,10 @@ pub async fn dismiss_quarantined(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, &ctx)?;
-    s.app.dismiss_quarantined(&ctx.actor, id).await.map_err(|e| ctx.err(e))?;
+    s.app
+        .dismiss_quarantined(&ctx.actor, id)
+        .await
+        .map_err(|e| ctx.err(e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -258,7 +296,10 @@ pub async fn list_outbox(
         .await
         .map_err(|e| ctx.err(e))?;
     let items: Vec<Value> = rows.iter().map(outbox).collect();
-    Ok(json_ok(StatusCode::OK, json!({"outbox": items, "count": items.len()})))
+    Ok(json_ok(
+        StatusCode::OK,
+        json!({"outbox": items, "count": items.len()}),
+    ))
 }
 
 fn email(e: &EmailRow) -> Value {
@@ -279,9 +320,16 @@ pub async fn case_emails(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, &ctx)?;
-    let rows = s.app.case_emails(&ctx.actor, id).await.map_err(|e| ctx.err(e))?;
+    let rows = s
+        .app
+        .case_emails(&ctx.actor, id)
+        .await
+        .map_err(|e| ctx.err(e))?;
     let items: Vec<Value> = rows.iter().map(email).collect();
-    Ok(json_ok(StatusCode::OK, json!({"emails": items, "count": items.len()})))
+    Ok(json_ok(
+        StatusCode::OK,
+        json!({"emails": items, "count": items.len()}),
+    ))
 }
 
 pub async fn email_original(
@@ -313,7 +361,11 @@ pub struct TemplateEnvelope {
 }
 
 pub async fn list_templates(State(s): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
-    let all = s.app.list_templates(&ctx.actor).await.map_err(|e| ctx.err(e))?;
+    let all = s
+        .app
+        .list_templates(&ctx.actor)
+        .await
+        .map_err(|e| ctx.err(e))?;
     let items: Vec<Value> = all
         .iter()
         .map(|(k, l, sub, body, custom)| {
