@@ -861,11 +861,9 @@ impl App {
                     now + backoff / 2
                 });
                 tx.outbox_attempt_failed(row.id, &msg, next).await?;
-                if next.is_none() && row.kind != "notification" {
+                if permanent && row.kind != "notification" {
                     // The customer's address does not take our mail.
-                    if permanent {
-                        tx.set_identity_failing(&row.recipient, true).await?;
-                    }
+                    tx.set_identity_failing(&row.recipient, true).await?;
                 }
             }
         }
@@ -1181,21 +1179,19 @@ struct QueueMail<'a> {
 }
 
 fn mailbox_data(m: &MailboxRow) -> MailboxData {
-    {
-        MailboxData {
-            address: m.address.clone(),
-            name: m.name.clone(),
-            team_id: m.team_id,
-            locale: m.locale.clone(),
-            imap_host: m.imap_host.clone(),
-            imap_port: m.imap_port,
-            imap_security: m.imap_security.clone(),
-            imap_user: m.imap_user.clone(),
-            imap_password: m.imap_password.clone(),
-            imap_folder: m.imap_folder.clone(),
-            imap_poll_seconds: m.imap_poll_seconds,
-            active: m.active,
-        }
+    MailboxData {
+        address: m.address.clone(),
+        name: m.name.clone(),
+        team_id: m.team_id,
+        locale: m.locale.clone(),
+        imap_host: m.imap_host.clone(),
+        imap_port: m.imap_port,
+        imap_security: m.imap_security.clone(),
+        imap_user: m.imap_user.clone(),
+        imap_password: m.imap_password.clone(),
+        imap_folder: m.imap_folder.clone(),
+        imap_poll_seconds: m.imap_poll_seconds,
+        active: m.active,
     }
 }
 

@@ -63,15 +63,6 @@ impl AutoKind {
             Self::Bulk => "bulk",
         }
     }
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "none" => Self::None,
-            "auto-reply" => Self::AutoReply,
-            "bounce" => Self::Bounce,
-            "bulk" => Self::Bulk,
-            _ => return None,
-        })
-    }
 }
 
 /// What a delivery-status notification says.
@@ -125,8 +116,6 @@ pub struct Inbound {
     pub bounce: Option<Bounce>,
     /// `Return-Path: <>`.
     pub null_return_path: bool,
-    /// `Auto-Submitted`, `X-Loop`, `Precedence` … as received, for the loop checks.
-    pub x_loop: Option<String>,
     /// `Authentication-Results` as added by the receiving MTA (DKIM/SPF/DMARC verdicts).
     pub authentication_results: Option<String>,
 }
@@ -232,7 +221,6 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, ParseError> {
         auto,
         bounce: bounce.filter(|_| auto == AutoKind::Bounce),
         null_return_path,
-        x_loop: msg.header_raw("X-Loop").map(|s| s.trim().to_string()),
         authentication_results: msg
             .header_raw("Authentication-Results")
             .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ")),

@@ -230,9 +230,10 @@ impl Tx {
              imap_security, imap_user, imap_password, imap_folder, imap_poll_seconds, active, \
              created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$13) \
              RETURNING id";
-        let r: (i64,) = on_tx!(self, t => bind_mailbox(sqlx::query(sql), m).bind(at)
-            .fetch_one(&mut **t).await.map(|row| { use sqlx::Row; (row.get::<i64, _>(0),) })?);
-        Ok(r.0)
+        use sqlx::Row;
+        let id: i64 = on_tx!(self, t => bind_mailbox(sqlx::query(sql), m).bind(at)
+            .fetch_one(&mut **t).await?.try_get(0)?);
+        Ok(id)
     }
 
     pub async fn update_mailbox(&mut self, id: i64, m: &MailboxData, at: i64) -> Result<()> {
@@ -495,14 +496,6 @@ impl Store {
         let sql = format!("SELECT {EMAIL_COLS} FROM emails WHERE case_id = $1 ORDER BY id");
         let r = on_read!(self, p => sqlx::query_as::<_, EmailRow>(sqlx::AssertSqlSafe(sql.clone()))
             .bind(case_id).fetch_all(p).await?);
-        Ok(r)
-    }
-
-    pub async fn email_of_message(&self, message_id: i64) -> Result<Option<EmailRow>> {
-        let sql =
-            format!("SELECT {EMAIL_COLS} FROM emails WHERE message_id = $1 ORDER BY id LIMIT 1");
-        let r = on_read!(self, p => sqlx::query_as::<_, EmailRow>(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(message_id).fetch_optional(p).await?);
         Ok(r)
     }
 
