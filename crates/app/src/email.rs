@@ -647,7 +647,9 @@ impl App {
             .filter(|c| c.metric == "first_response")
             .filter_map(|c| c.due_at)
             .min();
-        let ahead = tx.open_cases_ahead(case.team_id, case.received_at).await?;
+        let ahead = tx
+            .open_cases_ahead(case.team_id, case.received_at, 1000)
+            .await?;
         let tz = requester.time_zone.clone();
         let expected = due.map(|ms| format_local(ms, &tz, locale));
         let vars = minijinja::context! {
@@ -1085,6 +1087,23 @@ impl App {
                 "quarantine.id",
                 "invalid",
                 "already resolved",
+            ));
+        }
+        if row.reason == "too-large" {
+            // Only the header was kept: there is no message to take.
+            return Err(AppError::invalid(
+                "quarantine.id",
+                "invalid",
+                "only the header of a message too large was kept",
+            ));
+        }
+        if let Some(m) = mailbox_id
+            && self.store.mailbox(m).await?.is_none()
+        {
+            return Err(AppError::invalid(
+                "mailbox_id",
+                "unknown-reference",
+                m.to_string(),
             ));
         }
         let outcome = self

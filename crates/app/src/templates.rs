@@ -113,14 +113,31 @@ pub fn render(source: &str, vars: &minijinja::Value) -> std::result::Result<Stri
     t.render(vars).map_err(|e| e.to_string())
 }
 
+/// Sample values for the variables `key`'s template receives at run time, and only those:
+/// strict undefined then rejects, on save, a variable the template would not get.
 fn sample_vars(key: &str) -> minijinja::Value {
-    let _ = key;
-    minijinja::context! {
-        case_id => 42, subject => "Colis abîmé", body => "Bonjour,\nvoici la réponse.",
-        customer_name => "Renée Lefèvre", agent_name => "Marie", mailbox_name => "Service client",
-        expected => "mardi 24 novembre 2026 à 11:30", ahead => 3, kind => "assigned",
-        standard => "Première réponse", priority => "high",
-    }
+    let all: [(&str, minijinja::Value); 11] = [
+        ("case_id", 42.into()),
+        ("subject", "Colis abîmé".into()),
+        ("body", "Bonjour,\nvoici la réponse.".into()),
+        ("customer_name", "Renée Lefèvre".into()),
+        ("agent_name", "Marie".into()),
+        ("mailbox_name", "Service client".into()),
+        ("expected", "mardi 24 novembre 2026 à 11:30".into()),
+        ("ahead", 3.into()),
+        ("kind", "assigned".into()),
+        ("standard", "Première réponse".into()),
+        ("priority", "high".into()),
+    ];
+    let names = KEYS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| *v)
+        .unwrap_or_default();
+    all.into_iter()
+        .filter(|(n, _)| names.contains(n))
+        .collect::<std::collections::BTreeMap<_, _>>()
+        .into()
 }
 
 impl App {
@@ -200,26 +217,26 @@ impl App {
             return Err(AppError::NotFound("template"));
         }
         let mut errs = Vec::new();
-        if subject.trim().is_empty() || subject.len() > 1000 {
-            errs.push(FieldError::new(
-                "template.subject",
-                "required",
-                "1 to 1000 bytes",
-            ));
-        }
-        if body.trim().is_empty() || body.len() > 64 * 1024 {
-            errs.push(FieldError::new(
-                "template.body",
-                "required",
-                "1 byte to 64 KiB",
-            ));
+        for (field, text, max) in [
+            ("email_template.subject", subject, 1000),
+            ("email_template.body", body, 64 * 1024),
+        ] {
+            if text.trim().is_empty() {
+                errs.push(FieldError::new(field, "required", "a text"));
+            } else if text.len() > max {
+                errs.push(FieldError::new(
+                    field,
+                    "too-long",
+                    format!("{max} bytes at most"),
+                ));
+            }
         }
         let vars = sample_vars(key);
         if let Err(e) = render(subject, &vars) {
-            errs.push(FieldError::new("template.subject", "invalid", e));
+            errs.push(FieldError::new("email_template.subject", "invalid", e));
         }
         if let Err(e) = render(body, &vars) {
-            errs.push(FieldError::new("template.body", "invalid", e));
+            errs.push(FieldError::new("email_template.body", "invalid", e));
         }
         if !errs.is_empty() {
             return Err(AppError::Invalid(errs));
@@ -234,6 +251,9 @@ impl App {
     /// Back to the built-in template.
     pub async fn reset_template(&self, actor: &Actor, key: &str, locale: &str) -> Result<()> {
         actor.require_admin()?;
+        if !KEYS.iter().any(|(k, _)| *k == key) || !matches!(locale, "fr" | "en") {
+            return Err(AppError::NotFound("template"));
+        }
         let mut tx = self.store.begin().await?;
         tx.delete_template(key, locale).await?;
         tx.commit().await?;

@@ -44,6 +44,29 @@ enum BenchCmd {
         #[arg(long, default_value_t = 1_000_000)]
         clocks: i64,
     },
+    /// Email: inbound messages/s over LMTP and through one IMAP batch, outbound
+    /// messages/s, memory while a large message goes through. Run it on an empty
+    /// database, with the test mail servers (`scripts/mail-servers.sh start`).
+    Mail {
+        /// Messages delivered over LMTP.
+        #[arg(long, default_value_t = 5000)]
+        messages: usize,
+        /// Concurrent LMTP connections.
+        #[arg(long, default_value_t = 4)]
+        clients: usize,
+        /// Messages in the IMAP batch.
+        #[arg(long, default_value_t = 10_000)]
+        imap_messages: usize,
+        /// IMAP server host:port (any user, password "secret"); skipped without it.
+        #[arg(long)]
+        imap: Option<String>,
+        /// SMTP server host:port receiving the outbound mail; skipped without it.
+        #[arg(long)]
+        smtp: Option<String>,
+        /// Size of the large message in MB.
+        #[arg(long, default_value_t = 25)]
+        big_mb: usize,
+    },
 }
 
 fn rss_kb(pid: u32) -> Option<u64> {
@@ -61,6 +84,24 @@ pub async fn run(args: BenchArgs, cfg: Config) -> Result<()> {
         BenchCmd::Create { clients, seconds } => create(cfg, &clients, seconds).await,
         BenchCmd::Query { cases, queries } => query(cfg, cases, queries).await,
         BenchCmd::Standards { cases, clocks } => standards(cfg, cases, clocks).await,
+        BenchCmd::Mail {
+            messages,
+            clients,
+            imap_messages,
+            imap,
+            smtp,
+            big_mb,
+        } => {
+            let b = crate::bench_mail::MailBench {
+                messages,
+                clients,
+                imap_messages,
+                imap,
+                smtp,
+                big_mb,
+            };
+            crate::bench_mail::run(cfg, b).await
+        }
     }
 }
 
@@ -441,7 +482,7 @@ async fn standards(cfg: Config, cases: i64, clocks: i64) -> Result<()> {
     };
     let backend = app.store.backend();
     // 1. The cost of clock upkeep on a reply: the same work without, then with, standards.
-    let mut phase = |label: &'static str| {
+    let phase = |label: &'static str| {
         let app = app.clone();
         let admin = admin.clone();
         async move {

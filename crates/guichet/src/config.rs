@@ -103,6 +103,16 @@ impl Config {
             "rate_limit_per_minute",
             "quiet_period_hours",
             "log_format",
+            "mail_domain",
+            "lmtp_bind",
+            "max_email_bytes",
+            "email_retention_days",
+            "smtp_host",
+            "smtp_port",
+            "smtp_security",
+            "smtp_user",
+            "smtp_password",
+            "imap_enabled",
         ]));
         f = f.merge(Serialized::defaults(overrides));
         f.extract().map_err(Box::new)

@@ -1,6 +1,7 @@
 //! The `guichet` binary: command line, configuration, wiring of store → app → web.
 
 mod bench;
+mod bench_mail;
 mod config;
 
 use anyhow::{Context, Result, bail};

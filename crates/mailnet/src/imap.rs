@@ -107,28 +107,22 @@ pub async fn poll_once(
     uids.sort_unstable();
     uids.truncate(opts.batch);
     let mut failure = None;
-    for uid in uids {
-        match one_message(app, &mut s, m, uid, opts).await {
-            Ok(outcome) => {
-                report.fetched += 1;
-                match outcome {
-                    Ingested::Created { .. } => report.created += 1,
-                    Ingested::Appended { .. } => report.appended += 1,
-                    Ingested::Duplicate { .. } => report.duplicates += 1,
-                    Ingested::Quarantined { .. } => report.quarantined += 1,
-                }
-                // Committed: now mark it, then remember it.
-                s.uid_store(uid.to_string(), "+FLAGS.SILENT (\\Seen)")
-                    .await?
-                    .try_collect::<Vec<_>>()
-                    .await?;
-                last_uid = i64::from(uid);
-                app.save_imap_state(m.id, validity, last_uid, None).await?;
-            }
-            Err(e) => {
-                failure = Some(e);
-                break;
-            }
+    for chunk in uids.chunks(CHUNK) {
+        // Committed messages of this chunk, in UID order; marked and remembered together.
+        let mut done: Vec<u32> = Vec::new();
+        let r = chunk_messages(app, &mut s, m, chunk, opts, &mut done, &mut report).await;
+        if let Some(&top) = done.last() {
+            let set = uid_set(&done);
+            s.uid_store(set, "+FLAGS.SILENT (\\Seen)")
+                .await?
+                .try_collect::<Vec<_>>()
+                .await?;
+            last_uid = i64::from(top);
+            app.save_imap_state(m.id, validity, last_uid, None).await?;
+        }
+        if let Err(e) = r {
+            failure = Some(e);
+            break;
         }
     }
     report.last_uid = last_uid;
@@ -146,52 +140,185 @@ pub async fn poll_once(
     }
 }
 
-async fn one_message(
+/// Messages fetched per IMAP command: one round trip for many messages, and a crash loses
+/// at most this many "seen" marks (re-read next time, no-ops by Message-ID).
+const CHUNK: usize = 50;
+
+fn uid_set(uids: &[u32]) -> String {
+    uids.iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn count(report: &mut PollReport, outcome: &Ingested) {
+    report.fetched += 1;
+    match outcome {
+        Ingested::Created { .. } => report.created += 1,
+        Ingested::Appended { .. } => report.appended += 1,
+        Ingested::Duplicate { .. } => report.duplicates += 1,
+        Ingested::Quarantined { .. } => report.quarantined += 1,
+    }
+}
+
+/// The sender line of a raw message, as a grouping key (no parsing: messages from one
+/// sender keep their order, the others may be taken at the same time).
+fn sender_key(raw: &[u8]) -> Vec<u8> {
+    let head_end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(raw.len().min(64 * 1024));
+    raw[..head_end]
+        .split(|b| *b == b'\n')
+        .find(|l| l.len() > 5 && l[..5].eq_ignore_ascii_case(b"from:"))
+        .map(|l| l[5..].trim_ascii().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Senders ingested at the same time within a chunk, like concurrent LMTP deliveries.
+const PARALLEL: usize = 4;
+/// Bytes of message bodies held in memory at once by one poll.
+const BATCH_BYTES: usize = 32 * 1024 * 1024;
+
+/// Ingest one chunk of UIDs: sizes first, then the bodies of those under the limit in one
+/// FETCH, ingested by sender (each sender's messages in UID order, senders concurrently),
+/// then the headers of the oversized ones. `done` gets the UIDs whose outcome is
+/// committed; on an error the ones after it are left for the next poll.
+async fn chunk_messages(
     app: &App,
     s: &mut Session,
     m: &MailboxRow,
-    uid: u32,
+    chunk: &[u32],
     opts: &ImapOptions,
-) -> anyhow::Result<Ingested> {
+    done: &mut Vec<u32>,
+    report: &mut PollReport,
+) -> anyhow::Result<()> {
+    use futures_util::StreamExt;
     let meta: Vec<_> = s
-        .uid_fetch(uid.to_string(), "(UID RFC822.SIZE)")
+        .uid_fetch(uid_set(chunk), "(UID RFC822.SIZE)")
         .await?
         .try_collect()
         .await?;
-    let size = meta.first().and_then(|f| f.size).unwrap_or(0) as usize;
-    if size > opts.max_message_bytes {
-        let head: Vec<_> = s
-            .uid_fetch(uid.to_string(), "BODY.PEEK[HEADER]")
-            .await?
-            .try_collect()
-            .await?;
-        let header = head
-            .first()
-            .and_then(|f| f.header().map(<[u8]>::to_vec))
-            .unwrap_or_default();
-        return Ok(app
-            .quarantine_oversized(Some(m.id), &header, size, Source::Imap)
-            .await?);
+    let size: HashMap<u32, usize> = meta
+        .iter()
+        .filter_map(|f| Some((f.uid?, f.size.unwrap_or(0) as usize)))
+        .collect();
+    let small: Vec<u32> = chunk
+        .iter()
+        .copied()
+        .filter(|u| size.get(u).is_some_and(|n| *n <= opts.max_message_bytes))
+        .collect();
+    // Bodies held at once stay under BATCH_BYTES (one message over it goes alone).
+    let mut batches: Vec<Vec<u32>> = Vec::new();
+    let mut bytes = 0;
+    for &uid in &small {
+        let n = size[&uid];
+        match batches.last_mut() {
+            Some(b) if bytes + n <= BATCH_BYTES => b.push(uid),
+            _ => {
+                batches.push(vec![uid]);
+                bytes = 0;
+            }
+        }
+        bytes += n;
     }
-    let full: Vec<_> = tokio::time::timeout(opts.timeout * 5, async {
-        s.uid_fetch(uid.to_string(), "BODY.PEEK[]")
-            .await?
-            .try_collect()
-            .await
-    })
-    .await
-    .map_err(|_| anyhow::anyhow!("fetch timeout"))?
-    .map_err(|e: async_imap::error::Error| anyhow::anyhow!(e))?;
-    let raw = full.first().and_then(|f| f.body()).unwrap_or_default();
-    Ok(app
-        .ingest_email(Delivery {
-            raw,
-            mailbox_id: Some(m.id),
-            rcpt: None,
-            mail_from: None,
-            source: Source::Imap,
+    let mut outcomes: HashMap<u32, Ingested> = HashMap::new();
+    let mut failure = None;
+    for batch in batches {
+        if failure.is_some() {
+            break;
+        }
+        let fetched: Vec<_> = tokio::time::timeout(opts.timeout * 5, async {
+            s.uid_fetch(uid_set(&batch), "BODY.PEEK[]")
+                .await?
+                .try_collect::<Vec<_>>()
+                .await
         })
-        .await?)
+        .await
+        .map_err(|_| anyhow::anyhow!("fetch timeout"))?
+        .map_err(|e: async_imap::error::Error| anyhow::anyhow!(e))?;
+        let mut raws: HashMap<u32, Vec<u8>> = HashMap::new();
+        for f in fetched {
+            if let Some(uid) = f.uid {
+                raws.insert(uid, f.body().unwrap_or_default().to_vec());
+            }
+        }
+        let mut groups: Vec<(Vec<u8>, Vec<u32>)> = Vec::new();
+        for &uid in &batch {
+            let Some(raw) = raws.get(&uid) else { continue };
+            let key = sender_key(raw);
+            match groups.iter_mut().find(|(k, _)| !k.is_empty() && *k == key) {
+                Some((_, v)) => v.push(uid),
+                None => groups.push((key, vec![uid])),
+            }
+        }
+        let raws = &raws;
+        let results: Vec<Vec<(u32, anyhow::Result<Ingested>)>> = futures_util::stream::iter(groups)
+            .map(|(_, uids)| async move {
+                let mut out = Vec::new();
+                for uid in uids {
+                    let r = app
+                        .ingest_email(Delivery {
+                            raw: &raws[&uid],
+                            mailbox_id: Some(m.id),
+                            rcpt: None,
+                            mail_from: None,
+                            source: Source::Imap,
+                        })
+                        .await
+                        .map_err(anyhow::Error::from);
+                    let failed = r.is_err();
+                    out.push((uid, r));
+                    if failed {
+                        break;
+                    }
+                }
+                out
+            })
+            .buffer_unordered(PARALLEL)
+            .collect()
+            .await;
+        for (uid, r) in results.into_iter().flatten() {
+            match r {
+                Ok(o) => {
+                    outcomes.insert(uid, o);
+                }
+                Err(e) => failure = failure.or(Some(e)),
+            }
+        }
+    }
+    for &uid in chunk {
+        let outcome = match outcomes.remove(&uid) {
+            Some(o) => o,
+            None => match size.get(&uid) {
+                Some(&n) if n > opts.max_message_bytes => {
+                    let head: Vec<_> = s
+                        .uid_fetch(uid.to_string(), "BODY.PEEK[HEADER]")
+                        .await?
+                        .try_collect()
+                        .await?;
+                    let header = head
+                        .first()
+                        .and_then(|f| f.header().map(<[u8]>::to_vec))
+                        .unwrap_or_default();
+                    app.quarantine_oversized(Some(m.id), &header, n, Source::Imap)
+                        .await?
+                }
+                // Expunged meanwhile: nothing to take.
+                None => continue,
+                // Not committed (an error above, or the server did not return it): stop
+                // here so the stored UID never passes a message not taken.
+                Some(_) => {
+                    return Err(failure.unwrap_or_else(|| {
+                        anyhow::anyhow!("the server did not return message UID {uid}")
+                    }));
+                }
+            },
+        };
+        count(report, &outcome);
+        done.push(uid);
+    }
+    Ok(())
 }
 
 /// Poll every active IMAP mailbox at its interval, each in its own task, until dropped.

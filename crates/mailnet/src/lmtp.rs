@@ -39,6 +39,9 @@ pub async fn serve(app: App, listener: TcpListener, cfg: LmtpConfig) {
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
+                // Replies are small and each waits for the client's next command: without
+                // this, Nagle and delayed ACKs add ~40 ms per message.
+                let _ = stream.set_nodelay(true);
                 let app = app.clone();
                 let cfg = cfg.clone();
                 tokio::spawn(async move {

@@ -335,11 +335,28 @@ impl Tx {
     }
 
     /// Open cases of a team (or of all) received before `before`: the queue ahead.
-    pub async fn open_cases_ahead(&mut self, team_id: Option<i64>, before: i64) -> Result<i64> {
-        let r: (i64,) = on_tx!(self, t => sqlx::query_as(
-            "SELECT COUNT(*) FROM cases WHERE status IN ('new', 'open') AND deleted_at IS NULL \
-             AND merged_into_id IS NULL AND received_at < $1 AND ($2 IS NULL OR team_id = $2)")
-            .bind(before).bind(team_id).fetch_one(&mut **t).await?);
+    /// Open cases of the same team queue received earlier, counted up to `cap` (the count
+    /// walks the team's partial inbox index, so its cost is bounded inside the write).
+    pub async fn open_cases_ahead(
+        &mut self,
+        team_id: Option<i64>,
+        before: i64,
+        cap: i64,
+    ) -> Result<i64> {
+        let team = if team_id.is_some() {
+            "team_id = $1"
+        } else {
+            "team_id IS NULL AND $1 IS NULL"
+        };
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM cases \
+             WHERE status IN ('new', 'open', 'pending', 'hold') AND deleted_at IS NULL \
+             AND {team} AND status IN ('new', 'open') AND merged_into_id IS NULL \
+             AND received_at < $2 LIMIT $3) ahead"
+        );
+        // `team` is one of two literals above.
+        let r: (i64,) = on_tx!(self, t => sqlx::query_as(sqlx::AssertSqlSafe(&*sql))
+            .bind(team_id).bind(before).bind(cap).fetch_one(&mut **t).await?);
         Ok(r.0)
     }
 

@@ -15,6 +15,10 @@ fn free_port() -> u16 {
 }
 
 async fn start(db: &str, dir: &std::path::Path, port: u16) -> Child {
+    start_with(db, dir, port, &[]).await
+}
+
+async fn start_with(db: &str, dir: &std::path::Path, port: u16, envs: &[(&str, &str)]) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_guichet"))
         .args([
             "serve",
@@ -28,6 +32,7 @@ async fn start(db: &str, dir: &std::path::Path, port: u16) -> Child {
         .env("GUICHET_ADMIN_EMAIL", "kill@guichet.test")
         .env("GUICHET_ADMIN_PASSWORD", "kill-password-123")
         .env("GUICHET_LOG", "warn")
+        .envs(envs.iter().copied())
         .stdout(Stdio::null())
         .spawn()
         .expect("start guichet");
@@ -116,6 +121,108 @@ async fn every_acknowledged_case_survives_sigkill() {
         assert_eq!(c["count"], 1, "case {id} has its first message");
     }
     child.kill().await.unwrap();
+    drop(test_db);
+}
+
+async fn ticket_count(http: &reqwest::Client, base: &str) -> i64 {
+    let v: serde_json::Value = http
+        .get(format!("{base}/api/v2/search/count.json?query=type:ticket"))
+        .basic_auth("kill@guichet.test", Some("kill-password-123"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["count"].as_i64().unwrap()
+}
+
+/// C1 / issue 4: the real binary polls a Dovecot mailbox and is killed with SIGKILL in the
+/// middle of the batch; after a restart every message is in exactly one case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn imap_batch_survives_sigkill() {
+    const N: usize = 400;
+    let test_db = fresh_database().await;
+    let db = test_db.url.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let user = format!(
+        "kill{}x{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let msgs: Vec<Vec<u8>> = (0..N)
+        .map(|i| format!("From: k{i}@example.fr\r\nTo: support@guichet.test\r\nSubject: Panne {i}\r\nMessage-ID: <kill-{i}@example.fr>\r\n\r\nBonjour, panne {i}.\r\n").into_bytes())
+        .collect();
+    crate::mail::imap_append(&user, &msgs).await;
+    let envs = [("GUICHET_MAIL_DOMAIN", "guichet.test")];
+    let port = free_port();
+    let mut child = start_with(&db, dir.path(), port, &envs).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let imap = crate::mail::env_var("GUICHET_TEST_IMAP");
+    let (host, iport) = imap.rsplit_once(':').unwrap();
+    let body = serde_json::json!({"mailbox": {"address": "support@guichet.test", "name": "Support",
+        "imap": {"host": host, "port": iport.parse::<i64>().unwrap(), "security": "none",
+                 "user": user, "password": "secret", "poll_seconds": 5}}});
+    let r = http
+        .post(format!("{base}/api/v2/mailboxes"))
+        .basic_auth("kill@guichet.test", Some("kill-password-123"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    // Kill once the batch is under way, well before its end.
+    let t0 = Instant::now();
+    let mut seen = 0;
+    while seen < 20 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the poll never started"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        seen = ticket_count(&http, &base).await;
+    }
+    child.kill().await.unwrap(); // SIGKILL
+    assert!(
+        (seen as usize) < N,
+        "killed in the middle of the batch ({seen} of {N} done)"
+    );
+    let port2 = free_port();
+    let mut child = start_with(&db, dir.path(), port2, &envs).await;
+    let base = format!("http://127.0.0.1:{port2}");
+    let t0 = Instant::now();
+    loop {
+        let n = ticket_count(&http, &base).await;
+        assert!(n as usize <= N, "{n} cases for {N} messages: duplicates");
+        if n as usize == N {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "only {n} of {N} after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    child.kill().await.unwrap();
+    // Every message is in exactly one case: one email row per Message-ID, distinct cases.
+    let store = store::Store::connect(&db, &store::StoreOptions::default())
+        .await
+        .unwrap();
+    let mut cases = std::collections::HashSet::new();
+    for i in 0..N {
+        let e = store
+            .email_by_key(&format!("kill-{i}@example.fr"))
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("message {i} lost"));
+        assert!(cases.insert(e.case_id), "message {i} shares a case");
+    }
+    let mb = store.mailboxes().await.unwrap();
+    assert_eq!(mb[0].imap_last_uid, N as i64);
     drop(test_db);
 }
 

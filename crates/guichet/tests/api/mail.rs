@@ -33,7 +33,7 @@ async fn mail_app() -> TestApp {
     .await
 }
 
-fn env_var(name: &str) -> String {
+pub(crate) fn env_var(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
         panic!("{name} is not set: start the mail servers with scripts/mail-servers.sh start and eval its env")
     })
@@ -364,7 +364,27 @@ async fn quarantined_message_is_reprocessed_after_the_mailbox_exists() {
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
-    assert!(b.to_string().contains("template.subject"), "{b}");
+    assert!(b.to_string().contains("email_template.subject"), "{b}");
+    // A variable the acknowledgement never receives is refused on save, not at send time.
+    let (s, b) = t
+        .admin(
+            Method::PUT,
+            "/api/v2/email_templates/ack/fr",
+            Some(
+                json!({"email_template": {"subject": "Reçu", "body": "Bonjour {{ agent_name }}"}}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert!(b.to_string().contains("email_template.body"), "{b}");
+    let (s, _) = t
+        .admin(Method::DELETE, "/api/v2/email_templates/nope/fr", None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, b) = t
+        .admin(Method::GET, "/api/v2/outbox?state=perdu", None)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
 }
 
 fn sink_files(rcpt: &str) -> Vec<PathBuf> {
@@ -531,7 +551,7 @@ fn rand_suffix() -> u64 {
         .subsec_nanos() as u64
 }
 
-async fn imap_append(user: &str, messages: &[Vec<u8>]) {
+pub(crate) async fn imap_append(user: &str, messages: &[Vec<u8>]) {
     let addr = env_var("GUICHET_TEST_IMAP");
     let tcp = tokio::net::TcpStream::connect(&addr)
         .await
@@ -622,4 +642,13 @@ async fn imap_poll_survives_a_crash_mid_batch_without_loss_or_duplicates() {
         .unwrap();
     assert_eq!(q[0].reason, "too-large");
     assert_eq!(q[0].subject.as_deref(), Some("Gros"));
+    // Only its header was kept: re-processing it would make a case of nothing.
+    let (s, b) = t
+        .admin(
+            Method::POST,
+            &format!("/api/v2/quarantine/{}/reprocess", q[0].id),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
 }

@@ -208,7 +208,12 @@ async fn openapi_document_is_served_and_lists_the_ticket_routes() {
     // Every documented operation is routed (placeholders point at records that do not exist).
     let paths = doc["paths"].as_object().expect("paths");
     for (path, item) in paths {
-        let url = path.replace("{id}", "999999").replace("{token}", "nope");
+        let url = path
+            .replace("{id}", "999999")
+            .replace("{email_id}", "999999")
+            .replace("{token}", "nope")
+            .replace("{key}", "ack")
+            .replace("{locale}", "fr");
         for m in ["get", "post", "put", "delete"] {
             if item.get(m).is_none() {
                 continue;

@@ -287,7 +287,16 @@ pub async fn list_outbox(
     ctx: Ctx,
     p: Params,
 ) -> Result<Response, ApiError> {
-    let state = p.get("state").map(str::to_string);
+    let state = p.get("state").filter(|v| !v.is_empty()).map(str::to_string);
+    if let Some(v) = &state
+        && !matches!(v.as_str(), "queued" | "sent" | "failed")
+    {
+        return Err(ApiError::Param(
+            "state",
+            format!("'{v}' must be queued, sent or failed"),
+            ctx.locale,
+        ));
+    }
     let after = p.int("after_id", ctx.locale)?.unwrap_or(0);
     let limit = p.int("limit", ctx.locale)?.unwrap_or(100).clamp(1, 1000);
     let rows = s
