@@ -44,6 +44,13 @@ impl Default for MailConfig {
     }
 }
 
+pub use mail::auth::Verdict as AuthVerdict;
+
+/// The DKIM/SPF/DMARC verdict the receiving MTA recorded on a stored email, if any.
+pub fn auth_verdict(auth_results: Option<&str>) -> Option<AuthVerdict> {
+    auth_results.map(mail::auth::verdict)
+}
+
 /// Where an inbound message came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -167,6 +174,20 @@ impl App {
                     .await;
             }
         };
+        if let Err(e) = EmailAddress::parse(&parsed.from) {
+            // mail-parser takes what a header holds; a customer needs an address we can
+            // answer. Found by the fuzzer: without this the message failed (IMAP stuck on
+            // it, LMTP answering 451 for ever).
+            return self
+                .quarantine(
+                    &d,
+                    Some(mailbox.id),
+                    "bad-sender",
+                    Some(format!("{}: {e}", parsed.from)),
+                    Some(&parsed),
+                )
+                .await;
+        }
         let domain = self.config.mail.domain.clone();
         let own_address = mailboxes
             .iter()

@@ -4,6 +4,7 @@
 //! (`build`). The transports (IMAP, LMTP/SMTP, the SMTP sender) live in `mailnet`; the
 //! decisions that need the database live in `app::email`.
 
+pub mod auth;
 pub mod build;
 pub mod parse;
 pub mod thread;

@@ -443,6 +443,8 @@ async fn lmtp_delivery_then_agent_reply_reaches_the_customer_threaded_with_retry
             "Subject: Colis abîmé",
             "--header",
             "Message-ID: <lmtp-1@example.fr>",
+            "--header",
+            "Authentication-Results: mx.guichet.test; dkim=pass (2048-bit key) header.d=example.fr; spf=softfail smtp.mailfrom=example.fr; dmarc=fail (p=none) header.from=example.fr",
             "--body",
             "Bonjour, mon colis est arrivé abîmé.",
         ])
@@ -452,6 +454,25 @@ async fn lmtp_delivery_then_agent_reply_reaches_the_customer_threaded_with_retry
     let log = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(log.contains("250 2.0.0 case 1 created"), "{log}");
     assert!(log.contains("550 5.7.1 relay not permitted"), "{log}");
+    // The MTA's DKIM/SPF/DMARC verdict is recorded on the email, not enforced.
+    let (s, b) = t.admin(Method::GET, "/api/v2/tickets/1/emails", None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let a = &b["emails"][0]["authentication"];
+    assert_eq!(
+        (
+            a["server"].as_str(),
+            a["dkim"].as_str(),
+            a["spf"].as_str(),
+            a["dmarc"].as_str()
+        ),
+        (
+            Some("mx.guichet.test"),
+            Some("pass"),
+            Some("softfail"),
+            Some("fail")
+        ),
+        "{b}"
+    );
     // The acknowledgement and, after an agent's reply, the reply are queued.
     let (agent, _) = t
         .user_with_role(Role::Agent, "marie@guichet-staff.fr")
@@ -651,4 +672,41 @@ async fn imap_poll_survives_a_crash_mid_batch_without_loss_or_duplicates() {
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+}
+
+/// Inputs the fuzzer (fuzz/fuzz_targets/inbound.rs) once failed on: each must now be taken
+/// (a case or a quarantined copy), never an error that would leave IMAP stuck on it or
+/// LMTP answering 451 for ever.
+#[tokio::test]
+async fn fuzz_regressions_are_taken_or_quarantined() {
+    let t = mail_app().await;
+    setup_mailboxes(&t, None).await;
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../mail/tests/fuzz-regressions");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let raw = std::fs::read(&path).unwrap();
+        for (mailbox_id, rcpt) in [(None, Some("support@guichet.test")), (Some(1), None)] {
+            let r = t
+                .app
+                .ingest_email(Delivery {
+                    raw: &raw,
+                    mailbox_id,
+                    rcpt,
+                    mail_from: None,
+                    source: Source::Lmtp,
+                })
+                .await;
+            assert!(r.is_ok(), "{}: {r:?}", path.display());
+        }
+        n += 1;
+    }
+    assert!(n >= 2, "the regression inputs are there ({n})");
+    let q = t
+        .app
+        .list_quarantine(&admin_actor(&t), false, 0, 10)
+        .await
+        .unwrap();
+    assert!(q.iter().any(|q| q.reason == "bad-sender"), "{q:?}");
 }

@@ -312,12 +312,15 @@ pub async fn list_outbox(
 }
 
 fn email(e: &EmailRow) -> Value {
+    let verdict = app::email::auth_verdict(e.auth_results.as_deref())
+        .map(|v| json!({"server": v.server, "dkim": v.dkim, "spf": v.spf, "dmarc": v.dmarc}));
     json!({
         "id": e.id, "message_id": e.message_key, "direction": e.direction,
         "comment_id": e.message_id, "mailbox_id": e.mailbox_id, "from": e.from_addr,
         "to": e.to_addrs.split_whitespace().collect::<Vec<_>>(), "subject": e.subject,
         "in_reply_to": e.in_reply_to, "references": e.refs.as_deref().map(|r| r.split_whitespace().collect::<Vec<_>>()),
         "auto": e.auto_kind, "authentication_results": e.auth_results,
+        "authentication": verdict,
         "full_text": e.full_text, "html": e.html, "original_kept": e.raw_sha256.is_some(),
         "created_at": ts(e.created_at),
     })
