@@ -70,9 +70,14 @@ enum BenchCmd {
 }
 
 fn rss_kb(pid: u32) -> Option<u64> {
+    status_kb(&pid.to_string(), "VmRSS:")
+}
+
+/// A `kB` field (`VmRSS:`, `VmHWM:`) of `/proc/{pid}/status`; `pid` may be `self`.
+pub(crate) fn status_kb(pid: &str, field: &str) -> Option<u64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     s.lines()
-        .find(|l| l.starts_with("VmRSS:"))?
+        .find(|l| l.starts_with(field))?
         .split_whitespace()
         .nth(1)?
         .parse()

@@ -3,6 +3,7 @@
 //! APPEND loader and the SMTP sender on the other. The IMAP server and the SMTP sink are the
 //! test ones (`scripts/mail-servers.sh start`).
 
+use crate::bench::status_kb;
 use crate::config::Config;
 use anyhow::{Context, Result, bail};
 use hdrhistogram::Histogram;
@@ -21,20 +22,6 @@ pub struct MailBench {
 }
 
 const DOMAIN: &str = "bench.guichet.test";
-
-fn status_kb(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))?
-                .split_whitespace()
-                .nth(1)?
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0)
-}
 
 /// One LMTP session of the bench's clients.
 struct Lmtp {
@@ -333,7 +320,7 @@ pub async fn run(cfg: Config, b: MailBench) -> Result<()> {
     //    through LMTP. The client streams it, so the peak is the server side's.
     let big = b.big_mb * 1024 * 1024;
     let _ = std::fs::write("/proc/self/clear_refs", "5"); // reset the peak (VmHWM)
-    let before = status_kb("VmRSS:");
+    let before = status_kb("self", "VmRSS:").unwrap_or(0);
     let mut s = Lmtp::connect(addr).await?;
     s.command("MAIL FROM:<big@example.com>\r\n", "250").await?;
     s.command(&format!("RCPT TO:<support@{DOMAIN}>\r\n"), "250")
@@ -370,7 +357,7 @@ pub async fn run(cfg: Config, b: MailBench) -> Result<()> {
     s.w.write_all(b"--b1--\r\n.\r\n").await?;
     let t = Instant::now();
     let r = s.reply().await?;
-    let peak = status_kb("VmHWM:");
+    let peak = status_kb("self", "VmHWM:").unwrap_or(0);
     println!(
         "large message: {:.1} MB over LMTP -> {r} in {:.2} s after the last byte; RSS before {:.0} MB, peak {:.0} MB (+{:.0} MB)",
         written as f64 / 1048576.0,
