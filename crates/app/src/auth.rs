@@ -88,7 +88,7 @@ impl LoginThrottle {
 }
 
 impl App {
-    async fn actor_of(&self, user_id: i64) -> Result<Actor> {
+    pub(crate) async fn actor_of(&self, user_id: i64) -> Result<Actor> {
         let u = self
             .store
             .user(user_id)

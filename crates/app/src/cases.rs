@@ -762,6 +762,7 @@ impl App {
                 })?;
         }
         tx.commit().await?;
+        self.announce_case(&case, actor, "created").await;
         Ok(CaseOutcome {
             case,
             message,
@@ -1111,6 +1112,12 @@ impl App {
             .insert_events(c.id, Some(actor.user_id), now, &ev.0)
             .await?;
         tx.commit().await?;
+        let what = match &message {
+            Some(m) if m.public => "comment",
+            Some(_) => "note",
+            None => "updated",
+        };
+        self.announce_case(&c, actor, what).await;
         Ok(CaseOutcome {
             case: c,
             message,
@@ -1222,6 +1229,7 @@ impl App {
             .insert_events(c.id, Some(actor.user_id), now, &ev.0)
             .await?;
         tx.commit().await?;
+        self.announce_case(&c, actor, "confirmed").await;
         Ok(CaseOutcome {
             case: c,
             message: None,
@@ -1374,6 +1382,7 @@ impl App {
             .insert_events(target, Some(actor.user_id), now, &ev_target.0)
             .await?;
         tx.commit().await?;
+        self.announce_case(&t, actor, "merged").await;
         Ok(CaseOutcome {
             case: t,
             message: None,
@@ -1430,6 +1439,9 @@ impl App {
             .await?;
         }
         tx.commit().await?;
+        if let Ok(Some(c)) = self.store.case(id).await {
+            self.announce_case(&c, actor, "linked").await;
+        }
         Ok(link)
     }
 
@@ -1494,7 +1506,23 @@ impl App {
             }],
         )
         .await?;
+        if !approved {
+            // A8: the supervisors are asked to decide.
+            let mut deciders = tx.users_with_role_in_tx(Role::Supervisor.as_str()).await?;
+            deciders.extend(tx.users_with_role_in_tx(Role::Admin.as_str()).await?);
+            deciders.retain(|u| *u != actor.user_id);
+            let detail = serde_json::json!({
+                "by": actor.user_id,
+                "compensation_id": row.id,
+                "amount_cents": row.amount_cents,
+                "currency": row.currency,
+            })
+            .to_string();
+            tx.insert_notifications(&deciders, "approval_requested", Some(case_id), None, &detail, now)
+                .await?;
+        }
         tx.commit().await?;
+        self.announce_case(&c, actor, "compensation").await;
         Ok(row)
     }
 }

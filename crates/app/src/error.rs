@@ -41,6 +41,11 @@ pub const CODES: &[&str] = &[
     "too-long",
     "unknown-reference",
     "unknown-upload",
+    "password-wrong",
+    "over-authority",
+    "already-decided",
+    "template",
+    "shortcut",
 ];
 
 impl FieldError {

@@ -4,18 +4,23 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod canned;
 pub mod cases;
 pub mod categories;
 pub mod charter;
 pub mod clocks;
+pub mod complaints;
 pub mod email;
 mod error;
 pub mod html;
 pub mod jobs;
+pub mod live;
 pub mod people;
 pub mod search;
+pub mod sessions;
 pub mod standards;
 pub mod templates;
+pub mod views;
 
 pub use error::{AppError, CODES, FieldError, Result};
 
@@ -56,6 +61,8 @@ pub struct App {
     pub config: Arc<AppConfig>,
     pub(crate) throttle: Arc<auth::LoginThrottle>,
     pub(crate) snapshot: Arc<standards::SnapshotCache>,
+    /// Live updates for the open agent screens.
+    pub live: Arc<live::Bus>,
 }
 
 impl App {
@@ -66,6 +73,7 @@ impl App {
             config: Arc::new(config),
             throttle: Arc::new(auth::LoginThrottle::default()),
             snapshot: Arc::new(standards::SnapshotCache::default()),
+            live: Arc::new(live::Bus::default()),
         }
     }
 

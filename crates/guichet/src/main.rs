@@ -292,7 +292,11 @@ async fn serve(cfg: Config) -> Result<()> {
             rate_limit_per_minute: cfg.rate_limit_per_minute,
         },
     );
-    web::serve(listener, state, shutdown_signal()).await?;
+    // Live updates of the agent screens from every node (PostgreSQL LISTEN; no-op on SQLite).
+    let live = state.app.clone();
+    tokio::spawn(async move { live.run_live_listener().await });
+    let router = web::router(state.clone()).merge(ui::router(state));
+    web::serve_router(listener, router, shutdown_signal()).await?;
     store.close().await;
     Ok(())
 }

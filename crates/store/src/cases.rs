@@ -382,6 +382,23 @@ impl Store {
         Ok(n)
     }
 
+    /// Count matches, stopping at `cap` (a view's badge needs no exact count past it).
+    pub async fn count_cases_capped(&self, f: &CaseFilter, cap: i64) -> Result<i64> {
+        let pg = matches!(self.db, crate::Db::Postgres(_));
+        let mut sql = Sql {
+            text: "SELECT COUNT(*) FROM (SELECT 1 FROM cases".into(),
+            binds: vec![],
+        };
+        push_where(&mut sql, f, pg);
+        let c = sql.bind(Val::Int(cap));
+        sql.text.push_str(&format!(" LIMIT {c}) capped"));
+        let n: i64 = on_read!(self, p => {
+            let q = bind_vals!(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(&*sql.text)), &sql.binds);
+            q.fetch_one(p).await?
+        });
+        Ok(n)
+    }
+
     pub async fn cases_by_ids(&self, ids: &[i64]) -> Result<Vec<CaseRow>> {
         if ids.is_empty() {
             return Ok(vec![]);

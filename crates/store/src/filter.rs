@@ -50,6 +50,7 @@ pub enum CaseCol {
     UpdatedAt,
     SolvedAt,
     DueAt,
+    NextDueAt,
 }
 
 impl CaseCol {
@@ -73,6 +74,7 @@ impl CaseCol {
             CaseCol::UpdatedAt => "updated_at",
             CaseCol::SolvedAt => "solved_at",
             CaseCol::DueAt => "due_at",
+            CaseCol::NextDueAt => "next_due_at",
         }
     }
 }
@@ -110,6 +112,14 @@ pub enum Cond {
     },
     /// Always false (e.g. `requester:` names nobody we know).
     Nothing,
+    /// A compensation above its requester's authority waits for a decision (A8).
+    ApprovalWaiting,
+    /// A running clock of a standard is past its due time (B3).
+    Overdue { now: i64 },
+    /// The complaint's follow-up date has come and the follow-up is not done (A2).
+    FollowUpDue { now: i64 },
+    /// The case's team is one of this user's teams.
+    InTeamsOf { user_id: i64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -304,6 +314,28 @@ fn push_cond(sql: &mut Sql, c: &Cond, postgres: bool) {
             sql.text.push_str(&format!("LOWER(subject) {n}LIKE {p}"));
         }
         Cond::Nothing => sql.text.push_str("1=0"),
+        Cond::ApprovalWaiting => sql.text.push_str(
+            "EXISTS (SELECT 1 FROM compensations w WHERE w.case_id = cases.id AND w.status = 'requested')",
+        ),
+        Cond::Overdue { now } => {
+            let p = sql.bind(Val::Int(*now));
+            sql.text.push_str(&format!(
+                "EXISTS (SELECT 1 FROM clocks k WHERE k.case_id = cases.id \
+                 AND k.state IN ('active', 'paused') AND k.due_at < {p})"
+            ));
+        }
+        Cond::FollowUpDue { now } => {
+            let p = sql.bind(Val::Int(*now));
+            sql.text.push_str(&format!(
+                "follow_up_at <= {p} AND follow_up_done_at IS NULL"
+            ));
+        }
+        Cond::InTeamsOf { user_id } => {
+            let p = sql.bind(Val::Int(*user_id));
+            sql.text.push_str(&format!(
+                "team_id IN (SELECT m.team_id FROM team_members m WHERE m.user_id = {p})"
+            ));
+        }
     }
 }
 

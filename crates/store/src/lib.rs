@@ -11,6 +11,7 @@ mod misc;
 mod people;
 pub mod rows;
 mod standards;
+mod ui;
 
 pub use cases::Page;
 pub use email::{
@@ -23,6 +24,7 @@ pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use misc::NewAttachment;
 pub use people::{OrgData, UserData};
 pub use rows::*;
+pub use ui::{CannedRow, LIVE_CHANNEL, PlaybookRow, SessionRow};
 pub use standards::{AttainmentCounts, Grouping, HistoryItem, OpenCounts};
 
 use sqlx::postgres::{PgPoolOptions, Postgres};

@@ -32,6 +32,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "email",
         sql: include_str!("../migrations/sqlite/0004_email.sql"),
     },
+    Migration {
+        version: 5,
+        name: "agent_ui",
+        sql: include_str!("../migrations/sqlite/0005_agent_ui.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -54,6 +59,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 4,
         name: "email",
         sql: include_str!("../migrations/postgres/0004_email.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "agent_ui",
+        sql: include_str!("../migrations/postgres/0005_agent_ui.sql"),
     },
 ];
 

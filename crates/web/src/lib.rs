@@ -306,13 +306,22 @@ pub fn state(app: app::App, cfg: &WebConfig) -> AppState {
     }
 }
 
-/// Serve until `shutdown` resolves, finishing requests in flight.
+/// Serve the API until `shutdown` resolves, finishing requests in flight.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let svc = tower::util::MapRequestLayer::new(strip_json_suffix).layer(router(state));
+    serve_router(listener, router(state), shutdown).await
+}
+
+/// Serve a router built from `router` and others merged into it (the agent pages).
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let svc = tower::util::MapRequestLayer::new(strip_json_suffix).layer(app);
     axum::serve(
         listener,
         svc.into_make_service_with_connect_info::<SocketAddr>(),

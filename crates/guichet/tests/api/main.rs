@@ -149,7 +149,10 @@ pub async fn spawn_app_full(cfg: web::WebConfig, app_cfg: app::AppConfig) -> Tes
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let state = web::state(app.clone(), &cfg);
-    tokio::spawn(web::serve(listener, state, std::future::pending()));
+    let live = app.clone();
+    tokio::spawn(async move { live.run_live_listener().await });
+    let router = web::router(state.clone()).merge(ui::router(state));
+    tokio::spawn(web::serve_router(listener, router, std::future::pending()));
     TestApp {
         base: format!("http://{addr}"),
         http: Client::new(),

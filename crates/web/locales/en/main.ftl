@@ -38,6 +38,11 @@ err-invalid = { $field }: { $detail }
 err-in-use = { $field }: { $detail } is still in use
 err-has-children = { $field }: { $detail } still has subcategories
 err-category-cycle = { $field }: a category cannot be placed under itself or its descendants
+err-password-wrong = The current password is not right
+err-over-authority = { $field }: { $detail } is above your authority limit
+err-already-decided = { $field }: this request was already decided
+err-template = { $field }: the template cannot be used ({ $detail })
+err-shortcut = { $field }: a shortcut is 1 to 32 letters, digits, - or _
 
 # Service standards as sentences (B1).
 std-first_response = { $share } of cases get a first response within { $threshold }

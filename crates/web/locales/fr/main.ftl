@@ -38,6 +38,11 @@ err-invalid = { $field } : { $detail }
 err-in-use = { $field } : { $detail } est encore utilisé
 err-has-children = { $field } : { $detail } a encore des sous-catégories
 err-category-cycle = { $field } : une catégorie ne peut pas être placée sous elle-même ni sous ses descendantes
+err-password-wrong = Le mot de passe actuel n'est pas le bon
+err-over-authority = { $field } : { $detail } dépasse votre plafond d'autorisation
+err-already-decided = { $field } : cette demande a déjà été tranchée
+err-template = { $field } : le modèle est inutilisable ({ $detail })
+err-shortcut = { $field } : un raccourci compte de 1 à 32 lettres, chiffres, - ou _
 
 # Les standards de service en une phrase (B1).
 std-first_response = { $share } des demandes reçoivent une première réponse en moins de { $threshold }

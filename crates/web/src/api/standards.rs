@@ -316,7 +316,7 @@ impl From<StandardIn> for StandardInput {
     }
 }
 
-async fn parts_of(s: &AppState, r: &StandardRow) -> SentenceParts {
+pub async fn parts_of(s: &AppState, r: &StandardRow) -> SentenceParts {
     let scope: Scope = serde_json::from_str(&r.scope).unwrap_or_default();
     let (team_names, category_names) = s.app.scope_names(&scope).await.unwrap_or_default();
     SentenceParts {
@@ -662,7 +662,7 @@ pub struct CharterEnvelope {
     charter: CharterIn,
 }
 
-fn charter(v: &store::CharterVersionRow, l: Locale, acked_at: Option<i64>) -> Value {
+pub fn charter(v: &store::CharterVersionRow, l: Locale, acked_at: Option<i64>) -> Value {
     let items: Vec<Value> = serde_json::from_str(&v.standards).unwrap_or_default();
     let standards: Vec<Value> = items
         .iter()

@@ -1,0 +1,158 @@
+//! The agent's working views (E2): mine, unassigned, my teams, due soon, breached, pending,
+//! follow-ups due, approvals waiting. Each is a case filter sorted by the time the next
+//! promise falls due, so the most urgent case is on top.
+
+use crate::{Actor, App, AppError, Result};
+use store::{CaseCol, CaseFilter, CaseRow, CaseSort, Cmp, Cond, Page, SortDir, Val};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Mine,
+    Unassigned,
+    Teams,
+    DueSoon,
+    Breached,
+    Pending,
+    FollowUps,
+    Approvals,
+}
+
+/// A case is "due soon" when its next deadline falls within this window.
+pub const DUE_SOON_MS: i64 = 4 * 3600 * 1000;
+
+impl View {
+    pub const ALL: [View; 8] = [
+        View::Mine,
+        View::Unassigned,
+        View::Teams,
+        View::DueSoon,
+        View::Breached,
+        View::Pending,
+        View::FollowUps,
+        View::Approvals,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Mine => "mine",
+            View::Unassigned => "unassigned",
+            View::Teams => "teams",
+            View::DueSoon => "due-soon",
+            View::Breached => "breached",
+            View::Pending => "pending",
+            View::FollowUps => "follow-ups",
+            View::Approvals => "approvals",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<View> {
+        View::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// The filter of this view for `actor` at `now`.
+    pub fn filter(self, actor: &Actor, now: i64) -> CaseFilter {
+        let active = |vals: &[&str]| Cond::In {
+            col: CaseCol::Status,
+            vals: vals.iter().map(|v| Val::Text(v.to_string())).collect(),
+            negated: false,
+        };
+        let working = active(&["new", "open", "pending", "hold"]);
+        let mut f = CaseFilter {
+            sort: CaseSort::NextDue,
+            dir: SortDir::Asc,
+            ..Default::default()
+        };
+        match self {
+            View::Mine => {
+                f.push(working);
+                f.push(Cond::Col {
+                    col: CaseCol::AssigneeId,
+                    cmp: Cmp::Eq,
+                    val: Val::Int(actor.user_id),
+                });
+            }
+            View::Unassigned => {
+                f.push(active(&["new", "open"]));
+                f.push(Cond::Null {
+                    col: CaseCol::AssigneeId,
+                    negated: false,
+                });
+            }
+            View::Teams => {
+                f.push(working);
+                f.push(Cond::InTeamsOf {
+                    user_id: actor.user_id,
+                });
+            }
+            View::DueSoon => {
+                f.push(active(&["new", "open"]));
+                f.push(Cond::Col {
+                    col: CaseCol::NextDueAt,
+                    cmp: Cmp::Lt,
+                    val: Val::Int(now + DUE_SOON_MS),
+                });
+            }
+            View::Breached => {
+                f.push(working);
+                f.push(Cond::Overdue { now });
+            }
+            View::Pending => {
+                f.push(active(&["pending", "hold"]));
+            }
+            View::FollowUps => {
+                f.push(Cond::FollowUpDue { now });
+            }
+            View::Approvals => {
+                f.push(Cond::ApprovalWaiting);
+            }
+        }
+        f
+    }
+}
+
+impl App {
+    /// One page of a view, optionally narrowed by more conditions (the inbox's filters).
+    pub async fn view_cases(
+        &self,
+        actor: &Actor,
+        view: View,
+        extra: Vec<Cond>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<CaseRow>> {
+        actor.require_staff()?;
+        if view == View::Approvals && !matches!(actor.role, domain::Role::Admin | domain::Role::Supervisor)
+        {
+            return Err(AppError::Forbidden("supervisors and administrators only"));
+        }
+        let mut f = view.filter(actor, self.now_ms());
+        f.conds.extend(extra);
+        Ok(self
+            .store
+            .cases(
+                &f,
+                Page {
+                    limit,
+                    offset,
+                    ..Page::default()
+                },
+            )
+            .await?)
+    }
+
+    /// How many cases each view holds for this actor (the inbox's side bar). Counts stop
+    /// at `cap` so a huge backlog costs no more than a page.
+    pub async fn view_counts(&self, actor: &Actor, cap: i64) -> Result<Vec<(View, i64)>> {
+        actor.require_staff()?;
+        let now = self.now_ms();
+        let mut out = Vec::new();
+        for v in View::ALL {
+            if v == View::Approvals && !matches!(actor.role, domain::Role::Admin | domain::Role::Supervisor) {
+                continue;
+            }
+            let n = self.store.count_cases_capped(&v.filter(actor, now), cap).await?;
+            out.push((v, n));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,147 @@
+//! Errors as translated HTML pages. Validation errors name the field, as in the API; storage
+//! and internal errors are logged and shown without detail.
+
+use crate::i18n::T;
+use app::AppError;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::Locale;
+
+#[derive(Debug)]
+pub enum PageError {
+    App(AppError, Locale),
+    /// A form field that does not parse (`field`, what was expected).
+    Field(&'static str, String, Locale),
+    Csrf(Locale),
+    SignedOut(Locale),
+    TooLarge(Locale),
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    t: T,
+    status: u16,
+    message: String,
+    details: Vec<String>,
+}
+
+impl PageError {
+    pub fn csrf(l: Locale) -> Self {
+        PageError::Csrf(l)
+    }
+    pub fn signed_out(l: Locale) -> Self {
+        PageError::SignedOut(l)
+    }
+    pub fn too_large(l: Locale) -> Self {
+        PageError::TooLarge(l)
+    }
+}
+
+fn field_messages(l: Locale, errs: &[app::FieldError]) -> Vec<String> {
+    errs.iter()
+        .map(|f| {
+            web::i18n::tr(
+                l,
+                &format!("err-{}", f.code),
+                &[("field", &f.field), ("detail", &f.detail)],
+            )
+        })
+        .collect()
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, locale, message, details) = match self {
+            PageError::App(e, l) => {
+                let tr = |id: &str, d: &str| web::i18n::tr(l, id, &[("detail", d)]);
+                match e {
+                    AppError::NotFound(_) => (StatusCode::NOT_FOUND, l, tr("err-not-found", ""), vec![]),
+                    AppError::Forbidden(why) => {
+                        (StatusCode::FORBIDDEN, l, tr("err-forbidden", why), vec![])
+                    }
+                    AppError::Unauthenticated => return Redirect::to("/login").into_response(),
+                    AppError::Throttled(secs) => (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        l,
+                        tr("err-throttled", &secs.to_string()),
+                        vec![],
+                    ),
+                    AppError::Invalid(errs) => (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        l,
+                        tr("err-record-invalid", ""),
+                        field_messages(l, &errs),
+                    ),
+                    AppError::Conflict(f) => (
+                        StatusCode::CONFLICT,
+                        l,
+                        tr("err-record-invalid", ""),
+                        field_messages(l, &[f]),
+                    ),
+                    AppError::Store(e) => {
+                        tracing::error!(error = %e, "storage error");
+                        (StatusCode::SERVICE_UNAVAILABLE, l, tr("err-internal", ""), vec![])
+                    }
+                    AppError::Internal(e) => {
+                        tracing::error!(error = %e, "internal error");
+                        (StatusCode::INTERNAL_SERVER_ERROR, l, tr("err-internal", ""), vec![])
+                    }
+                }
+            }
+            PageError::Field(field, detail, l) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                l,
+                web::i18n::tr(l, "err-record-invalid", &[]),
+                vec![web::i18n::tr(
+                    l,
+                    "err-invalid-value",
+                    &[("field", field), ("detail", &detail)],
+                )],
+            ),
+            PageError::Csrf(l) => (
+                StatusCode::FORBIDDEN,
+                l,
+                T::new(l, "UTC", 0).t("error-csrf"),
+                vec![],
+            ),
+            PageError::SignedOut(l) => (
+                StatusCode::UNAUTHORIZED,
+                l,
+                T::new(l, "UTC", 0).t("error-signed-out"),
+                vec![],
+            ),
+            PageError::TooLarge(l) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                l,
+                web::i18n::tr(l, "err-body-too-large", &[("detail", "1048576")]),
+                vec![],
+            ),
+        };
+        let page = ErrorPage {
+            t: T::new(locale, "UTC", 0),
+            status: status.as_u16(),
+            message,
+            details,
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => status.into_response(),
+        }
+    }
+}
+
+/// Render a page template, or a 500 page if it cannot be (it always can: askama checks
+/// templates at compile time; only a formatting error of a value could fail).
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;

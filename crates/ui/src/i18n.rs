@@ -1,0 +1,206 @@
+//! The screens' strings in French and English (Fluent, `locales/{en,fr}/ui.ftl`), and the
+//! dates and durations shown to an agent in their own language and time zone.
+
+use domain::Locale;
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{Loader, static_loader};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use unic_langid::LanguageIdentifier;
+
+static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "en",
+    };
+}
+
+fn langid(l: Locale) -> LanguageIdentifier {
+    match l {
+        Locale::En => "en".parse().expect("valid language id"),
+        Locale::Fr => "fr".parse().expect("valid language id"),
+    }
+}
+
+/// A millisecond timestamp as templates hand it over (by value or by reference).
+pub trait Ms {
+    fn ms(&self) -> i64;
+}
+impl Ms for i64 {
+    fn ms(&self) -> i64 {
+        *self
+    }
+}
+impl<M: Ms + ?Sized> Ms for &M {
+    fn ms(&self) -> i64 {
+        (**self).ms()
+    }
+}
+
+/// The translator a page's template holds: `{{ t.t("id") }}`.
+#[derive(Debug, Clone)]
+pub struct T {
+    pub locale: Locale,
+    pub tz: jiff::tz::TimeZone,
+    pub now_ms: i64,
+}
+
+impl T {
+    pub fn new(locale: Locale, time_zone: &str, now_ms: i64) -> Self {
+        let tz = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        T { locale, tz, now_ms }
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.locale.as_str()
+    }
+
+    pub fn t(&self, id: impl std::fmt::Display) -> String {
+        lookup(self.locale, &id.to_string(), &[])
+    }
+
+    /// With one argument `$x`.
+    pub fn t1(&self, id: impl std::fmt::Display, x: impl std::fmt::Display) -> String {
+        lookup(self.locale, &id.to_string(), &[("x", FluentValue::from(x.to_string()))])
+    }
+
+    /// With a number `$n` (plural forms select on it).
+    pub fn tn(&self, id: impl std::fmt::Display, n: impl Ms) -> String {
+        lookup(self.locale, &id.to_string(), &[("n", FluentValue::from(n.ms()))])
+    }
+
+    /// Whether an optional id is this one (a select's current option).
+    pub fn is(&self, current: &Option<i64>, id: impl Ms) -> bool {
+        *current == Some(id.ms())
+    }
+
+    /// A wire value shown in words: `value-status-open`.
+    pub fn v(&self, group: impl std::fmt::Display, value: impl std::fmt::Display) -> String {
+        self.t(&format!("value-{group}-{value}"))
+    }
+
+    /// A timestamp in the agent's zone, e.g. `24/11/2026 14:05` or `11/24/2026 2:05 PM`.
+    pub fn at(&self, ms: impl Ms) -> String {
+        let ms = ms.ms();
+        let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else {
+            return String::new();
+        };
+        let z = ts.to_zoned(self.tz.clone());
+        match self.locale {
+            Locale::Fr => z.strftime("%d/%m/%Y %H:%M").to_string(),
+            Locale::En => z.strftime("%Y-%m-%d %H:%M").to_string(),
+        }
+    }
+
+    pub fn at_opt(&self, ms: &Option<i64>) -> String {
+        ms.map(|m| self.at(m)).unwrap_or_default()
+    }
+
+    /// `YYYY-MM-DDTHH:MM` in the agent's zone, for `<input type=datetime-local>`.
+    pub fn input_at(&self, ms: &Option<i64>) -> String {
+        ms.and_then(|m| jiff::Timestamp::from_millisecond(m).ok())
+            .map(|ts| ts.to_zoned(self.tz.clone()).strftime("%Y-%m-%dT%H:%M").to_string())
+            .unwrap_or_default()
+    }
+
+    /// Read a `datetime-local` value typed in the agent's zone.
+    pub fn parse_input_at(&self, s: &str) -> Option<jiff::Timestamp> {
+        let s = s.trim();
+        if s.is_empty() {
+            return None;
+        }
+        let dt: jiff::civil::DateTime = s.parse().ok()?;
+        dt.to_zoned(self.tz.clone()).ok().map(|z| z.timestamp())
+    }
+
+    /// Time left until `ms` (negative: overdue), in words: `2 h 05`, `-15 min`.
+    pub fn left(&self, ms: impl Ms) -> String {
+        let ms = ms.ms();
+        let d = (ms - self.now_ms) / 60_000;
+        let sign = if d < 0 { "-" } else { "" };
+        let m = d.abs();
+        if m >= 48 * 60 {
+            format!("{sign}{} {}", m / (24 * 60), self.t("unit-days"))
+        } else if m >= 60 {
+            format!("{sign}{} h {:02}", m / 60, m % 60)
+        } else {
+            format!("{sign}{m} min")
+        }
+    }
+
+    /// The colour class of a deadline: overdue, under an hour, or later.
+    pub fn urgency(&self, ms: impl Ms) -> &'static str {
+        let ms = ms.ms();
+        if ms == i64::MAX {
+            "none"
+        } else if ms < self.now_ms {
+            "late"
+        } else if ms - self.now_ms < 3_600_000 {
+            "soon"
+        } else {
+            "ok"
+        }
+    }
+
+    /// An amount in cents with its currency, e.g. `45,00 EUR` / `45.00 EUR`.
+    pub fn money(&self, cents: impl Ms, currency: &str) -> String {
+        let cents = cents.ms();
+        if cents == i64::MAX {
+            return self.t("unlimited");
+        }
+        let s = format!("{}.{:02}", cents / 100, (cents % 100).abs());
+        let s = match self.locale {
+            Locale::Fr => s.replace('.', ","),
+            Locale::En => s,
+        };
+        format!("{s} {currency}")
+    }
+}
+
+fn lookup(locale: Locale, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+    let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+        .iter()
+        .map(|(k, v)| (Cow::Owned(k.to_string()), v.clone()))
+        .collect();
+    LOCALES
+        .try_lookup_with_args(&langid(locale), id, &map)
+        .map(|s| s.replace(['\u{2068}', '\u{2069}'], ""))
+        .unwrap_or_else(|| id.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(src: &str) -> Vec<String> {
+        src.lines()
+            .filter(|l| !l.starts_with(['#', ' ']) && l.contains(" ="))
+            .map(|l| l.split(" =").next().unwrap_or("").trim().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_screen_string_exists_in_french_and_english() {
+        let en = ids(include_str!("../locales/en/ui.ftl"));
+        let fr = ids(include_str!("../locales/fr/ui.ftl"));
+        assert_eq!(en, fr);
+        assert!(en.len() > 100);
+    }
+
+    #[test]
+    fn dates_and_money_follow_the_agent() {
+        let fr = T::new(Locale::Fr, "Europe/Paris", 0);
+        assert_eq!(fr.at(0), "01/01/1970 01:00");
+        assert_eq!(fr.money(4500, "EUR"), "45,00 EUR");
+        let en = T::new(Locale::En, "America/New_York", 0);
+        assert_eq!(en.at(0), "1969-12-31 19:00");
+        assert_eq!(en.money(4505, "USD"), "45.05 USD");
+        assert_eq!(en.left(-15 * 60_000), "-15 min");
+        assert_eq!(en.left(125 * 60_000), "2 h 05");
+        let back = fr.parse_input_at(&fr.input_at(&Some(1_800_000_000_000))).unwrap();
+        assert_eq!(back.as_millisecond(), 1_800_000_000_000);
+        assert_eq!(fr.urgency(-1), "late");
+        assert_eq!(fr.urgency(10), "soon");
+        assert_eq!(fr.urgency(i64::MAX), "none");
+    }
+}

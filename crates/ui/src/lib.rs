@@ -1,0 +1,93 @@
+//! The agent web UI (issue 5, ADR 0002): server-rendered pages (askama) over the same `app`
+//! use cases as the JSON API, small ES modules for shortcuts and live updates, sessions in
+//! our store. Only this crate and `web` know HTTP.
+
+pub mod assets;
+pub mod error;
+pub mod i18n;
+pub mod live;
+pub mod pages;
+pub mod session;
+
+use axum::Router;
+use axum::routing::{get, post};
+use pages::{admin, case, contact, inbox, login, search, settings};
+use web::AppState;
+
+/// What every page's frame shows: who is signed in, the CSRF token its forms carry, the
+/// menu the role allows, and whether a charter version waits for acknowledgement (B5).
+pub struct Chrome {
+    pub user_name: String,
+    pub user_id: i64,
+    pub csrf: String,
+    pub is_admin: bool,
+    pub is_supervisor: bool,
+    pub charter_pending: Option<i64>,
+    pub section: &'static str,
+}
+
+impl Chrome {
+    pub async fn of(a: &session::Agent, app: &app::App, section: &'static str) -> Chrome {
+        let charter_pending = pages::charter_pending(a, app).await;
+        Chrome {
+            user_name: a.s.actor.name.clone(),
+            user_id: a.s.actor.user_id,
+            csrf: a.s.csrf.clone(),
+            is_admin: a.is_admin(),
+            is_supervisor: a.is_supervisor(),
+            charter_pending,
+            section,
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(inbox::home))
+        .route("/login", get(login::show_login).post(login::sign_in))
+        .route("/logout", post(login::sign_out))
+        .route("/inbox/{view}", get(inbox::show_inbox))
+        .route("/cases/{id}", get(case::show_case))
+        .route("/cases/{id}/reply", post(case::post_reply))
+        .route("/cases/{id}/properties", post(case::post_properties))
+        .route("/cases/{id}/complaint", post(case::post_complaint))
+        .route("/cases/{id}/playbook", post(case::post_playbook))
+        .route("/cases/{id}/compensations", post(case::post_compensation))
+        .route(
+            "/cases/{id}/compensations/{cid}/decide",
+            post(case::post_decision),
+        )
+        .route("/cases/{id}/merge", post(case::post_merge))
+        .route("/cases/{id}/link", post(case::post_link))
+        .route("/cases/{id}/canned", get(case::canned_preview))
+        .route("/cases/{id}/timeline", get(case::timeline_fragment))
+        .route("/cases/{id}/presence", post(live::post_presence))
+        .route("/contact/new", get(contact::show_contact).post(contact::post_contact))
+        .route("/search", get(search::show_search))
+        .route("/settings", get(settings::show_settings).post(settings::post_settings))
+        .route("/settings/password", post(settings::post_password))
+        .route("/charter", get(admin::show_charter))
+        .route("/charter/{v}/acknowledge", post(admin::post_acknowledge))
+        .route("/admin", get(admin::admin_home))
+        .route("/admin/agents", get(admin::show_agents).post(admin::post_agent))
+        .route("/admin/agents/{id}", post(admin::post_agent_update))
+        .route("/admin/teams", get(admin::show_teams).post(admin::post_team))
+        .route("/admin/teams/{id}/members", post(admin::post_member))
+        .route(
+            "/admin/categories",
+            get(admin::show_categories).post(admin::post_category),
+        )
+        .route("/admin/canned", get(admin::show_canned).post(admin::post_canned))
+        .route("/admin/canned/{id}", post(admin::post_canned_update))
+        .route("/admin/canned/{id}/delete", post(admin::post_canned_delete))
+        .route("/admin/standards", get(admin::show_standards))
+        .route("/admin/charter", get(admin::show_admin_charter).post(admin::post_charter))
+        .route("/admin/tokens", get(admin::show_tokens).post(admin::post_token))
+        .route("/live", get(live::stream))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::load,
+        ))
+        .route("/static/{file}", get(assets::asset))
+        .with_state(state)
+}

@@ -1,0 +1,615 @@
+//! Administration pages (agents, roles and compensation limits, teams, categories, canned
+//! answers, standards, the charter, API tokens) and the agent's charter page with its
+//! acknowledgement (B5). Each page calls the same `app` functions as the API, whose role
+//! checks decide: supervisors see the admin menu, only admins change staff and the charter.
+
+use crate::Chrome;
+use crate::error::{PageError, PageResult, render};
+use crate::i18n::T;
+use crate::session::Agent;
+use app::people::{NewUser, UserChanges};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use domain::{EmailAddress, Role};
+use serde::Deserialize;
+use web::AppState;
+
+fn require_supervisor(a: &Agent) -> Result<(), PageError> {
+    a.actor().require_supervisor().map_err(|e| a.err(e))
+}
+
+#[derive(Template)]
+#[template(path = "admin_home.html")]
+struct AdminHome {
+    t: T,
+    chrome: Chrome,
+}
+
+pub async fn admin_home(State(s): State<AppState>, agent: Agent) -> PageResult {
+    require_supervisor(&agent)?;
+    let chrome = Chrome::of(&agent, &s.app, "admin").await;
+    Ok(render(&AdminHome { t: agent.t, chrome }))
+}
+
+// ---------- agents ----------
+
+pub struct AgentLine {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub limit: String,
+    pub limit_input: String,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_agents.html")]
+struct AgentsPage {
+    t: T,
+    chrome: Chrome,
+    agents: Vec<AgentLine>,
+}
+
+fn cents_input(c: i64) -> String {
+    if c == i64::MAX {
+        String::new()
+    } else {
+        format!("{}.{:02}", c / 100, c % 100)
+    }
+}
+
+pub async fn show_agents(State(s): State<AppState>, agent: Agent) -> PageResult {
+    require_supervisor(&agent)?;
+    let rows = s.app.store.users(0, 5000, true).await.map_err(|e| agent.err(e.into()))?;
+    let mut agents = Vec::new();
+    for u in rows {
+        let email = s
+            .app
+            .store
+            .identities(u.id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .find(|i| i.kind == "email")
+            .map(|i| i.value)
+            .unwrap_or_default();
+        agents.push(AgentLine {
+            id: u.id,
+            limit: agent.t.money(u.compensation_limit_cents, "EUR"),
+            limit_input: cents_input(u.compensation_limit_cents),
+            name: u.name,
+            email,
+            role: u.role,
+            active: u.active,
+        });
+    }
+    let chrome = Chrome::of(&agent, &s.app, "admin").await;
+    Ok(render(&AgentsPage {
+        t: agent.t,
+        chrome,
+        agents,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct NewAgentForm {
+    name: String,
+    email: String,
+    role: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    limit: String,
+    #[serde(default)]
+    locale: String,
+}
+
+fn limit_cents(a: &Agent, v: &str) -> Result<Option<i64>, PageError> {
+    if v.trim().is_empty() {
+        return Ok(None);
+    }
+    super::case::parse_amount(v)
+        .map(Some)
+        .ok_or_else(|| PageError::Field("limit", a.t.t("expect-amount"), a.s.locale))
+}
+
+pub async fn post_agent(
+    State(s): State<AppState>,
+    agent: Agent,
+    Form(f): Form<NewAgentForm>,
+) -> PageResult {
+    let a = &agent;
+    let role: Role = super::parse_enum(a, "role", &f.role)?;
+    if !role.is_staff() {
+        return Err(PageError::Field("role", f.role.clone(), a.s.locale));
+    }
+    let email = EmailAddress::parse(&f.email)
+        .map_err(|_| a.err(app::AppError::invalid("email", "email-invalid", f.email.clone())))?;
+    s.app
+        .create_user(
+            Some(a.actor()),
+            NewUser {
+                name: Some(f.name.clone()),
+                emails: vec![email],
+                role: Some(role),
+                locale: domain::Locale::parse(&f.locale).ok(),
+                password: (!f.password.is_empty()).then(|| f.password.clone()),
+                compensation_limit_cents: limit_cents(a, &f.limit)?,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(super::see_other("/admin/agents"))
+}
+
+#[derive(Deserialize)]
+pub struct AgentUpdateForm {
+    role: String,
+    #[serde(default)]
+    limit: String,
+    #[serde(default)]
+    active: Option<String>,
+}
+
+pub async fn post_agent_update(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    Form(f): Form<AgentUpdateForm>,
+) -> PageResult {
+    let a = &agent;
+    let role: Role = super::parse_enum(a, "role", &f.role)?;
+    s.app
+        .update_user(
+            a.actor(),
+            id,
+            UserChanges {
+                role: Some(role),
+                compensation_limit_cents: limit_cents(a, &f.limit)?,
+                active: Some(f.active.is_some()),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(super::see_other("/admin/agents"))
+}
+
+// ---------- teams ----------
+
+#[derive(Template)]
+#[template(path = "admin_teams.html")]
+struct TeamsPage {
+    t: T,
+    chrome: Chrome,
+    teams: Vec<(i64, String, Vec<String>)>,
+    staff: Vec<(i64, String)>,
+}
+
+pub async fn show_teams(State(s): State<AppState>, agent: Agent) -> PageResult {
+    require_supervisor(&agent)?;
+    let mut teams = Vec::new();
+    for t in s.app.list_teams(agent.actor(), 0, 1000).await.map_err(|e| agent.err(e))? {
+        if t.deleted {
+            continue;
+        }
+        let members = s
+            .app
+            .team_members(agent.actor(), t.id)
+            .await
+            .map_err(|e| agent.err(e))?
+            .into_iter()
+            .map(|u| u.user.name)
+            .collect();
+        teams.push((t.id, t.name, members));
+    }
+    let staff = s
+        .app
+        .store
+        .users(0, 5000, true)
+        .await
+        .map_err(|e| agent.err(e.into()))?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let chrome = Chrome::of(&agent, &s.app, "admin").await;
+    Ok(render(&TeamsPage {
+        t: agent.t,
+        chrome,
+        teams,
+        staff,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct TeamForm {
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub async fn post_team(State(s): State<AppState>, agent: Agent, Form(f): Form<TeamForm>) -> PageResult {
+    s.app
+        .create_team(agent.actor(), &f.name, &f.description, true)
+        .await
+        .map_err(|e| agent.err(e))?;
+    Ok(super::see_other("/admin/teams"))
+}
+
+#[derive(Deserialize)]
+pub struct MemberForm {
+    user: String,
+}
+
+pub async fn post_member(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    Form(f): Form<MemberForm>,
+) -> PageResult {
+    let user = super::opt_id(&agent, "user", &f.user)?
+        .ok_or_else(|| agent.err(app::AppError::invalid("user", "required", "user")))?;
+    s.app
+        .add_team_member(agent.actor(), id, user)
+        .await
+        .map_err(|e| agent.err(e))?;
+    Ok(super::see_other("/admin/teams"))
+}
+
+// ---------- categories ----------
+
+#[derive(Template)]
+#[template(path = "admin_categories.html")]
+struct CategoriesPage {
+    t: T,
+    chrome: Chrome,
+    categories: Vec<(i64, String)>,
+}
+
+pub async fn show_categories(State(s): State<AppState>, agent: Agent) -> PageResult {
+    require_supervisor(&agent)?;
+    let categories = s
+        .app
+        .categories(agent.actor())
+        .await
+        .map_err(|e| agent.err(e))?
+        .into_iter()
+        .map(|v| (v.row.id, v.path.join(" › ")))
+        .collect();
+    let chrome = Chrome::of(&agent, &s.app, "admin").await;
+    Ok(render(&CategoriesPage {
+        t: agent.t,
+        chrome,
+        categories,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct CategoryForm {
+    name: String,
+    #[serde(default)]
+    parent: String,
+}
+
+pub async fn post_category(
+    State(s): State<AppState>,
+    agent: Agent,
+    Form(f): Form<CategoryForm>,
+) -> PageResult {
+    let parent = super::opt_id(&agent, "parent", &f.parent)?;
+    s.app
+        .create_category(agent.actor(), &f.name, parent)
+        .await
+        .map_err(|e| agent.err(e))?;
+    Ok(super::see_other("/admin/categories"))
+}
+
+// ---------- canned answers ----------
+
+#[derive(Template)]
+#[template(path = "admin_canned.html")]
+struct CannedPage {
+    t: T,
+    chrome: Chrome,
+    canned: Vec<store::CannedRow>,
+    variables: Vec<&'static str>,
+}
+
+pub async fn show_canned(State(s): State<AppState>, agent: Agent) -> PageResult {
+    require_supervisor(&agent)?;
+    let canned = s.app.canned_answers(agent.actor()).await.map_err(|e| agent.err(e))?;
+    let chrome = Chrome::of(&agent, &s.app, "admin").await;
+    Ok(render(&CannedPage {
+        t: agent.t,
+        chrome,
+        canned,
+        variables: app::canned::VARIABLES.iter().map(|(n, _)| *n).collect(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct CannedForm {
+    shortcut: String,
+    title: String,
+    body: String,
+}
+
+pub async fn post_canned(
+    State(s): State<AppState>,
+    agent: Agent,
+    Form(f): Form<CannedForm>,
+) -> PageResult {
+    s.app
+        .save_canned(agent.actor(), None, &f.shortcut, &f.title, &f.body)
+        .await
+        .map_err(|e| agent.err(e))?;
+    Ok(super::see_other("/admin/canned"))
+}
+
+pub async fn post_canned_update(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    Form(f): Form<CannedForm>,
+) -> PageResult {
+    s.app
+        .save_canned(agent.actor(), Some(id), &f.shortcut, &f.title, &f.body)
+        .await
+        .map_err(|e| agent.err(e))?;
+    Ok(super::see_other("/admin/canned"))
+}
+
+pub async fn post_canned_delete(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+) -> PageResult {
+    s.app
+        .delete_canned(agent.actor(), id)
+        .await
+        .map_err(|e| agent.err(e))?;
+    Ok(super::see_other("/admin/canned"))
+}
+
+// ---------- standards and calendars (read here; edited through the API) ----------
+
+#[derive(Template)]
+#[template(path = "admin_standards.html")]
+struct StandardsPage {
+    t: T,
+    chrome: Chrome,
+    standards: Vec<(i64, String, String, bool)>,
+    calendars: Vec<(i64, String, String)>,
+}
+
+pub async fn show_standards(State(s): State<AppState>, agent: Agent) -> PageResult {
+    require_supervisor(&agent)?;
+    let mut standards = Vec::new();
+    for r in s.app.standards(agent.actor()).await.map_err(|e| agent.err(e))? {
+        let parts = web::api::standards::parts_of(&s, &r).await;
+        standards.push((
+            r.id,
+            r.name.clone(),
+            web::sentence::sentence(agent.s.locale, &parts),
+            r.active,
+        ));
+    }
+    let calendars = s
+        .app
+        .calendars(agent.actor())
+        .await
+        .map_err(|e| agent.err(e))?
+        .into_iter()
+        .map(|c| (c.row.id, c.row.name, c.row.time_zone))
+        .collect();
+    let chrome = Chrome::of(&agent, &s.app, "admin").await;
+    Ok(render(&StandardsPage {
+        t: agent.t,
+        chrome,
+        standards,
+        calendars,
+    }))
+}
+
+// ---------- charter ----------
+
+#[derive(Template)]
+#[template(path = "charter.html")]
+struct CharterPage {
+    t: T,
+    chrome: Chrome,
+    version: Option<i64>,
+    vision: String,
+    published_at: i64,
+    standards: Vec<(String, String)>,
+    acknowledged_at: Option<i64>,
+}
+
+fn charter_standards(v: &store::CharterVersionRow, l: domain::Locale) -> Vec<(String, String)> {
+    let j = web::api::standards::charter(v, l, None);
+    j["standards"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| {
+                    (
+                        s["name"].as_str().unwrap_or("").to_string(),
+                        s["sentence"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub async fn show_charter(State(s): State<AppState>, agent: Agent) -> PageResult {
+    let versions = s.app.charter_versions(agent.actor()).await.map_err(|e| agent.err(e))?;
+    let acks = s.app.my_charter_acks(agent.actor()).await.map_err(|e| agent.err(e))?;
+    let latest = versions.into_iter().max_by_key(|v| v.version);
+    let chrome = Chrome::of(&agent, &s.app, "charter").await;
+    let page = match latest {
+        Some(v) => CharterPage {
+            version: Some(v.version),
+            vision: v.vision.clone(),
+            published_at: v.published_at,
+            standards: charter_standards(&v, agent.s.locale),
+            acknowledged_at: acks.get(&v.version).copied(),
+            t: agent.t,
+            chrome,
+        },
+        None => CharterPage {
+            version: None,
+            vision: String::new(),
+            published_at: 0,
+            standards: vec![],
+            acknowledged_at: None,
+            t: agent.t,
+            chrome,
+        },
+    };
+    Ok(render(&page))
+}
+
+pub async fn post_acknowledge(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(v): Path<i64>,
+) -> PageResult {
+    s.app
+        .acknowledge_charter(agent.actor(), v)
+        .await
+        .map_err(|e| agent.err(e))?;
+    Ok(super::see_other("/charter"))
+}
+
+#[derive(Template)]
+#[template(path = "admin_charter.html")]
+struct AdminCharterPage {
+    t: T,
+    chrome: Chrome,
+    versions: Vec<(i64, i64)>,
+    latest_vision: String,
+    acknowledged: Vec<(String, i64)>,
+    pending: Vec<String>,
+}
+
+pub async fn show_admin_charter(State(s): State<AppState>, agent: Agent) -> PageResult {
+    require_supervisor(&agent)?;
+    let versions = s.app.charter_versions(agent.actor()).await.map_err(|e| agent.err(e))?;
+    let latest = versions.iter().max_by_key(|v| v.version).cloned();
+    let (acknowledged, pending) = match &latest {
+        Some(v) => {
+            let a = s
+                .app
+                .charter_acknowledgements(agent.actor(), v.version)
+                .await
+                .map_err(|e| agent.err(e))?;
+            (
+                a.acknowledged.into_iter().map(|(_, n, at)| (n, at)).collect(),
+                a.pending.into_iter().map(|(_, n)| n).collect(),
+            )
+        }
+        None => (vec![], vec![]),
+    };
+    let chrome = Chrome::of(&agent, &s.app, "admin").await;
+    Ok(render(&AdminCharterPage {
+        t: agent.t,
+        chrome,
+        latest_vision: latest.map(|v| v.vision).unwrap_or_default(),
+        versions: versions.iter().map(|v| (v.version, v.published_at)).collect(),
+        acknowledged,
+        pending,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct CharterForm {
+    vision: String,
+}
+
+pub async fn post_charter(
+    State(s): State<AppState>,
+    agent: Agent,
+    Form(f): Form<CharterForm>,
+) -> PageResult {
+    s.app
+        .publish_charter(agent.actor(), &f.vision)
+        .await
+        .map_err(|e| agent.err(e))?;
+    Ok(super::see_other("/admin/charter"))
+}
+
+// ---------- API tokens ----------
+
+#[derive(Template)]
+#[template(path = "admin_tokens.html")]
+struct TokensPage {
+    t: T,
+    chrome: Chrome,
+    created: Option<(String, String)>,
+}
+
+pub async fn show_tokens(State(s): State<AppState>, agent: Agent) -> PageResult {
+    require_supervisor(&agent)?;
+    let chrome = Chrome::of(&agent, &s.app, "admin").await;
+    Ok(render(&TokensPage {
+        t: agent.t,
+        chrome,
+        created: None,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// A new API token, shown once. Supervisors make their own; admins may make one for any
+/// member of staff (an integration's account).
+pub async fn post_token(
+    State(s): State<AppState>,
+    agent: Agent,
+    Form(f): Form<TokenForm>,
+) -> PageResult {
+    require_supervisor(&agent)?;
+    let mine = s
+        .app
+        .me(agent.actor())
+        .await
+        .map_err(|e| agent.err(e))?
+        .primary_email()
+        .unwrap_or("")
+        .to_string();
+    let email = if f.email.trim().is_empty() { mine.clone() } else { f.email.trim().to_string() };
+    if email != mine {
+        agent.actor().require_admin().map_err(|e| agent.err(e))?;
+        let target = EmailAddress::parse(&email)
+            .ok()
+            .map(|e| e.as_str().to_string())
+            .unwrap_or_default();
+        let u = s
+            .app
+            .store
+            .user_by_identity("email", &target)
+            .await
+            .map_err(|e| agent.err(e.into()))?
+            .ok_or_else(|| agent.err(app::AppError::invalid("email", "unknown-reference", email.clone())))?;
+        if u.role == "end-user" {
+            return Err(agent.err(app::AppError::invalid("email", "not-staff", email.clone())));
+        }
+    }
+    let name = if f.name.trim().is_empty() { "web" } else { f.name.trim() };
+    let token = s.app.create_token(&email, name).await.map_err(|e| agent.err(e))?;
+    let chrome = Chrome::of(&agent, &s.app, "admin").await;
+    Ok(render(&TokensPage {
+        t: agent.t,
+        chrome,
+        created: Some((email, token)),
+    }))
+}

@@ -1,0 +1,782 @@
+//! The case page: timeline of messages, notes and events; the composer with canned answers;
+//! properties; standard clocks; the complaint register (A2), playbook (A7) and compensation
+//! with approval (A8); merge and link (A4); the customer sidebar (E3) and who else is here
+//! (E4).
+
+use crate::Chrome;
+use crate::error::{PageError, PageResult, render};
+use crate::i18n::T;
+use crate::session::Agent;
+use app::cases::{CaseChanges, CommentInput, ComplaintPatch, NewCompensation};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use domain::{CompensationKind, Currency, JourneyStage, Kind, LinkKind, Priority, Status};
+use serde::Deserialize;
+use store::{CaseCol, CaseFilter, CaseSort, Cmp, Cond, Page, SortDir, Val};
+use web::AppState;
+
+pub enum Item {
+    Message {
+        id: i64,
+        author: String,
+        by_customer: bool,
+        public: bool,
+        automatic: bool,
+        channel: String,
+        html: String,
+        at: i64,
+    },
+    Event {
+        actor: String,
+        text: String,
+        at: i64,
+    },
+}
+
+pub struct ClockLine {
+    pub name: String,
+    pub metric: String,
+    pub state: String,
+    pub due_at: Option<i64>,
+    pub breached: bool,
+}
+
+pub struct CompLine {
+    pub id: i64,
+    pub kind: String,
+    pub amount: String,
+    pub status: String,
+    pub note: String,
+    pub requested_by: String,
+    pub decided_by: String,
+}
+
+pub struct Customer {
+    pub id: i64,
+    pub name: String,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub address: String,
+    pub notes: String,
+    pub history: Vec<(i64, String, String, String, i64)>,
+    pub compensated: String,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    t: T,
+    chrome: Chrome,
+    c: store::CaseRow,
+    items: Vec<Item>,
+    clocks: Vec<ClockLine>,
+    comps: Vec<CompLine>,
+    my_limit: String,
+    playbook: Vec<(&'static str, bool)>,
+    links: Vec<(i64, String)>,
+    customer: Customer,
+    teams: Vec<(i64, String)>,
+    agents: Vec<(i64, String)>,
+    categories: Vec<(i64, String)>,
+    canned: Vec<(String, String)>,
+    presence: Vec<app::live::Presence>,
+    can_write: bool,
+}
+
+#[derive(Template)]
+#[template(path = "timeline.html")]
+struct TimelineFragment {
+    t: T,
+    items: Vec<Item>,
+}
+
+fn describe(t: &T, e: &store::EventRow) -> String {
+    let field = e
+        .field
+        .as_deref()
+        .map(|f| {
+            let k = format!("field-{}", f.replace(['.', '_'], "-"));
+            let s = t.t(&k);
+            if s == k { f.to_string() } else { s }
+        })
+        .unwrap_or_default();
+    let old = e.old_value.clone().unwrap_or_default();
+    let new = e.new_value.clone().unwrap_or_default();
+    let kind = format!("event-{}", e.kind.replace('_', "-"));
+    let label = t.t(&kind);
+    let label = if label == kind { e.kind.clone() } else { label };
+    match e.kind.as_str() {
+        "field_changed" => format!("{label} {field} : {old} → {new}"),
+        _ if new.is_empty() => label,
+        _ => format!("{label} {new}"),
+    }
+}
+
+async fn timeline(s: &AppState, a: &Agent, c: &store::CaseRow) -> Result<Vec<Item>, PageError> {
+    let (msgs, _) = s
+        .app
+        .case_messages(
+            a.actor(),
+            c.id,
+            Page {
+                limit: 2000,
+                ..Page::default()
+            },
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    let events = s.app.case_events(a.actor(), c.id).await.map_err(|e| a.err(e))?;
+    let ids: Vec<i64> = msgs
+        .iter()
+        .map(|m| m.author_id)
+        .chain(events.iter().filter_map(|e| e.actor_id))
+        .collect();
+    let names = super::names(&s.app, ids).await;
+    let mut items: Vec<(i64, i64, Item)> = Vec::new();
+    for m in msgs {
+        items.push((
+            m.created_at,
+            0,
+            Item::Message {
+                id: m.id,
+                author: names.get(&m.author_id).cloned().unwrap_or_default(),
+                by_customer: m.author_id == c.requester_id,
+                public: m.public,
+                automatic: m.automatic,
+                channel: m.channel,
+                html: m.html_body,
+                at: m.created_at,
+            },
+        ));
+    }
+    for e in events {
+        // Messages already show themselves.
+        if matches!(e.kind.as_str(), "comment" | "note" | "created") {
+            continue;
+        }
+        items.push((
+            e.created_at,
+            1,
+            Item::Event {
+                actor: e
+                    .actor_id
+                    .and_then(|i| names.get(&i).cloned())
+                    .unwrap_or_else(|| a.t.t("system")),
+                text: describe(&a.t, &e),
+                at: e.created_at,
+            },
+        ));
+    }
+    items.sort_by_key(|(at, k, _)| (*at, *k));
+    Ok(items.into_iter().map(|(_, _, i)| i).collect())
+}
+
+async fn customer(s: &AppState, a: &Agent, c: &store::CaseRow) -> Customer {
+    let u = s.app.get_user(a.actor(), c.requester_id).await.ok();
+    let mut f = CaseFilter {
+        sort: CaseSort::CreatedAt,
+        dir: SortDir::Desc,
+        ..Default::default()
+    };
+    f.push(Cond::Col {
+        col: CaseCol::RequesterId,
+        cmp: Cmp::Eq,
+        val: Val::Int(c.requester_id),
+    });
+    let history = s
+        .app
+        .store
+        .cases(
+            &f,
+            Page {
+                limit: 15,
+                ..Page::default()
+            },
+        )
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|h| h.id != c.id)
+        .map(|h| (h.id, h.subject, h.channel, h.status, h.created_at))
+        .collect();
+    let compensated = s
+        .app
+        .store
+        .compensations_of_requester(c.requester_id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(cur, cents)| a.t.money(cents, &cur))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match u {
+        Some(v) => Customer {
+            id: v.user.id,
+            name: v.user.name.clone(),
+            emails: v
+                .identities
+                .iter()
+                .filter(|i| i.kind == "email")
+                .map(|i| i.value.clone())
+                .collect(),
+            phones: v
+                .identities
+                .iter()
+                .filter(|i| i.kind == "phone")
+                .map(|i| i.value.clone())
+                .collect(),
+            address: v.user.postal_address.clone().unwrap_or_default(),
+            notes: v.user.notes.clone().unwrap_or_default(),
+            history,
+            compensated,
+        },
+        None => Customer {
+            id: c.requester_id,
+            name: String::new(),
+            emails: vec![],
+            phones: vec![],
+            address: String::new(),
+            notes: String::new(),
+            history,
+            compensated,
+        },
+    }
+}
+
+pub async fn show_case(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>) -> PageResult {
+    let a = &agent;
+    let c = s.app.get_case(a.actor(), id).await.map_err(|e| a.err(e))?;
+    let items = timeline(&s, a, &c).await?;
+    let clocks = s
+        .app
+        .case_clocks(a.actor(), id)
+        .await
+        .map_err(|e| a.err(e))?
+        .into_iter()
+        .map(|k| ClockLine {
+            name: k.standard_name.clone().unwrap_or_default(),
+            metric: k.row.metric.clone(),
+            state: k.row.state.clone(),
+            due_at: k.row.due_at,
+            breached: k.breached,
+        })
+        .collect();
+    let comp_rows = s.app.case_compensations(a.actor(), id).await.map_err(|e| a.err(e))?;
+    let ids: Vec<i64> = comp_rows
+        .iter()
+        .flat_map(|r| [Some(r.requested_by_id), r.decided_by_id])
+        .flatten()
+        .collect();
+    let names = super::names(&s.app, ids).await;
+    let comps = comp_rows
+        .into_iter()
+        .map(|r| CompLine {
+            id: r.id,
+            kind: r.kind,
+            amount: a.t.money(r.amount_cents, &r.currency),
+            status: r.status,
+            note: r.note,
+            requested_by: names.get(&r.requested_by_id).cloned().unwrap_or_default(),
+            decided_by: r
+                .decided_by_id
+                .and_then(|d| names.get(&d).cloned())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let me = s.app.store.user(a.actor().user_id).await.ok().flatten();
+    let my_limit = a.t.money(me.map(|u| u.compensation_limit_cents).unwrap_or(0), "EUR");
+    let done = s.app.playbook(a.actor(), id).await.map_err(|e| a.err(e))?;
+    let playbook = app::complaints::PLAYBOOK
+        .iter()
+        .map(|st| (*st, done.iter().any(|d| d.step == *st)))
+        .collect();
+    let links = s
+        .app
+        .case_links(a.actor(), id)
+        .await
+        .map_err(|e| a.err(e))?
+        .into_iter()
+        .map(|l| (l.other_id, l.kind))
+        .collect();
+    let teams = s
+        .app
+        .list_teams(a.actor(), 0, 1000)
+        .await
+        .map_err(|e| a.err(e))?
+        .into_iter()
+        .filter(|t| !t.deleted)
+        .map(|t| (t.id, t.name))
+        .collect();
+    let agents = s
+        .app
+        .store
+        .users(0, 2000, true)
+        .await
+        .map_err(|e| a.err(e.into()))?
+        .into_iter()
+        .filter(|u| u.active && u.role != "analyst")
+        .map(|u| (u.id, u.name))
+        .collect();
+    let categories = s
+        .app
+        .categories(a.actor())
+        .await
+        .map_err(|e| a.err(e))?
+        .into_iter()
+        .map(|v| (v.row.id, v.path.join(" › ")))
+        .collect();
+    let canned = s
+        .app
+        .canned_answers(a.actor())
+        .await
+        .map_err(|e| a.err(e))?
+        .into_iter()
+        .map(|c| (c.shortcut, c.title))
+        .collect();
+    let customer = customer(&s, a, &c).await;
+    let presence = s.app.live.presence(id, a.actor().user_id);
+    let chrome = Chrome::of(a, &s.app, "inbox").await;
+    Ok(render(&CasePage {
+        t: agent.t.clone(),
+        chrome,
+        can_write: agent.actor().role.can_write_cases(),
+        c,
+        items,
+        clocks,
+        comps,
+        my_limit,
+        playbook,
+        links,
+        customer,
+        teams,
+        agents,
+        categories,
+        canned,
+        presence,
+    }))
+}
+
+/// `GET /cases/{id}/timeline`: the timeline alone, for live refresh.
+pub async fn timeline_fragment(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let c = s.app.get_case(agent.actor(), id).await.map_err(|e| agent.err(e))?;
+    let items = timeline(&s, &agent, &c).await?;
+    Ok(render(&TimelineFragment { t: agent.t, items }))
+}
+
+#[derive(Deserialize)]
+pub struct CannedQuery {
+    shortcut: String,
+}
+
+/// `GET /cases/{id}/canned?shortcut=…`: the canned answer rendered for this case, to preview
+/// and insert before sending.
+pub async fn canned_preview(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    Query(q): Query<CannedQuery>,
+) -> PageResult {
+    let (c, text) = s
+        .app
+        .render_canned(agent.actor(), id, &q.shortcut)
+        .await
+        .map_err(|e| agent.err(e))?;
+    let body = serde_json::json!({"shortcut": c.shortcut, "title": c.title, "text": text});
+    Ok((
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ReplyForm {
+    #[serde(default)]
+    body: String,
+    /// `reply` (public) or `note` (internal).
+    #[serde(default)]
+    mode: String,
+    /// Optional status to set with the message.
+    #[serde(default)]
+    status: String,
+}
+
+pub async fn post_reply(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    Form(f): Form<ReplyForm>,
+) -> PageResult {
+    let public = match f.mode.as_str() {
+        "note" => false,
+        "reply" | "" => true,
+        other => return Err(PageError::Field("mode", other.to_string(), agent.s.locale)),
+    };
+    let status = if f.status.is_empty() {
+        None
+    } else {
+        Some(super::parse_enum::<Status>(&agent, "status", &f.status)?)
+    };
+    let comment = (!f.body.trim().is_empty()).then(|| CommentInput {
+        body: f.body.replace("\r\n", "\n"),
+        public: Some(public),
+        ..Default::default()
+    });
+    if comment.is_none() && status.is_none() {
+        return Err(agent.err(app::AppError::invalid("body", "required", "text")));
+    }
+    s.app
+        .update_case(
+            agent.actor(),
+            id,
+            CaseChanges {
+                comment,
+                status,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| agent.err(e))?;
+    Ok(super::see_other(&format!("/cases/{id}")))
+}
+
+#[derive(Deserialize)]
+pub struct PropertiesForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    team: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    tags: String,
+}
+
+pub async fn post_properties(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    Form(f): Form<PropertiesForm>,
+) -> PageResult {
+    let a = &agent;
+    let c = s.app.get_case(a.actor(), id).await.map_err(|e| a.err(e))?;
+    let mut ch = CaseChanges::default();
+    if !f.status.is_empty() && f.status != c.status {
+        ch.status = Some(super::parse_enum::<Status>(a, "status", &f.status)?);
+    }
+    let prio = if f.priority.is_empty() {
+        None
+    } else {
+        Some(super::parse_enum::<Priority>(a, "priority", &f.priority)?)
+    };
+    if prio.map(|p| p.as_str().to_string()) != c.priority {
+        ch.priority = Some(prio);
+    }
+    let team = super::opt_id(a, "team", &f.team)?;
+    let assignee = super::opt_id(a, "assignee", &f.assignee)?;
+    if team != c.team_id {
+        ch.team_id = Some(team);
+    }
+    if assignee != c.assignee_id {
+        ch.assignee_id = Some(assignee);
+    }
+    let category = super::opt_id(a, "category", &f.category)?;
+    if category != c.category_id {
+        ch.category_id = Some(category);
+    }
+    if !f.kind.is_empty() && f.kind != c.kind {
+        ch.kind = Some(super::parse_enum::<Kind>(a, "kind", &f.kind)?);
+    }
+    let stage = if f.stage.is_empty() {
+        None
+    } else {
+        Some(super::parse_enum::<JourneyStage>(a, "stage", &f.stage)?)
+    };
+    if stage.map(|p| p.as_str().to_string()) != c.journey_stage {
+        ch.journey_stage = Some(stage);
+    }
+    let tags = domain::parse_tags([f.tags.as_str()])
+        .map_err(|e| PageError::Field("tags", e.to_string(), a.s.locale))?;
+    let now_tags: Vec<&str> = tags.iter().map(|t| t.as_str()).collect();
+    let mut old_tags: Vec<&str> = c.tags.split_whitespace().collect();
+    old_tags.sort_unstable();
+    if now_tags != old_tags {
+        ch.tags = Some(tags);
+    }
+    s.app
+        .update_case(a.actor(), id, ch)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(super::see_other(&format!("/cases/{id}")))
+}
+
+#[derive(Deserialize)]
+pub struct ComplaintForm {
+    #[serde(default)]
+    agreed_solution: String,
+    #[serde(default)]
+    solved_on_the_spot: Option<String>,
+    #[serde(default)]
+    promised_at: String,
+    #[serde(default)]
+    follow_up_at: String,
+    #[serde(default)]
+    follow_up_done: Option<String>,
+    #[serde(default)]
+    root_cause: String,
+    #[serde(default)]
+    prevention_suggestion: String,
+    #[serde(default)]
+    resolved: Option<String>,
+}
+
+fn opt_text(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+pub async fn post_complaint(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    Form(f): Form<ComplaintForm>,
+) -> PageResult {
+    let a = &agent;
+    let c = s.app.get_case(a.actor(), id).await.map_err(|e| a.err(e))?;
+    let when = |field: &'static str, v: &str| -> Result<Option<jiff::Timestamp>, PageError> {
+        if v.trim().is_empty() {
+            return Ok(None);
+        }
+        a.t.parse_input_at(v)
+            .map(Some)
+            .ok_or_else(|| PageError::Field(field, a.t.t("expect-datetime"), a.s.locale))
+    };
+    let now = jiff::Timestamp::from_millisecond(a.t.now_ms).ok();
+    let mut p = ComplaintPatch::default();
+    let set_text = |cur: &Option<String>, new: &str| -> Option<Option<String>> {
+        let n = opt_text(new);
+        (n != *cur).then_some(n)
+    };
+    p.agreed_solution = set_text(&c.agreed_solution, &f.agreed_solution);
+    p.root_cause = set_text(&c.root_cause, &f.root_cause);
+    p.prevention_suggestion = set_text(&c.prevention_suggestion, &f.prevention_suggestion);
+    let spot = f.solved_on_the_spot.is_some();
+    if spot != c.solved_on_the_spot {
+        p.solved_on_the_spot = Some(spot);
+    }
+    let same_minute = |cur: Option<i64>, new: Option<jiff::Timestamp>| {
+        cur.map(|m| m / 60_000) == new.map(|t| t.as_millisecond() / 60_000)
+    };
+    let promised = when("promised_at", &f.promised_at)?;
+    if !same_minute(c.promised_at, promised) {
+        p.promised_at = Some(promised);
+    }
+    let follow = when("follow_up_at", &f.follow_up_at)?;
+    if !same_minute(c.follow_up_at, follow) {
+        p.follow_up_at = Some(follow);
+    }
+    match (f.follow_up_done.is_some(), c.follow_up_done_at.is_some()) {
+        (true, false) => p.follow_up_done_at = Some(now),
+        (false, true) => p.follow_up_done_at = Some(None),
+        _ => {}
+    }
+    match (f.resolved.is_some(), c.complaint_resolved_at.is_some()) {
+        (true, false) => p.resolved_at = Some(now),
+        (false, true) => p.resolved_at = Some(None),
+        _ => {}
+    }
+    if p != ComplaintPatch::default() {
+        s.app
+            .update_case(
+                a.actor(),
+                id,
+                CaseChanges {
+                    complaint: Some(p),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| a.err(e))?;
+    }
+    Ok(super::see_other(&format!("/cases/{id}#register")))
+}
+
+#[derive(Deserialize)]
+pub struct PlaybookForm {
+    step: String,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+pub async fn post_playbook(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    Form(f): Form<PlaybookForm>,
+) -> PageResult {
+    let done = matches!(f.done.as_deref(), Some("1" | "on" | "true"));
+    s.app
+        .set_playbook_step(agent.actor(), id, &f.step, done)
+        .await
+        .map_err(|e| agent.err(e))?;
+    Ok(super::see_other(&format!("/cases/{id}#playbook")))
+}
+
+/// `12`, `12.5`, `12,50` → cents.
+pub fn parse_amount(s: &str) -> Option<i64> {
+    let s = s.trim().replace([' ', '\u{a0}', '\u{202f}'], "").replace(',', ".");
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i.to_string(), f.to_string()),
+        None => (s.clone(), String::new()),
+    };
+    if int.is_empty() || !int.chars().all(|c| c.is_ascii_digit()) || frac.len() > 2 {
+        return None;
+    }
+    if !frac.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let i: i64 = int.parse().ok()?;
+    let f: i64 = format!("{frac:0<2}").parse().ok()?;
+    i.checked_mul(100)?.checked_add(f)
+}
+
+#[derive(Deserialize)]
+pub struct CompensationForm {
+    kind: String,
+    amount: String,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn post_compensation(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    Form(f): Form<CompensationForm>,
+) -> PageResult {
+    let a = &agent;
+    let kind: CompensationKind = super::parse_enum(a, "kind", &f.kind)?;
+    let amount_cents = parse_amount(&f.amount)
+        .ok_or_else(|| PageError::Field("amount", a.t.t("expect-amount"), a.s.locale))?;
+    let cur = if f.currency.trim().is_empty() { "EUR" } else { f.currency.as_str() };
+    let currency = Currency::parse(cur)
+        .map_err(|e| PageError::Field("currency", e.to_string(), a.s.locale))?;
+    s.app
+        .record_compensation(
+            a.actor(),
+            id,
+            NewCompensation {
+                kind,
+                amount_cents,
+                currency,
+                note: f.note.trim().chars().take(2000).collect(),
+            },
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(super::see_other(&format!("/cases/{id}#compensation")))
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    decision: String,
+}
+
+pub async fn post_decision(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path((id, cid)): Path<(i64, i64)>,
+    Form(f): Form<DecisionForm>,
+) -> PageResult {
+    let approve = match f.decision.as_str() {
+        "approve" => true,
+        "decline" => false,
+        other => return Err(PageError::Field("decision", other.to_string(), agent.s.locale)),
+    };
+    s.app
+        .decide_compensation(agent.actor(), id, cid, approve)
+        .await
+        .map_err(|e| agent.err(e))?;
+    Ok(super::see_other(&format!("/cases/{id}#compensation")))
+}
+
+#[derive(Deserialize)]
+pub struct MergeForm {
+    target: String,
+}
+
+/// Merge this case into another (this one closes, its messages move there).
+pub async fn post_merge(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    Form(f): Form<MergeForm>,
+) -> PageResult {
+    let target = super::opt_id(&agent, "target", f.target.trim_start_matches('#'))?
+        .ok_or_else(|| agent.err(app::AppError::invalid("target", "required", "#")))?;
+    s.app
+        .merge_cases(agent.actor(), target, &[id])
+        .await
+        .map_err(|e| agent.err(e))?;
+    Ok(super::see_other(&format!("/cases/{target}")))
+}
+
+#[derive(Deserialize)]
+pub struct LinkForm {
+    other: String,
+    #[serde(default)]
+    kind: String,
+}
+
+pub async fn post_link(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    Form(f): Form<LinkForm>,
+) -> PageResult {
+    let other = super::opt_id(&agent, "other", f.other.trim_start_matches('#'))?
+        .ok_or_else(|| agent.err(app::AppError::invalid("other", "required", "#")))?;
+    let kind: LinkKind = if f.kind.is_empty() {
+        LinkKind::Related
+    } else {
+        super::parse_enum(&agent, "kind", &f.kind)?
+    };
+    s.app
+        .link_cases(agent.actor(), id, other, kind)
+        .await
+        .map_err(|e| agent.err(e))?;
+    Ok(super::see_other(&format!("/cases/{id}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_amount;
+
+    #[test]
+    fn amounts_are_read_in_both_notations() {
+        assert_eq!(parse_amount("45"), Some(4500));
+        assert_eq!(parse_amount("45,5"), Some(4550));
+        assert_eq!(parse_amount("1 200.05"), Some(120005));
+        assert_eq!(parse_amount("-3"), None);
+        assert_eq!(parse_amount("1.234"), None);
+        assert_eq!(parse_amount("abc"), None);
+        assert_eq!(parse_amount(""), None);
+    }
+}

@@ -1,0 +1,185 @@
+//! Log a contact (A6): a phone call, a visit, a letter or a fax becomes a case in a few
+//! keystrokes, through the same `create_case` as every other channel. The customer is found
+//! by email or phone, or created on the spot.
+
+use crate::Chrome;
+use crate::error::{PageError, PageResult, render};
+use crate::i18n::T;
+use crate::session::Agent;
+use app::cases::{CommentInput, NewCase, RequesterRef};
+use app::people::NewUser;
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use domain::{Channel, EmailAddress, Kind, Phone};
+use serde::Deserialize;
+use web::AppState;
+
+#[derive(Template)]
+#[template(path = "contact.html")]
+struct ContactPage {
+    t: T,
+    chrome: Chrome,
+    teams: Vec<(i64, String)>,
+    categories: Vec<(i64, String)>,
+    now_input: String,
+}
+
+pub async fn show_contact(State(s): State<AppState>, agent: Agent) -> PageResult {
+    let teams = s
+        .app
+        .list_teams(agent.actor(), 0, 1000)
+        .await
+        .map_err(|e| agent.err(e))?
+        .into_iter()
+        .filter(|t| !t.deleted)
+        .map(|t| (t.id, t.name))
+        .collect();
+    let categories = s
+        .app
+        .categories(agent.actor())
+        .await
+        .map_err(|e| agent.err(e))?
+        .into_iter()
+        .map(|v| (v.row.id, v.path.join(" › ")))
+        .collect();
+    let chrome = Chrome::of(&agent, &s.app, "contact").await;
+    let now_input = agent.t.input_at(&Some(agent.t.now_ms));
+    Ok(render(&ContactPage {
+        t: agent.t,
+        chrome,
+        teams,
+        categories,
+        now_input,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ContactForm {
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    team: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    received_at: String,
+    #[serde(default)]
+    assign_to_me: Option<String>,
+}
+
+pub async fn post_contact(
+    State(s): State<AppState>,
+    agent: Agent,
+    Form(f): Form<ContactForm>,
+) -> PageResult {
+    let a = &agent;
+    let l = a.s.locale;
+    let channel: Channel = super::parse_enum(a, "channel", &f.channel)?;
+    if !matches!(channel, Channel::Phone | Channel::Visit | Channel::Letter | Channel::Fax) {
+        return Err(PageError::Field("channel", f.channel.clone(), l));
+    }
+    let kind: Kind = if f.kind.is_empty() {
+        Kind::Question
+    } else {
+        super::parse_enum(a, "kind", &f.kind)?
+    };
+    let email = match f.email.trim() {
+        "" => None,
+        e => Some(EmailAddress::parse(e).map_err(|_| {
+            a.err(app::AppError::invalid("email", "email-invalid", e.to_string()))
+        })?),
+    };
+    let phone = match f.phone.trim() {
+        "" => None,
+        p => Some(Phone::parse(p).map_err(|e| PageError::Field("phone", e.to_string(), l))?),
+    };
+    let name = f.name.trim().to_string();
+    // Find the customer by email, then by phone; create them if nobody matches.
+    let requester = match (&email, &phone) {
+        (Some(e), _) => RequesterRef::Email {
+            email: e.clone(),
+            name: (!name.is_empty()).then(|| name.clone()),
+            locale: None,
+        },
+        (None, Some(p)) => {
+            let found = s.app.store.user_by_identity("phone", p.as_str()).await.map_err(|e| a.err(e.into()))?;
+            match found {
+                Some(u) => RequesterRef::Id(u.id),
+                None => {
+                    if name.is_empty() {
+                        return Err(a.err(app::AppError::invalid("name", "required", "name")));
+                    }
+                    let u = s
+                        .app
+                        .create_user(
+                            Some(a.actor()),
+                            NewUser {
+                                name: Some(name.clone()),
+                                phones: vec![p.clone()],
+                                ..Default::default()
+                            },
+                        )
+                        .await
+                        .map_err(|e| a.err(e))?;
+                    RequesterRef::Id(u.user.id)
+                }
+            }
+        }
+        (None, None) => {
+            return Err(a.err(app::AppError::invalid("email", "required", "email or phone")));
+        }
+    };
+    let received_at = match f.received_at.trim() {
+        "" => None,
+        v => Some(
+            a.t.parse_input_at(v)
+                .ok_or_else(|| PageError::Field("received_at", a.t.t("expect-datetime"), l))?,
+        ),
+    };
+    let requester_id = match &requester {
+        RequesterRef::Id(i) => Some(*i),
+        _ => None,
+    };
+    let body = f.body.trim().to_string();
+    let out = s
+        .app
+        .create_case(
+            a.actor(),
+            NewCase {
+                subject: Some(f.subject.trim().to_string()).filter(|x| !x.is_empty()),
+                comment: (!body.is_empty()).then(|| CommentInput {
+                    body: body.clone(),
+                    public: Some(true),
+                    // What the customer said, recorded on their behalf.
+                    author_id: requester_id,
+                    ..Default::default()
+                }),
+                requester: Some(requester),
+                channel: Some(channel),
+                kind: Some(kind),
+                team_id: super::opt_id(a, "team", &f.team)?,
+                category_id: super::opt_id(a, "category", &f.category)?,
+                assignee_id: f.assign_to_me.is_some().then_some(a.actor().user_id),
+                received_at,
+                received_by_id: Some(a.actor().user_id),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(super::see_other(&format!("/cases/{}", out.case.id)))
+}

@@ -1,0 +1,186 @@
+//! The inbox (E2): the agent's views with their counts, one list sorted by the next
+//! deadline, filters, and a rows fragment that live updates re-read.
+
+use crate::Chrome;
+use crate::error::{PageResult, render};
+use crate::i18n::T;
+use crate::session::Agent;
+use app::views::View;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use store::{CaseCol, Cmp, Cond, Val};
+use web::AppState;
+
+pub struct Row {
+    pub id: i64,
+    pub subject: String,
+    pub requester: String,
+    pub status: String,
+    pub priority: String,
+    pub channel: String,
+    pub team: String,
+    pub assignee: String,
+    pub next_due_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    t: T,
+    chrome: Chrome,
+    view: &'static str,
+    counts: Vec<(&'static str, i64)>,
+    rows: Vec<Row>,
+    teams: Vec<(i64, String)>,
+    f: InboxQuery,
+    page: i64,
+    more: bool,
+}
+
+#[derive(Template)]
+#[template(path = "inbox_rows.html")]
+struct RowsFragment {
+    t: T,
+    rows: Vec<Row>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct InboxQuery {
+    #[serde(default)]
+    pub priority: String,
+    #[serde(default)]
+    pub team: String,
+    #[serde(default)]
+    pub channel: String,
+    #[serde(default)]
+    pub page: Option<i64>,
+    #[serde(default)]
+    pub partial: Option<u8>,
+}
+
+pub const PAGE: i64 = 50;
+/// The side bar counts stop here ("999+").
+pub const COUNT_CAP: i64 = 1000;
+
+pub async fn home() -> axum::response::Response {
+    super::see_other("/inbox/mine")
+}
+
+fn extra_conds(a: &Agent, q: &InboxQuery) -> Result<Vec<Cond>, crate::error::PageError> {
+    let mut c = vec![];
+    if !q.priority.is_empty() {
+        let p: domain::Priority = super::parse_enum(a, "priority", &q.priority)?;
+        c.push(Cond::Col {
+            col: CaseCol::Priority,
+            cmp: Cmp::Eq,
+            val: Val::Text(p.as_str().into()),
+        });
+    }
+    if let Some(t) = super::opt_id(a, "team", &q.team)? {
+        c.push(Cond::Col {
+            col: CaseCol::TeamId,
+            cmp: Cmp::Eq,
+            val: Val::Int(t),
+        });
+    }
+    if !q.channel.is_empty() {
+        let ch: domain::Channel = super::parse_enum(a, "channel", &q.channel)?;
+        c.push(Cond::Col {
+            col: CaseCol::Channel,
+            cmp: Cmp::Eq,
+            val: Val::Text(ch.as_str().into()),
+        });
+    }
+    Ok(c)
+}
+
+pub async fn rows_of(app: &app::App, cases: Vec<store::CaseRow>) -> Vec<Row> {
+    let ids: Vec<i64> = cases
+        .iter()
+        .flat_map(|c| [Some(c.requester_id), c.assignee_id])
+        .flatten()
+        .collect();
+    let names = super::names(app, ids).await;
+    let teams: std::collections::HashMap<i64, String> = app
+        .store
+        .teams(0, 1000)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    cases
+        .into_iter()
+        .map(|c| Row {
+            id: c.id,
+            requester: names.get(&c.requester_id).cloned().unwrap_or_default(),
+            assignee: c
+                .assignee_id
+                .and_then(|a| names.get(&a).cloned())
+                .unwrap_or_default(),
+            team: c
+                .team_id
+                .and_then(|t| teams.get(&t).cloned())
+                .unwrap_or_default(),
+            subject: c.subject,
+            status: c.status,
+            priority: c.priority.unwrap_or_default(),
+            channel: c.channel,
+            next_due_at: c.next_due_at,
+            updated_at: c.updated_at,
+        })
+        .collect()
+}
+
+pub async fn show_inbox(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(view): Path<String>,
+    Query(q): Query<InboxQuery>,
+) -> PageResult {
+    let v = View::parse(&view).ok_or_else(|| agent.err(app::AppError::NotFound("view")))?;
+    let extra = extra_conds(&agent, &q)?;
+    let page = q.page.unwrap_or(0).clamp(0, 1000);
+    let mut cases = s
+        .app
+        .view_cases(agent.actor(), v, extra, PAGE + 1, page * PAGE)
+        .await
+        .map_err(|e| agent.err(e))?;
+    let more = cases.len() as i64 > PAGE;
+    cases.truncate(PAGE as usize);
+    let rows = rows_of(&s.app, cases).await;
+    if q.partial == Some(1) {
+        return Ok(render(&RowsFragment { t: agent.t, rows }));
+    }
+    let counts = s
+        .app
+        .view_counts(agent.actor(), COUNT_CAP)
+        .await
+        .map_err(|e| agent.err(e))?
+        .into_iter()
+        .map(|(v, n)| (v.as_str(), n))
+        .collect();
+    let teams = s
+        .app
+        .list_teams(agent.actor(), 0, 1000)
+        .await
+        .map_err(|e| agent.err(e))?
+        .into_iter()
+        .filter(|t| !t.deleted)
+        .map(|t| (t.id, t.name))
+        .collect();
+    let chrome = Chrome::of(&agent, &s.app, "inbox").await;
+    Ok(render(&InboxPage {
+        t: agent.t,
+        chrome,
+        view: v.as_str(),
+        counts,
+        rows,
+        teams,
+        f: q,
+        page,
+        more,
+    }))
+}

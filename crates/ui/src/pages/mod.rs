@@ -1,0 +1,64 @@
+//! One module per screen. Handlers are `verb_noun`, take an `Agent`, call `app` with the
+//! agent's `Actor` (so the API's authorization rules apply unchanged) and render a template
+//! or redirect after a write (post/redirect/get).
+
+pub mod admin;
+pub mod case;
+pub mod contact;
+pub mod inbox;
+pub mod login;
+pub mod search;
+pub mod settings;
+
+use crate::error::PageError;
+use crate::session::Agent;
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// The newest charter version the agent has not acknowledged yet (B5).
+pub async fn charter_pending(a: &Agent, app: &app::App) -> Option<i64> {
+    let versions = app.charter_versions(a.actor()).await.ok()?;
+    let newest = versions.iter().map(|v| v.version).max()?;
+    let acks = app.my_charter_acks(a.actor()).await.ok()?;
+    (!acks.contains_key(&newest)).then_some(newest)
+}
+
+/// 303 to a page after a successful form.
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// An optional id from a form's select (`""` = none).
+pub fn opt_id(a: &Agent, field: &'static str, v: &str) -> Result<Option<i64>, PageError> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    v.parse::<i64>()
+        .map(Some)
+        .map_err(|_| PageError::Field(field, a.t.t("expect-number"), a.s.locale))
+}
+
+/// A wire enum from a form's select.
+pub fn parse_enum<E: std::str::FromStr>(
+    a: &Agent,
+    field: &'static str,
+    v: &str,
+) -> Result<E, PageError> {
+    v.trim()
+        .parse::<E>()
+        .map_err(|_| PageError::Field(field, v.to_string(), a.s.locale))
+}
+
+/// A name for a user id (the timeline, the inbox).
+pub async fn names(app: &app::App, ids: impl IntoIterator<Item = i64>) -> std::collections::HashMap<i64, String> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    app.store
+        .users_by_ids(&ids)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect()
+}
