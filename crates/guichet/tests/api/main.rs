@@ -11,6 +11,7 @@ mod mail;
 mod people;
 mod search;
 mod standards;
+mod ui;
 
 use app::{Actor, App};
 use domain::{ManualClock, Role};
@@ -151,7 +152,7 @@ pub async fn spawn_app_full(cfg: web::WebConfig, app_cfg: app::AppConfig) -> Tes
     let state = web::state(app.clone(), &cfg);
     let live = app.clone();
     tokio::spawn(async move { live.run_live_listener().await });
-    let router = web::router(state.clone()).merge(ui::router(state));
+    let router = web::router(state.clone()).merge(::ui::router(state));
     tokio::spawn(web::serve_router(listener, router, std::future::pending()));
     TestApp {
         base: format!("http://{addr}"),
