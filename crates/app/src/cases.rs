@@ -1468,12 +1468,22 @@ impl App {
             .await?
             .map(|u| u.compensation_limit_cents)
             .unwrap_or(0);
-        let approved = comp.amount_cents <= limit;
         let mut tx = self.store.begin().await?;
         let mut c = tx
             .case_for_update(case_id)
             .await?
             .ok_or(AppError::NotFound("ticket"))?;
+        // The authority is a total per case in the currency the limits are set in: several
+        // small gestures, or one in another currency, go to a supervisor (A8).
+        let given: i64 = tx
+            .compensations_in_tx(case_id)
+            .await?
+            .iter()
+            .filter(|r| r.status == "approved" && r.currency == comp.currency.as_str())
+            .map(|r| r.amount_cents)
+            .sum();
+        let approved = comp.currency.as_str() == self.config.limit_currency
+            && given.saturating_add(comp.amount_cents) <= limit;
         let mut row = CompensationRow {
             id: 0,
             case_id,

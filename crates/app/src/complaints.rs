@@ -88,7 +88,8 @@ impl App {
             .await?
             .filter(|r| r.case_id == case_id)
             .ok_or(AppError::NotFound("compensation"))?;
-        if approve && comp.amount_cents > limit {
+        let foreign = comp.currency != self.config.limit_currency;
+        if approve && (comp.amount_cents > limit || (foreign && actor.role != domain::Role::Admin)) {
             return Err(AppError::invalid(
                 "compensation.amount",
                 "over-authority",

@@ -39,6 +39,9 @@ pub struct AppConfig {
     /// Unclaimed uploads are deleted after this long.
     pub upload_ttl: jiff::SignedDuration,
     pub mail: email::MailConfig,
+    /// The currency compensation authority limits are expressed in (A8); a gesture in
+    /// another currency always goes to a supervisor, and only an admin approves it.
+    pub limit_currency: String,
 }
 
 impl Default for AppConfig {
@@ -49,6 +52,7 @@ impl Default for AppConfig {
             max_attachment_bytes: 20 * 1024 * 1024,
             upload_ttl: jiff::SignedDuration::from_hours(24),
             mail: email::MailConfig::default(),
+            limit_currency: "EUR".into(),
         }
     }
 }

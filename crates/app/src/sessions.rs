@@ -8,6 +8,9 @@ use store::SessionRow;
 
 /// A session lives this long after its last use.
 pub const SESSION_IDLE_MS: i64 = 12 * 3600 * 1000;
+/// However active, a session ends this long after sign-in (a stolen cookie does not live
+/// for ever).
+pub const SESSION_MAX_MS: i64 = 7 * 24 * 3600 * 1000;
 /// `last_seen_at` is written at most this often (not on every page).
 const TOUCH_EVERY_MS: i64 = 5 * 60 * 1000;
 
@@ -60,7 +63,7 @@ impl App {
             .await?
             .ok_or(AppError::Unauthenticated)?;
         let now = self.now_ms();
-        if row.expires_at < now {
+        if row.expires_at < now || now - row.created_at > SESSION_MAX_MS {
             return Err(AppError::Unauthenticated);
         }
         if now - row.last_seen_at > TOUCH_EVERY_MS {

@@ -44,6 +44,16 @@ enum BenchCmd {
         #[arg(long, default_value_t = 1_000_000)]
         clocks: i64,
     },
+    /// Agent pages: server time of the inbox and of a 200-message case page over a seeded
+    /// database, and the bytes of CSS and JavaScript per page.
+    Ui {
+        /// Cases to seed (skipped if the database already holds that many).
+        #[arg(long, default_value_t = 100_000)]
+        cases: i64,
+        /// Requests per page.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+    },
     /// Email: inbound messages/s over LMTP and through one IMAP batch, outbound
     /// messages/s, memory while a large message goes through. Run it on an empty
     /// database, with the test mail servers (`scripts/mail-servers.sh start`).
@@ -89,6 +99,7 @@ pub async fn run(args: BenchArgs, cfg: Config) -> Result<()> {
         BenchCmd::Create { clients, seconds } => create(cfg, &clients, seconds).await,
         BenchCmd::Query { cases, queries } => query(cfg, cases, queries).await,
         BenchCmd::Standards { cases, clocks } => standards(cfg, cases, clocks).await,
+        BenchCmd::Ui { cases, requests } => crate::bench_ui::run(cfg, cases, requests).await,
         BenchCmd::Mail {
             messages,
             clients,
@@ -348,7 +359,7 @@ async fn query(cfg: Config, cases: i64, queries: usize) -> Result<()> {
 }
 
 /// Bulk data through the same use case as every channel, in parallel batches.
-async fn seed(app: &app::App, n: i64) -> Result<()> {
+pub(crate) async fn seed(app: &app::App, n: i64) -> Result<()> {
     let admin = app::Actor {
         user_id: 0,
         role: domain::Role::Admin,

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_mail;
+mod bench_ui;
 mod config;
 
 use anyhow::{Context, Result, bail};

@@ -131,6 +131,13 @@ impl Tx {
         Ok(n == 1)
     }
 
+    pub async fn compensations_in_tx(&mut self, case_id: i64) -> Result<Vec<CompensationRow>> {
+        let sql = format!("SELECT {COMP_COLS} FROM compensations WHERE case_id = $1");
+        let r = on_tx!(self, t => sqlx::query_as::<_, CompensationRow>(sqlx::AssertSqlSafe(&*sql))
+            .bind(case_id).fetch_all(&mut **t).await?);
+        Ok(r)
+    }
+
     pub async fn compensation_in_tx(&mut self, id: i64) -> Result<Option<CompensationRow>> {
         let sql = format!("SELECT {COMP_COLS} FROM compensations WHERE id = $1");
         let r = on_tx!(self, t => sqlx::query_as::<_, CompensationRow>(sqlx::AssertSqlSafe(&*sql))

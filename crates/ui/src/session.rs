@@ -34,9 +34,10 @@ pub fn cookie_token(h: &HeaderMap) -> Option<String> {
 /// The cookie that carries a new session: not readable by scripts, not sent by other
 /// sites' forms, HTTPS-only when we are reached over TLS.
 pub fn session_cookie(token: &str, secure: bool) -> String {
+    // No Max-Age: the browser forgets it when it closes, the server's sliding expiry and
+    // hard cap decide the rest (a fixed Max-Age would sign active agents out mid-shift).
     format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        app::sessions::SESSION_IDLE_MS / 1000,
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{}",
         if secure { "; Secure" } else { "" }
     )
 }

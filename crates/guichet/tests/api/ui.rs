@@ -510,3 +510,29 @@ async fn the_inbox_views_hold_what_their_names_say() {
     let (_, found) = ui.get("/search?q=attente").await;
     assert!(has(&found, c), "{found}");
 }
+
+#[tokio::test]
+async fn the_authority_limit_is_a_total_per_case_in_the_limit_currency() {
+    let t = spawn_app().await;
+    staff(&t, Role::Agent, "tot@guichet.test", "Agent", Some(5_000)).await;
+    let id = t.new_ticket(&t.admin.clone(), "Petits gestes", "h@example.com").await["id"].as_i64().unwrap();
+    let agent = Ui::sign_in(&t, "tot@guichet.test", "agent-password-1").await;
+    let path = format!("/cases/{id}/compensations");
+    for (amount, cur) in [("30", "EUR"), ("30", "EUR"), ("10", "KWD")] {
+        let (s, _) = agent.post(&path, &[("kind", "voucher"), ("amount", amount), ("currency", cur)]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+    }
+    let st: Vec<(String, String)> = t
+        .app
+        .store
+        .compensations(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.currency, c.status))
+        .collect();
+    assert_eq!(
+        st,
+        [("EUR".into(), "approved".into()), ("EUR".into(), "requested".into()), ("KWD".into(), "requested".into())]
+    );
+}

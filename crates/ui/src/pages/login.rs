@@ -29,7 +29,14 @@ pub struct NextQuery {
 
 /// Only a local path may follow sign-in (no open redirect).
 fn safe_next(n: &str) -> String {
-    if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') {
+    // Browsers drop tabs and line breaks from URLs, so "/\t/evil" would become "//evil":
+    // no control character or space at all, and never a second slash or backslash.
+    let second = n.chars().nth(1);
+    if n.starts_with('/')
+        && !matches!(second, Some('/' | '\\'))
+        && !n.contains('\\')
+        && !n.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
         n.to_string()
     } else {
         "/".to_string()
@@ -121,5 +128,7 @@ mod tests {
         assert_eq!(super::safe_next("//evil.example/x"), "/");
         assert_eq!(super::safe_next("https://evil.example"), "/");
         assert_eq!(super::safe_next("/\\evil"), "/");
+        assert_eq!(super::safe_next("/\t/evil.example"), "/");
+        assert_eq!(super::safe_next("/\n/evil.example"), "/");
     }
 }
