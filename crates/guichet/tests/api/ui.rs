@@ -536,3 +536,61 @@ async fn the_authority_limit_is_a_total_per_case_in_the_limit_currency() {
         [("EUR".into(), "approved".into()), ("EUR".into(), "requested".into()), ("KWD".into(), "requested".into())]
     );
 }
+
+#[tokio::test]
+async fn an_admin_writes_a_standard_down_and_the_case_page_shows_its_clock() {
+    let t = spawn_app().await;
+    staff(&t, Role::Supervisor, "sup3@guichet.test", "Sup", None).await;
+    let admin = Ui::sign_in(&t, "admin@guichet.test", "admin-password-1").await;
+    let (s, loc) = admin
+        .post("/admin/calendars", &[("name", "Bureau"), ("time_zone", "Europe/Paris"), ("opens", "09:00"), ("closes", "18:00"), ("days", "1,2,3,4,5")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
+    let (s, body) = admin
+        .post("/admin/calendars", &[("name", "Mauvais"), ("time_zone", "Europe/Paris"), ("opens", "18:00"), ("closes", "09:00")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let cal = t.app.calendars(&t.actor(t.admin_id, Role::Admin)).await.unwrap()[0].row.id.to_string();
+    let (s, loc) = admin
+        .post(&format!("/admin/calendars/{cal}/holidays"), &[("name", "Noël"), ("date", "2026-12-25"), ("recurring", "1")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
+    let (s, loc) = admin
+        .post("/admin/standards", &[("name", "Première réponse e-mail"), ("metric", "first_response"), ("target", "90"),
+            ("threshold", "4"), ("unit", "hours"), ("unacceptable", "8"), ("warn", "75"), ("calendar", &cal), ("channel", "email")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
+    let (_, html) = admin.get("/admin/standards").await;
+    assert!(html.contains("Première réponse e-mail"), "{html}");
+    assert!(html.contains("90"), "the sentence names the share");
+    assert!(html.contains("Noël"));
+    // A threshold that is not a number names its field.
+    let (s, body) = admin
+        .post("/admin/standards", &[("name", "X"), ("metric", "first_response"), ("target", "90"), ("threshold", "quatre")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("threshold"), "{body}");
+    // Only admins write standards down.
+    let sup = Ui::sign_in(&t, "sup3@guichet.test", "agent-password-1").await;
+    let (s, _) = sup
+        .post("/admin/standards", &[("name", "Y"), ("metric", "first_response"), ("target", "90"), ("threshold", "1")])
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // An email case now carries the clock, shown with its time left.
+    t.app.invalidate_standards();
+    let (s, b) = t
+        .admin(reqwest::Method::POST, "/api/v2/tickets.json", Some(json!({"ticket": {"subject": "Mail", "channel": "email",
+            "comment": {"body": "Bonjour"}, "requester": {"name": "R", "email": "r@example.com"}}})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let id = b["ticket"]["id"].as_i64().unwrap();
+    assert_eq!(t.app.store.case(id).await.unwrap().unwrap().channel, "email");
+    let (_, page) = admin.get(&format!("/cases/{id}")).await;
+    assert!(page.contains("Première réponse e-mail"), "{page}");
+    assert!(page.contains("class=\"left\""), "time left shown");
+    // Deactivating it is one click.
+    let std_id = t.app.standards(&t.actor(t.admin_id, Role::Admin)).await.unwrap()[0].id;
+    let (s, _) = admin.post(&format!("/admin/standards/{std_id}/active"), &[("active", "0")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(!t.app.standards(&t.actor(t.admin_id, Role::Admin)).await.unwrap()[0].active);
+}

@@ -382,7 +382,9 @@ struct StandardsPage {
     t: T,
     chrome: Chrome,
     standards: Vec<(i64, String, String, bool)>,
-    calendars: Vec<(i64, String, String)>,
+    calendars: Vec<(i64, String, String, Vec<String>)>,
+    teams: Vec<(i64, String)>,
+    metrics: Vec<&'static str>,
 }
 
 pub async fn show_standards(State(s): State<AppState>, agent: Agent) -> PageResult {
@@ -403,7 +405,19 @@ pub async fn show_standards(State(s): State<AppState>, agent: Agent) -> PageResu
         .await
         .map_err(|e| agent.err(e))?
         .into_iter()
-        .map(|c| (c.row.id, c.row.name, c.row.time_zone))
+        .map(|c| {
+            let hol = c.holidays.iter().map(|h| format!("{} {}", h.start_date, h.name)).collect();
+            (c.row.id, c.row.name, c.row.time_zone, hol)
+        })
+        .collect();
+    let teams = s
+        .app
+        .list_teams(agent.actor(), 0, 1000)
+        .await
+        .map_err(|e| agent.err(e))?
+        .into_iter()
+        .filter(|t| !t.deleted)
+        .map(|t| (t.id, t.name))
         .collect();
     let chrome = Chrome::of(&agent, &s.app, "admin").await;
     Ok(render(&StandardsPage {
@@ -411,7 +425,221 @@ pub async fn show_standards(State(s): State<AppState>, agent: Agent) -> PageResu
         chrome,
         standards,
         calendars,
+        teams,
+        metrics: domain::standards::Metric::ALL.iter().map(|m| m.as_str()).collect(),
     }))
+}
+
+#[derive(Deserialize)]
+pub struct StandardForm {
+    name: String,
+    metric: String,
+    threshold: String,
+    #[serde(default)]
+    unit: String,
+    target: String,
+    #[serde(default)]
+    unacceptable: String,
+    #[serde(default)]
+    warn: String,
+    #[serde(default)]
+    calendar: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    team: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    raise_priority: Option<String>,
+    #[serde(default)]
+    reassign_team: String,
+}
+
+fn number(a: &Agent, field: &'static str, v: &str) -> Result<Option<f64>, PageError> {
+    let v = v.trim().replace(',', ".");
+    if v.is_empty() {
+        return Ok(None);
+    }
+    v.parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite() && *x >= 0.0)
+        .map(Some)
+        .ok_or_else(|| PageError::Field(field, a.t.t("expect-number"), a.s.locale))
+}
+
+/// Write a standard down from the form (B1): metric, scope, threshold, target share,
+/// unacceptable point, calendar, breach actions. The app validates it as for the API.
+pub async fn post_standard(
+    State(s): State<AppState>,
+    agent: Agent,
+    Form(f): Form<StandardForm>,
+) -> PageResult {
+    use domain::standards::{Actions, Metric, Scope};
+    let a = &agent;
+    let metric: Metric = super::parse_enum(a, "metric", &f.metric)?;
+    let per = if f.unit == "minutes" { 1.0 } else { 60.0 };
+    let minutes = |field: &'static str, v: &str| -> Result<Option<i64>, PageError> {
+        Ok(number(a, field, v)?.map(|x| (x * per).round() as i64))
+    };
+    let mut scope = Scope::default();
+    if !f.channel.is_empty() {
+        scope.channels.push(super::parse_enum(a, "channel", &f.channel)?);
+    }
+    if let Some(t) = super::opt_id(a, "team", &f.team)? {
+        scope.team_ids.push(t);
+    }
+    if !f.priority.is_empty() {
+        scope.priorities.push(super::parse_enum(a, "priority", &f.priority)?);
+    }
+    if !f.kind.is_empty() {
+        scope.kinds.push(super::parse_enum(a, "kind", &f.kind)?);
+    }
+    let input = app::standards::StandardInput {
+        name: Some(f.name.clone()),
+        metric: Some(metric),
+        scope: Some(scope),
+        threshold_minutes: minutes("threshold", &f.threshold)?,
+        target_percent: number(a, "target", &f.target)?,
+        unacceptable_minutes: Some(minutes("unacceptable", &f.unacceptable)?),
+        warn_percent: number(a, "warn", &f.warn)?.map(|x| x.round() as i64),
+        calendar_id: Some(super::opt_id(a, "calendar", &f.calendar)?),
+        actions: Some(Actions {
+            raise_priority: f.raise_priority.is_some(),
+            reassign_team_id: super::opt_id(a, "reassign_team", &f.reassign_team)?,
+            management_user_ids: vec![],
+        }),
+        active: Some(true),
+        position: None,
+    };
+    s.app
+        .create_standard(a.actor(), input)
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(super::see_other("/admin/standards"))
+}
+
+#[derive(Deserialize)]
+pub struct ActiveForm {
+    #[serde(default)]
+    active: Option<String>,
+}
+
+pub async fn post_standard_active(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    Form(f): Form<ActiveForm>,
+) -> PageResult {
+    s.app
+        .update_standard(
+            agent.actor(),
+            id,
+            app::standards::StandardInput {
+                active: Some(matches!(f.active.as_deref(), Some("1"))),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| agent.err(e))?;
+    Ok(super::see_other("/admin/standards"))
+}
+
+#[derive(Deserialize)]
+pub struct CalendarForm {
+    name: String,
+    time_zone: String,
+    #[serde(default)]
+    opens: String,
+    #[serde(default)]
+    closes: String,
+    /// Weekdays as 0 (Sunday) … 6, repeated fields `day`.
+    #[serde(default)]
+    days: String,
+}
+
+fn hhmm(a: &Agent, field: &'static str, v: &str) -> Result<u32, PageError> {
+    let err = || PageError::Field(field, "HH:MM".into(), a.s.locale);
+    let (h, m) = v.trim().split_once(':').ok_or_else(err)?;
+    let (h, m): (u32, u32) = (h.parse().map_err(|_| err())?, m.parse().map_err(|_| err())?);
+    if h > 24 || m > 59 || (h == 24 && m > 0) {
+        return Err(err());
+    }
+    Ok(h * 60 + m)
+}
+
+/// A business-hours calendar: the same opening hours on the chosen weekdays.
+pub async fn post_calendar(
+    State(s): State<AppState>,
+    agent: Agent,
+    Form(f): Form<CalendarForm>,
+) -> PageResult {
+    let a = &agent;
+    let open = hhmm(a, "opens", if f.opens.is_empty() { "09:00" } else { &f.opens })?;
+    let close = hhmm(a, "closes", if f.closes.is_empty() { "17:00" } else { &f.closes })?;
+    if close <= open {
+        return Err(PageError::Field("closes", "> opens".into(), a.s.locale));
+    }
+    let mut days: Vec<u32> = Vec::new();
+    for d in f.days.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        match d.parse::<u32>() {
+            Ok(n) if n < 7 => days.push(n),
+            _ => return Err(PageError::Field("days", "0-6".into(), a.s.locale)),
+        }
+    }
+    if days.is_empty() {
+        days = vec![1, 2, 3, 4, 5];
+    }
+    days.sort_unstable();
+    days.dedup();
+    let intervals = days
+        .iter()
+        .map(|d| (d * 1440 + open, d * 1440 + close))
+        .collect();
+    s.app
+        .create_calendar(
+            a.actor(),
+            app::standards::CalendarInput {
+                name: Some(f.name.clone()),
+                time_zone: Some(f.time_zone.trim().to_string()),
+                intervals: Some(intervals),
+            },
+        )
+        .await
+        .map_err(|e| a.err(e))?;
+    Ok(super::see_other("/admin/standards"))
+}
+
+#[derive(Deserialize)]
+pub struct HolidayForm {
+    name: String,
+    date: String,
+    #[serde(default)]
+    recurring: Option<String>,
+}
+
+pub async fn post_holiday(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    Form(f): Form<HolidayForm>,
+) -> PageResult {
+    s.app
+        .add_holiday(
+            agent.actor(),
+            id,
+            app::standards::HolidayInput {
+                name: Some(f.name.clone()),
+                start_date: Some(f.date.trim().to_string()),
+                end_date: Some(f.date.trim().to_string()),
+                recurring: f.recurring.is_some(),
+            },
+        )
+        .await
+        .map_err(|e| agent.err(e))?;
+    Ok(super::see_other("/admin/standards"))
 }
 
 // ---------- charter ----------
