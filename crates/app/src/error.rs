@@ -46,6 +46,7 @@ pub const CODES: &[&str] = &[
     "already-decided",
     "template",
     "shortcut",
+    "stale",
 ];
 
 impl FieldError {

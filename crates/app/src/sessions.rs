@@ -90,6 +90,15 @@ impl App {
         })
     }
 
+    /// Whether a session still stands (a live stream checks it now and then).
+    pub async fn session_alive(&self, s: &Session) -> bool {
+        let now = self.now_ms();
+        matches!(
+            self.store.session(&s.token_hash).await,
+            Ok(Some(r)) if r.expires_at >= now && now - r.created_at <= SESSION_MAX_MS
+        )
+    }
+
     pub async fn sign_out(&self, s: &Session) -> Result<()> {
         let mut tx = self.store.begin().await?;
         tx.delete_session(&s.token_hash).await?;

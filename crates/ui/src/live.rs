@@ -16,6 +16,9 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use web::AppState;
 
+/// How often an open stream re-checks its session.
+const SESSION_CHECK: Duration = Duration::from_secs(30);
+
 /// `GET /live`: every case change and presence change, as JSON `data:` lines. A screen that
 /// fell behind gets `resync` and re-reads what it shows.
 pub async fn stream(State(s): State<AppState>, agent: Agent) -> Response {
@@ -43,7 +46,18 @@ pub async fn stream(State(s): State<AppState>, agent: Agent) -> Response {
             .map(|d| Ok(Event::default().event(name).data(d)))
     });
     let hello = futures_util::stream::once(async { Ok(Event::default().event("ready").data("{}")) });
-    Sse::new(hello.chain(events))
+    // The stream ends when the session does (sign-out, expiry, password change elsewhere).
+    let app = s.app.clone();
+    let session = agent.s.clone();
+    let ended = async move {
+        loop {
+            tokio::time::sleep(SESSION_CHECK).await;
+            if !app.session_alive(&session).await {
+                break;
+            }
+        }
+    };
+    Sse::new(hello.chain(events).take_until(ended))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
 }

@@ -594,3 +594,38 @@ async fn an_admin_writes_a_standard_down_and_the_case_page_shows_its_clock() {
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert!(!t.app.standards(&t.actor(t.admin_id, Role::Admin)).await.unwrap()[0].active);
 }
+
+#[tokio::test]
+async fn a_stale_form_does_not_undo_a_colleagues_change() {
+    let t = spawn_app().await;
+    let a_id = staff(&t, Role::Agent, "one@guichet.test", "Un", None).await;
+    staff(&t, Role::Supervisor, "two@guichet.test", "Deux", None).await;
+    let id = t.new_ticket(&t.admin.clone(), "Partagé", "i@example.com").await["id"].as_i64().unwrap();
+    let one = Ui::sign_in(&t, "one@guichet.test", "agent-password-1").await;
+    let seen = t.app.store.case(id).await.unwrap().unwrap().updated_at.to_string();
+    // A colleague assigns the case after the page was shown…
+    t.clock.advance(jiff::SignedDuration::from_secs(5));
+    t.admin(reqwest::Method::PUT, &format!("/api/v2/tickets/{id}.json"), Some(json!({"ticket": {"assignee_id": a_id, "tags": ["vip"]}}))).await;
+    // …so saving the old form (no assignee, no tags) is refused instead of undoing it.
+    let (s, body) = one
+        .post(&format!("/cases/{id}/properties"), &[("seen", &seen), ("status", "open"), ("priority", "high"), ("kind", "question"), ("tags", "")])
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    assert!(body.contains("rechargez"), "{body}");
+    let c = t.app.store.case(id).await.unwrap().unwrap();
+    assert_eq!(c.assignee_id, Some(a_id));
+    assert_eq!(c.tags, "vip");
+    // With the fresh page it goes through.
+    let seen = c.updated_at.to_string();
+    let (s, _) = one
+        .post(&format!("/cases/{id}/properties"), &[("seen", &seen), ("status", "open"), ("priority", "high"), ("kind", "question"), ("assignee", &a_id.to_string()), ("tags", "vip")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(t.app.store.case(id).await.unwrap().unwrap().priority.as_deref(), Some("high"));
+    // A second canned answer with a taken shortcut is a field error, not a failure.
+    let two = Ui::sign_in(&t, "two@guichet.test", "agent-password-1").await;
+    for expected in [StatusCode::SEE_OTHER, StatusCode::CONFLICT] {
+        let (s, body) = two.post("/admin/canned", &[("shortcut", "bonjour"), ("title", "B"), ("body", "Bonjour")]).await;
+        assert_eq!(s, expected, "{body}");
+    }
+}

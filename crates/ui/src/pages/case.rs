@@ -449,6 +449,9 @@ pub async fn post_reply(
 
 #[derive(Deserialize)]
 pub struct PropertiesForm {
+    /// `updated_at` of the case as the page showed it.
+    #[serde(default)]
+    seen: Option<i64>,
     #[serde(default)]
     status: String,
     #[serde(default)]
@@ -475,6 +478,7 @@ pub async fn post_properties(
 ) -> PageResult {
     let a = &agent;
     let c = s.app.get_case(a.actor(), id).await.map_err(|e| a.err(e))?;
+    not_stale(a, &c, f.seen)?;
     let mut ch = CaseChanges::default();
     if !f.status.is_empty() && f.status != c.status {
         ch.status = Some(super::parse_enum::<Status>(a, "status", &f.status)?);
@@ -528,6 +532,8 @@ pub async fn post_properties(
 #[derive(Deserialize)]
 pub struct ComplaintForm {
     #[serde(default)]
+    seen: Option<i64>,
+    #[serde(default)]
     agreed_solution: String,
     #[serde(default)]
     solved_on_the_spot: Option<String>,
@@ -545,6 +551,19 @@ pub struct ComplaintForm {
     resolved: Option<String>,
 }
 
+/// A form sends every field; if the case changed after the page was shown, saving it would
+/// silently undo a colleague's change (an assignment, a tag). Refuse instead.
+fn not_stale(a: &Agent, c: &store::CaseRow, seen: Option<i64>) -> Result<(), PageError> {
+    match seen {
+        Some(s) if s < c.updated_at => Err(a.err(app::AppError::Conflict(app::FieldError::new(
+            "ticket",
+            "stale",
+            a.t.at(c.updated_at),
+        )))),
+        _ => Ok(()),
+    }
+}
+
 fn opt_text(s: &str) -> Option<String> {
     let s = s.trim();
     (!s.is_empty()).then(|| s.to_string())
@@ -558,6 +577,7 @@ pub async fn post_complaint(
 ) -> PageResult {
     let a = &agent;
     let c = s.app.get_case(a.actor(), id).await.map_err(|e| a.err(e))?;
+    not_stale(a, &c, f.seen)?;
     let when = |field: &'static str, v: &str| -> Result<Option<jiff::Timestamp>, PageError> {
         if v.trim().is_empty() {
             return Ok(None);

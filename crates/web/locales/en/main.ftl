@@ -43,6 +43,7 @@ err-over-authority = { $field }: { $detail } is above your authority limit
 err-already-decided = { $field }: this request was already decided
 err-template = { $field }: the template cannot be used ({ $detail })
 err-shortcut = { $field }: a shortcut is 1 to 32 letters, digits, - or _
+err-stale = { $field }: the case changed since you opened it ({ $detail }); reload it and try again
 
 # Service standards as sentences (B1).
 std-first_response = { $share } of cases get a first response within { $threshold }

@@ -43,6 +43,7 @@ err-over-authority = { $field } : { $detail } dépasse votre plafond d'autorisat
 err-already-decided = { $field } : cette demande a déjà été tranchée
 err-template = { $field } : le modèle est inutilisable ({ $detail })
 err-shortcut = { $field } : un raccourci compte de 1 à 32 lettres, chiffres, - ou _
+err-stale = { $field } : le dossier a changé depuis que vous l'avez ouvert ({ $detail }) ; rechargez-le et recommencez
 
 # Les standards de service en une phrase (B1).
 std-first_response = { $share } des demandes reçoivent une première réponse en moins de { $threshold }
