@@ -26,7 +26,8 @@ fn check_shortcut(s: &str) -> Result<String> {
     let s = s.trim().trim_start_matches(';').to_lowercase();
     let ok = !s.is_empty()
         && s.chars().count() <= 32
-        && s.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(s)
     } else {

@@ -1528,8 +1528,15 @@ impl App {
                 "currency": row.currency,
             })
             .to_string();
-            tx.insert_notifications(&deciders, "approval_requested", Some(case_id), None, &detail, now)
-                .await?;
+            tx.insert_notifications(
+                &deciders,
+                "approval_requested",
+                Some(case_id),
+                None,
+                &detail,
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         self.announce_case(&c, actor, "compensation").await;

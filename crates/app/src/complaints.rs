@@ -48,7 +48,11 @@ impl App {
                 Some(actor.user_id),
                 now,
                 &[NewEvent {
-                    kind: if done { "playbook_done" } else { "playbook_undone" },
+                    kind: if done {
+                        "playbook_done"
+                    } else {
+                        "playbook_undone"
+                    },
                     field: Some("playbook"),
                     old_value: None,
                     new_value: Some(step.to_string()),
@@ -89,7 +93,8 @@ impl App {
             .filter(|r| r.case_id == case_id)
             .ok_or(AppError::NotFound("compensation"))?;
         let foreign = comp.currency != self.config.limit_currency;
-        if approve && (comp.amount_cents > limit || (foreign && actor.role != domain::Role::Admin)) {
+        if approve && (comp.amount_cents > limit || (foreign && actor.role != domain::Role::Admin))
+        {
             return Err(AppError::invalid(
                 "compensation.amount",
                 "over-authority",

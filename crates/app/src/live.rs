@@ -44,9 +44,12 @@ pub struct Presence {
     pub state: String,
 }
 
+/// (case, user) → (name, state, last ping).
+type PresenceTable = HashMap<(i64, i64), (String, String, Instant)>;
+
 pub struct Bus {
     tx: broadcast::Sender<LiveEvent>,
-    presence: Mutex<HashMap<(i64, i64), (String, String, Instant)>>,
+    presence: Mutex<PresenceTable>,
 }
 
 impl Default for Bus {
@@ -139,10 +142,19 @@ impl App {
     }
 
     /// An agent's presence on a case (staff only; customers never appear).
-    pub async fn set_presence(&self, actor: &Actor, case_id: i64, state: &str) -> crate::Result<()> {
+    pub async fn set_presence(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        state: &str,
+    ) -> crate::Result<()> {
         actor.require_staff()?;
         if !matches!(state, "viewing" | "replying" | "left") {
-            return Err(crate::AppError::invalid("state", "invalid", state.to_string()));
+            return Err(crate::AppError::invalid(
+                "state",
+                "invalid",
+                state.to_string(),
+            ));
         }
         self.get_case(actor, case_id).await?;
         self.announce(LiveEvent::Presence {

@@ -121,7 +121,8 @@ impl App {
         offset: i64,
     ) -> Result<Vec<CaseRow>> {
         actor.require_staff()?;
-        if view == View::Approvals && !matches!(actor.role, domain::Role::Admin | domain::Role::Supervisor)
+        if view == View::Approvals
+            && !matches!(actor.role, domain::Role::Admin | domain::Role::Supervisor)
         {
             return Err(AppError::Forbidden("supervisors and administrators only"));
         }
@@ -147,10 +148,15 @@ impl App {
         let now = self.now_ms();
         let mut out = Vec::new();
         for v in View::ALL {
-            if v == View::Approvals && !matches!(actor.role, domain::Role::Admin | domain::Role::Supervisor) {
+            if v == View::Approvals
+                && !matches!(actor.role, domain::Role::Admin | domain::Role::Supervisor)
+            {
                 continue;
             }
-            let n = self.store.count_cases_capped(&v.filter(actor, now), cap).await?;
+            let n = self
+                .store
+                .count_cases_capped(&v.filter(actor, now), cap)
+                .await?;
             out.push((v, n));
         }
         Ok(out)

@@ -13,7 +13,11 @@ pub async fn run(cfg: Config, cases: i64, requests: usize) -> Result<()> {
     let app = crate::open_app(&cfg).await?;
     let have = app.store.case_total().await?;
     if have < cases {
-        println!("seeding {} cases into {} …", cases - have, app.store.backend());
+        println!(
+            "seeding {} cases into {} …",
+            cases - have,
+            app.store.backend()
+        );
         crate::bench::seed(&app, cases - have).await?;
     }
     app.store.analyze().await?;
@@ -53,7 +57,9 @@ pub async fn run(cfg: Config, cases: i64, requests: usize) -> Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             for i in 1..200 {
-                let body = format!("Message {i} : suivi du dossier, avec assez de texte pour ressembler à un vrai échange entre le client et le service.");
+                let body = format!(
+                    "Message {i} : suivi du dossier, avec assez de texte pour ressembler à un vrai échange entre le client et le service."
+                );
                 let r = if i % 4 == 0 {
                     app.add_note(&agent, c.case.id, &body).await
                 } else {
@@ -83,7 +89,10 @@ pub async fn run(cfg: Config, cases: i64, requests: usize) -> Result<()> {
         app.store.count_messages(long_id, false).await?
     );
     let pages = [
-        ("inbox, unassigned (50 rows + 8 view counts)", "/inbox/unassigned".to_string()),
+        (
+            "inbox, unassigned (50 rows + 8 view counts)",
+            "/inbox/unassigned".to_string(),
+        ),
         ("inbox, my teams", "/inbox/teams".to_string()),
         ("inbox, due soon", "/inbox/due-soon".to_string()),
         ("case page, 200 messages", format!("/cases/{long_id}")),
@@ -117,6 +126,9 @@ pub async fn run(cfg: Config, cases: i64, requests: usize) -> Result<()> {
         );
     }
     let css_js: usize = ui::assets::page_weight();
-    println!("CSS + JavaScript per page: {css_js} bytes ({:.1} KB)", css_js as f64 / 1024.0);
+    println!(
+        "CSS + JavaScript per page: {css_js} bytes ({:.1} KB)",
+        css_js as f64 / 1024.0
+    );
     Ok(())
 }

@@ -33,7 +33,10 @@ impl Drop for Proc {
 async fn wait_http(url: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if reqwest::get(url).await.is_ok_and(|r| r.status().is_success()) {
+        if reqwest::get(url)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             return;
         }
         assert!(Instant::now() < deadline, "{url} did not come up");
@@ -55,7 +58,12 @@ impl World {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let guichet = Command::new(env!("CARGO_BIN_EXE_guichet"))
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .args([
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
             .arg(dir.path())
             .env("GUICHET_ADMIN_EMAIL", ADMIN)
             .env("GUICHET_ADMIN_PASSWORD", ADMIN_PW)
@@ -139,7 +147,9 @@ impl World {
                 "prefs": {"intl.accept_languages": lang}
             }
         });
-        let Value::Object(caps) = caps else { unreachable!() };
+        let Value::Object(caps) = caps else {
+            unreachable!()
+        };
         ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&self.driver)
@@ -149,9 +159,24 @@ impl World {
 
     async fn sign_in(&self, c: &Client, email: &str) {
         c.goto(&format!("{}/login", self.base)).await.expect("goto");
-        c.find(Locator::Css("#email")).await.unwrap().send_keys(email).await.unwrap();
-        c.find(Locator::Css("#password")).await.unwrap().send_keys(PW).await.unwrap();
-        c.find(Locator::Css("#login-submit")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("#email"))
+            .await
+            .unwrap()
+            .send_keys(email)
+            .await
+            .unwrap();
+        c.find(Locator::Css("#password"))
+            .await
+            .unwrap()
+            .send_keys(PW)
+            .await
+            .unwrap();
+        c.find(Locator::Css("#login-submit"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         c.wait()
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Css("#me-link"))
@@ -171,7 +196,10 @@ async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
         if text.contains(needle) {
             return text;
         }
-        assert!(Instant::now() < deadline, "{css} never showed {needle:?}; last: {text:?}");
+        assert!(
+            Instant::now() < deadline,
+            "{css} never showed {needle:?}; last: {text:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -185,27 +213,67 @@ async fn wait_gone(c: &Client, css: &str) {
 }
 
 async fn value(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css)).await.unwrap().prop("value").await.unwrap().unwrap_or_default()
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
 }
 
 async fn press(c: &Client, keys: &str) {
-    c.find(Locator::Css("body")).await.unwrap().send_keys(keys).await.unwrap();
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys(keys)
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_agent_works_a_case_in_french_from_the_unassigned_view_to_solved_with_a_supervisor_approving() {
+async fn an_agent_works_a_case_in_french_from_the_unassigned_view_to_solved_with_a_supervisor_approving()
+ {
     let w = World::start().await;
-    let marie = w.staff("Marie Curie", "marie@guichet.test", "agent", "fr", 50.0).await;
-    w.staff("Sophie Chef", "sophie@guichet.test", "supervisor", "fr", 500.0).await;
-    let first = w.ticket("Colis abîmé", "Renée Lefèvre", "renee@example.com").await;
-    let second = w.ticket("Facture en double", "Jean Dupont", "jean@example.com").await;
+    let marie = w
+        .staff("Marie Curie", "marie@guichet.test", "agent", "fr", 50.0)
+        .await;
+    w.staff(
+        "Sophie Chef",
+        "sophie@guichet.test",
+        "supervisor",
+        "fr",
+        500.0,
+    )
+    .await;
+    let first = w
+        .ticket("Colis abîmé", "Renée Lefèvre", "renee@example.com")
+        .await;
+    let second = w
+        .ticket("Facture en double", "Jean Dupont", "jean@example.com")
+        .await;
 
     // The supervisor writes a canned answer in the admin pages.
     let sophie = w.browser("fr").await;
     w.sign_in(&sophie, "sophie@guichet.test").await;
-    sophie.goto(&format!("{}/admin/canned", w.base)).await.unwrap();
-    sophie.find(Locator::Css("#nca-shortcut")).await.unwrap().send_keys("merci").await.unwrap();
-    sophie.find(Locator::Css("#nca-title")).await.unwrap().send_keys("Remerciement").await.unwrap();
+    sophie
+        .goto(&format!("{}/admin/canned", w.base))
+        .await
+        .unwrap();
+    sophie
+        .find(Locator::Css("#nca-shortcut"))
+        .await
+        .unwrap()
+        .send_keys("merci")
+        .await
+        .unwrap();
+    sophie
+        .find(Locator::Css("#nca-title"))
+        .await
+        .unwrap()
+        .send_keys("Remerciement")
+        .await
+        .unwrap();
     sophie
         .find(Locator::Css("#nca-body"))
         .await
@@ -213,30 +281,68 @@ async fn an_agent_works_a_case_in_french_from_the_unassigned_view_to_solved_with
         .send_keys("Bonjour {{ customer_first_name }}, merci pour votre patience (dossier {{ case_number }}). {{ agent_first_name }}")
         .await
         .unwrap();
-    sophie.find(Locator::Css("#nca-submit")).await.unwrap().click().await.unwrap();
-    sophie.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("form.canned")).await.unwrap();
-    assert_eq!(value(&sophie, "form.canned input[name=shortcut]").await, "merci");
+    sophie
+        .find(Locator::Css("#nca-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    sophie
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("form.canned"))
+        .await
+        .unwrap();
+    assert_eq!(
+        value(&sophie, "form.canned input[name=shortcut]").await,
+        "merci"
+    );
     // Then watches the unassigned view.
-    sophie.goto(&format!("{}/inbox/unassigned", w.base)).await.unwrap();
+    sophie
+        .goto(&format!("{}/inbox/unassigned", w.base))
+        .await
+        .unwrap();
     wait_text(&sophie, "#case-rows", "Facture en double").await;
-    sophie.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("body[data-live=on]")).await.expect("live stream open");
+    sophie
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("body[data-live=on]"))
+        .await
+        .expect("live stream open");
 
     // Marie signs in, in French, opens the unassigned view and moves with the keyboard.
     let c = w.browser("fr").await;
     w.sign_in(&c, "marie@guichet.test").await;
-    c.find(Locator::Css("#view-unassigned")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#view-unassigned"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let list = wait_text(&c, "#list-title", "Non attribués").await;
     assert_eq!(list, "Non attribués");
     wait_text(&c, "#case-rows", "Colis abîmé").await;
     // `?` shows the shortcuts, in French.
     press(&c, "?").await;
     wait_text(&c, "#help", "Raccourcis clavier").await;
-    c.find(Locator::Css("#help button")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#help button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     // j/k move the selection; Enter opens the selected case.
     let selected = |c: &Client| {
         let c = c.clone();
         async move {
-            c.find(Locator::Css("tr.case-row.selected")).await.unwrap().attr("data-id").await.unwrap().unwrap()
+            c.find(Locator::Css("tr.case-row.selected"))
+                .await
+                .unwrap()
+                .attr("data-id")
+                .await
+                .unwrap()
+                .unwrap()
         }
     };
     let top = selected(&c).await;
@@ -261,49 +367,130 @@ async fn an_agent_works_a_case_in_french_from_the_unassigned_view_to_solved_with
     let expected = format!("Bonjour Renée, merci pour votre patience (dossier {first}). Marie");
     wait_text(&c, "#canned-text", &expected).await;
     assert_eq!(value(&c, "#body").await, expected);
-    c.find(Locator::Css("#send-status")).await.unwrap().select_by_value("pending").await.unwrap();
-    c.find(Locator::Css("#send")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#send-status"))
+        .await
+        .unwrap()
+        .select_by_value("pending")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_text(&c, "#timeline", &expected).await;
     wait_text(&c, "#case-status", "En attente du client").await;
 
     // Assign to herself and solve, from the properties (keyboard `a` focuses the assignee).
     press(&c, "a").await;
     let active = c.active_element().await.unwrap();
-    assert_eq!(active.attr("id").await.unwrap().as_deref(), Some("p-assignee"));
+    assert_eq!(
+        active.attr("id").await.unwrap().as_deref(),
+        Some("p-assignee")
+    );
     active.select_by_value(&marie.to_string()).await.unwrap();
-    c.find(Locator::Css("#p-status")).await.unwrap().select_by_value("solved").await.unwrap();
-    c.find(Locator::Css("#p-kind")).await.unwrap().select_by_value("complaint").await.unwrap();
-    c.find(Locator::Css("#props-save")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#p-status"))
+        .await
+        .unwrap()
+        .select_by_value("solved")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#p-kind"))
+        .await
+        .unwrap()
+        .select_by_value("complaint")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#props-save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_text(&c, "#case-status", "Résolu").await;
 
     // A complaint: the playbook appears; a compensation above Marie's 50 € waits for approval.
-    c.find(Locator::Css("#step-understand")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#step-understand"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_text(&c, "#playbook", "☑").await;
-    c.find(Locator::Css("#cp-amount")).await.unwrap().send_keys("120,00").await.unwrap();
-    c.find(Locator::Css("#comp-submit")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#cp-amount"))
+        .await
+        .unwrap()
+        .send_keys("120,00")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#comp-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_text(&c, "#compensation", "en attente de validation").await;
 
     // Sophie finds it among the approvals waiting and approves it from the case.
-    sophie.goto(&format!("{}/inbox/approvals", w.base)).await.unwrap();
+    sophie
+        .goto(&format!("{}/inbox/approvals", w.base))
+        .await
+        .unwrap();
     wait_text(&sophie, "#case-rows", "Colis abîmé").await;
-    sophie.goto(&format!("{}/cases/{first}", w.base)).await.unwrap();
-    sophie.find(Locator::Css("button[id^=approve-]")).await.unwrap().click().await.unwrap();
+    sophie
+        .goto(&format!("{}/cases/{first}", w.base))
+        .await
+        .unwrap();
+    sophie
+        .find(Locator::Css("button[id^=approve-]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_text(&sophie, "#compensation", "accepté").await;
     c.refresh().await.unwrap();
     wait_text(&c, "#compensation", "tranché par Sophie Chef").await;
 
     // Live: Sophie's unassigned view loses the second case when Marie takes it.
-    sophie.goto(&format!("{}/inbox/unassigned", w.base)).await.unwrap();
+    sophie
+        .goto(&format!("{}/inbox/unassigned", w.base))
+        .await
+        .unwrap();
     let row = format!("tr.case-row[data-id='{second}']");
-    sophie.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(&row)).await.unwrap();
-    sophie.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("body[data-live=on]")).await.expect("live stream open");
+    sophie
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&row))
+        .await
+        .unwrap();
+    sophie
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("body[data-live=on]"))
+        .await
+        .expect("live stream open");
     c.goto(&format!("{}/cases/{second}", w.base)).await.unwrap();
-    c.find(Locator::Css("#p-assignee")).await.unwrap().select_by_value(&marie.to_string()).await.unwrap();
-    c.find(Locator::Css("#props-save")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#p-assignee"))
+        .await
+        .unwrap()
+        .select_by_value(&marie.to_string())
+        .await
+        .unwrap();
+    c.find(Locator::Css("#props-save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_gone(&sophie, &row).await;
 
     // Collision warning: Sophie opening the case sees Marie on it.
-    sophie.goto(&format!("{}/cases/{second}", w.base)).await.unwrap();
+    sophie
+        .goto(&format!("{}/cases/{second}", w.base))
+        .await
+        .unwrap();
     wait_text(&sophie, "#presence", "Marie Curie").await;
 
     c.close().await.unwrap();
@@ -313,26 +500,67 @@ async fn an_agent_works_a_case_in_french_from_the_unassigned_view_to_solved_with
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_english_agent_logs_a_phone_call_and_finds_it_by_search() {
     let w = World::start().await;
-    w.staff("Sam Smith", "sam@guichet.test", "agent", "en", 50.0).await;
+    w.staff("Sam Smith", "sam@guichet.test", "agent", "en", 50.0)
+        .await;
     let c = w.browser("en").await;
     // The sign-in page follows the browser's language before anyone is known.
     c.goto(&format!("{}/login", w.base)).await.unwrap();
     wait_text(&c, "h2", "Sign in").await;
     // A wrong password is refused with a message.
-    c.find(Locator::Css("#email")).await.unwrap().send_keys("sam@guichet.test").await.unwrap();
-    c.find(Locator::Css("#password")).await.unwrap().send_keys("wrong-password").await.unwrap();
-    c.find(Locator::Css("#login-submit")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#email"))
+        .await
+        .unwrap()
+        .send_keys("sam@guichet.test")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys("wrong-password")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#login-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_text(&c, "#login-error", "Wrong email or password.").await;
     w.sign_in(&c, "sam@guichet.test").await;
     wait_text(&c, "#list-title", "My cases").await;
     // `c` opens "log a contact" from anywhere.
     press(&c, "c").await;
     wait_text(&c, "h1", "Log a contact").await;
-    c.find(Locator::Css("#c-name")).await.unwrap().send_keys("Alice Martin").await.unwrap();
-    c.find(Locator::Css("#c-phone")).await.unwrap().send_keys("+33 6 11 22 33 44").await.unwrap();
-    c.find(Locator::Css("#c-subject")).await.unwrap().send_keys("Delivery never arrived").await.unwrap();
-    c.find(Locator::Css("#c-body")).await.unwrap().send_keys("Called at 9, parcel 42 missing.").await.unwrap();
-    c.find(Locator::Css("#contact-submit")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#c-name"))
+        .await
+        .unwrap()
+        .send_keys("Alice Martin")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#c-phone"))
+        .await
+        .unwrap()
+        .send_keys("+33 6 11 22 33 44")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#c-subject"))
+        .await
+        .unwrap()
+        .send_keys("Delivery never arrived")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#c-body"))
+        .await
+        .unwrap()
+        .send_keys("Called at 9, parcel 42 missing.")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#contact-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_text(&c, "h1", "Delivery never arrived").await;
     wait_text(&c, ".case-head", "Phone").await;
     wait_text(&c, ".customer", "Alice Martin").await;
@@ -345,9 +573,16 @@ async fn an_english_agent_logs_a_phone_call_and_finds_it_by_search() {
     // The layout holds on a phone-sized screen.
     c.set_window_size(375, 800).await.unwrap();
     let overflow = c
-        .execute("return document.documentElement.scrollWidth > window.innerWidth + 1;", vec![])
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+            vec![],
+        )
         .await
         .unwrap();
-    assert_eq!(overflow, Value::Bool(false), "no horizontal scrolling at 375 px");
+    assert_eq!(
+        overflow,
+        Value::Bool(false),
+        "no horizontal scrolling at 375 px"
+    );
     c.close().await.unwrap();
 }

@@ -95,6 +95,7 @@ impl Tx {
         Ok(row)
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub async fn insert_message(
         &mut self,
         case_id: i64,

@@ -115,11 +115,17 @@ pub enum Cond {
     /// A compensation above its requester's authority waits for a decision (A8).
     ApprovalWaiting,
     /// A running clock of a standard is past its due time (B3).
-    Overdue { now: i64 },
+    Overdue {
+        now: i64,
+    },
     /// The complaint's follow-up date has come and the follow-up is not done (A2).
-    FollowUpDue { now: i64 },
+    FollowUpDue {
+        now: i64,
+    },
     /// The case's team is one of this user's teams.
-    InTeamsOf { user_id: i64 },
+    InTeamsOf {
+        user_id: i64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -24,8 +24,8 @@ pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use misc::NewAttachment;
 pub use people::{OrgData, UserData};
 pub use rows::*;
-pub use ui::{CannedRow, LIVE_CHANNEL, PlaybookRow, SessionRow};
 pub use standards::{AttainmentCounts, Grouping, HistoryItem, OpenCounts};
+pub use ui::{CannedRow, LIVE_CHANNEL, PlaybookRow, SessionRow};
 
 use sqlx::postgres::{PgPoolOptions, Postgres};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

@@ -2,7 +2,7 @@
 //! playbook's checklist, compensation decisions; and the live-update channel between nodes
 //! (PostgreSQL `NOTIFY`/`LISTEN`; SQLite runs in one process and needs none).
 
-use crate::rows::{CompensationRow};
+use crate::rows::CompensationRow;
 use crate::{Db, Result, Store, Tx, on_read, on_tx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -212,7 +212,10 @@ impl Store {
     }
 
     /// Approved compensation given to a customer over all their cases, per currency (E3).
-    pub async fn compensations_of_requester(&self, requester_id: i64) -> Result<Vec<(String, i64)>> {
+    pub async fn compensations_of_requester(
+        &self,
+        requester_id: i64,
+    ) -> Result<Vec<(String, i64)>> {
         let r = on_read!(self, p => sqlx::query_as::<_, (String, i64)>(
             "SELECT w.currency, CAST(SUM(w.amount_cents) AS BIGINT) FROM compensations w \
              JOIN cases c ON c.id = w.case_id \

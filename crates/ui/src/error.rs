@@ -57,7 +57,9 @@ impl IntoResponse for PageError {
             PageError::App(e, l) => {
                 let tr = |id: &str, d: &str| web::i18n::tr(l, id, &[("detail", d)]);
                 match e {
-                    AppError::NotFound(_) => (StatusCode::NOT_FOUND, l, tr("err-not-found", ""), vec![]),
+                    AppError::NotFound(_) => {
+                        (StatusCode::NOT_FOUND, l, tr("err-not-found", ""), vec![])
+                    }
                     AppError::Forbidden(why) => {
                         (StatusCode::FORBIDDEN, l, tr("err-forbidden", why), vec![])
                     }
@@ -82,11 +84,21 @@ impl IntoResponse for PageError {
                     ),
                     AppError::Store(e) => {
                         tracing::error!(error = %e, "storage error");
-                        (StatusCode::SERVICE_UNAVAILABLE, l, tr("err-internal", ""), vec![])
+                        (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            l,
+                            tr("err-internal", ""),
+                            vec![],
+                        )
                     }
                     AppError::Internal(e) => {
                         tracing::error!(error = %e, "internal error");
-                        (StatusCode::INTERNAL_SERVER_ERROR, l, tr("err-internal", ""), vec![])
+                        (
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            l,
+                            tr("err-internal", ""),
+                            vec![],
+                        )
                     }
                 }
             }

@@ -61,12 +61,20 @@ impl T {
 
     /// With one argument `$x`.
     pub fn t1(&self, id: impl std::fmt::Display, x: impl std::fmt::Display) -> String {
-        lookup(self.locale, &id.to_string(), &[("x", FluentValue::from(x.to_string()))])
+        lookup(
+            self.locale,
+            &id.to_string(),
+            &[("x", FluentValue::from(x.to_string()))],
+        )
     }
 
     /// With a number `$n` (plural forms select on it).
     pub fn tn(&self, id: impl std::fmt::Display, n: impl Ms) -> String {
-        lookup(self.locale, &id.to_string(), &[("n", FluentValue::from(n.ms()))])
+        lookup(
+            self.locale,
+            &id.to_string(),
+            &[("n", FluentValue::from(n.ms()))],
+        )
     }
 
     /// Whether an optional id is this one (a select's current option).
@@ -76,7 +84,7 @@ impl T {
 
     /// A wire value shown in words: `value-status-open`.
     pub fn v(&self, group: impl std::fmt::Display, value: impl std::fmt::Display) -> String {
-        self.t(&format!("value-{group}-{value}"))
+        self.t(format!("value-{group}-{value}"))
     }
 
     /// A timestamp in the agent's zone, e.g. `24/11/2026 14:05` or `11/24/2026 2:05 PM`.
@@ -99,7 +107,11 @@ impl T {
     /// `YYYY-MM-DDTHH:MM` in the agent's zone, for `<input type=datetime-local>`.
     pub fn input_at(&self, ms: &Option<i64>) -> String {
         ms.and_then(|m| jiff::Timestamp::from_millisecond(m).ok())
-            .map(|ts| ts.to_zoned(self.tz.clone()).strftime("%Y-%m-%dT%H:%M").to_string())
+            .map(|ts| {
+                ts.to_zoned(self.tz.clone())
+                    .strftime("%Y-%m-%dT%H:%M")
+                    .to_string()
+            })
             .unwrap_or_default()
     }
 
@@ -187,6 +199,40 @@ mod tests {
         assert!(en.len() > 100);
     }
 
+    /// Every literal id a template or handler translates exists (a missing one would show
+    /// its id to agents). Ids built at run time (`view-…`, `value-…`) are checked by the
+    /// pages' tests.
+    #[test]
+    fn every_literal_id_in_templates_and_handlers_is_translated() {
+        let en = ids(include_str!("../locales/en/ui.ftl"));
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = vec![];
+        for sub in ["templates", "src", "src/pages"] {
+            for e in std::fs::read_dir(dir.join(sub)).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_file() {
+                    files.push(p);
+                }
+            }
+        }
+        let mut missing = vec![];
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for call in ["t.t(\"", "t.t1(\"", "t.tn(\""] {
+                for part in text.split(call).skip(1) {
+                    let id = part.split('"').next().unwrap_or("");
+                    let literal = !id.is_empty()
+                        && !id.ends_with('-')
+                        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+                    if literal && !en.iter().any(|e| e == id) {
+                        missing.push(format!("{}: {id}", f.display()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "untranslated: {missing:?}");
+    }
+
     #[test]
     fn dates_and_money_follow_the_agent() {
         let fr = T::new(Locale::Fr, "Europe/Paris", 0);
@@ -197,7 +243,9 @@ mod tests {
         assert_eq!(en.money(4505, "USD"), "45.05 USD");
         assert_eq!(en.left(-15 * 60_000), "-15 min");
         assert_eq!(en.left(125 * 60_000), "2 h 05");
-        let back = fr.parse_input_at(&fr.input_at(&Some(1_800_000_000_000))).unwrap();
+        let back = fr
+            .parse_input_at(&fr.input_at(&Some(1_800_000_000_000)))
+            .unwrap();
         assert_eq!(back.as_millisecond(), 1_800_000_000_000);
         assert_eq!(fr.urgency(-1), "late");
         assert_eq!(fr.urgency(10), "soon");

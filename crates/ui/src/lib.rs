@@ -62,30 +62,57 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/canned", get(case::canned_preview))
         .route("/cases/{id}/timeline", get(case::timeline_fragment))
         .route("/cases/{id}/presence", post(live::post_presence))
-        .route("/contact/new", get(contact::show_contact).post(contact::post_contact))
+        .route(
+            "/contact/new",
+            get(contact::show_contact).post(contact::post_contact),
+        )
         .route("/search", get(search::show_search))
-        .route("/settings", get(settings::show_settings).post(settings::post_settings))
+        .route(
+            "/settings",
+            get(settings::show_settings).post(settings::post_settings),
+        )
         .route("/settings/password", post(settings::post_password))
         .route("/charter", get(admin::show_charter))
         .route("/charter/{v}/acknowledge", post(admin::post_acknowledge))
         .route("/admin", get(admin::admin_home))
-        .route("/admin/agents", get(admin::show_agents).post(admin::post_agent))
+        .route(
+            "/admin/agents",
+            get(admin::show_agents).post(admin::post_agent),
+        )
         .route("/admin/agents/{id}", post(admin::post_agent_update))
-        .route("/admin/teams", get(admin::show_teams).post(admin::post_team))
+        .route(
+            "/admin/teams",
+            get(admin::show_teams).post(admin::post_team),
+        )
         .route("/admin/teams/{id}/members", post(admin::post_member))
         .route(
             "/admin/categories",
             get(admin::show_categories).post(admin::post_category),
         )
-        .route("/admin/canned", get(admin::show_canned).post(admin::post_canned))
+        .route(
+            "/admin/canned",
+            get(admin::show_canned).post(admin::post_canned),
+        )
         .route("/admin/canned/{id}", post(admin::post_canned_update))
         .route("/admin/canned/{id}/delete", post(admin::post_canned_delete))
-        .route("/admin/standards", get(admin::show_standards).post(admin::post_standard))
-        .route("/admin/standards/{id}/active", post(admin::post_standard_active))
+        .route(
+            "/admin/standards",
+            get(admin::show_standards).post(admin::post_standard),
+        )
+        .route(
+            "/admin/standards/{id}/active",
+            post(admin::post_standard_active),
+        )
         .route("/admin/calendars", post(admin::post_calendar))
         .route("/admin/calendars/{id}/holidays", post(admin::post_holiday))
-        .route("/admin/charter", get(admin::show_admin_charter).post(admin::post_charter))
-        .route("/admin/tokens", get(admin::show_tokens).post(admin::post_token))
+        .route(
+            "/admin/charter",
+            get(admin::show_admin_charter).post(admin::post_charter),
+        )
+        .route(
+            "/admin/tokens",
+            get(admin::show_tokens).post(admin::post_token),
+        )
         .route("/live", get(live::stream))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -28,7 +28,9 @@ pub async fn stream(State(s): State<AppState>, agent: Agent) -> Response {
         let ev = match m {
             Ok(ev) => ev,
             Err(BroadcastStreamRecvError::Lagged(_)) => {
-                return Some(Ok::<_, Infallible>(Event::default().event("resync").data("{}")));
+                return Some(Ok::<_, Infallible>(
+                    Event::default().event("resync").data("{}"),
+                ));
             }
         };
         // One's own presence is not news to oneself.
@@ -45,7 +47,8 @@ pub async fn stream(State(s): State<AppState>, agent: Agent) -> Response {
             .ok()
             .map(|d| Ok(Event::default().event(name).data(d)))
     });
-    let hello = futures_util::stream::once(async { Ok(Event::default().event("ready").data("{}")) });
+    let hello =
+        futures_util::stream::once(async { Ok(Event::default().event("ready").data("{}")) });
     // The stream ends when the session does (sign-out, expiry, password change elsewhere).
     let app = s.app.clone();
     let session = agent.s.clone();

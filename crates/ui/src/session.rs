@@ -61,13 +61,16 @@ pub fn browser_locale(h: &HeaderMap) -> Locale {
 /// A cross-site request, as the browser tells it (`Sec-Fetch-Site`) or as its `Origin`
 /// shows. Requests without either (non-browser clients) still need the CSRF token.
 fn cross_site(h: &HeaderMap) -> bool {
-    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
-            return true;
-        }
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return true;
     }
     if let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let host = h
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         let o = origin
             .strip_prefix("http://")
             .or_else(|| origin.strip_prefix("https://"))
@@ -78,7 +81,11 @@ fn cross_site(h: &HeaderMap) -> bool {
 }
 
 fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// The session of the request, if any (set by `load`).
@@ -135,7 +142,10 @@ pub async fn load(State(s): State<AppState>, req: Request, next: Next) -> Respon
     req.extensions_mut().insert(MaybeSession(session));
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    h.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     h.insert("x-frame-options", header::HeaderValue::from_static("DENY"));
     h.insert(
         "x-content-type-options",
@@ -184,14 +194,17 @@ impl FromRequestParts<AppState> for Agent {
             .and_then(|m| m.0.clone());
         match session {
             Some(sess) if sess.actor.role.is_staff() => {
-                let t = T::new(sess.locale, &sess.time_zone, s.app.clock.now().as_millisecond());
+                let t = T::new(
+                    sess.locale,
+                    &sess.time_zone,
+                    s.app.clock.now().as_millisecond(),
+                );
                 Ok(Agent { s: sess, t })
             }
-            Some(sess) => Err(PageError::App(
-                app::AppError::Forbidden("agents only"),
-                sess.locale,
-            )
-            .into_response()),
+            Some(sess) => Err(
+                PageError::App(app::AppError::Forbidden("agents only"), sess.locale)
+                    .into_response(),
+            ),
             None if parts.method == Method::GET => {
                 let next = parts
                     .uri
@@ -216,9 +229,15 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
         assert!(!cross_site(&h));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:8080"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:8080"),
+        );
         assert!(!cross_site(&h));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example"),
+        );
         assert!(cross_site(&h));
         let mut h2 = HeaderMap::new();
         h2.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
@@ -233,7 +252,10 @@ mod tests {
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"));
         assert!(!session_cookie("abc", false).contains("Secure"));
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; guichet_session=tok; b=2"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; guichet_session=tok; b=2"),
+        );
         assert_eq!(cookie_token(&h).as_deref(), Some("tok"));
         assert!(same_secret("abc", "abc") && !same_secret("abc", "abd") && !same_secret("a", "ab"));
     }

@@ -35,7 +35,11 @@ impl Ui {
         let http = no_redirects();
         let r = http
             .post(format!("{}/login", t.base))
-            .form(&[("email", email), ("password", password), ("next", "/inbox/mine")])
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("next", "/inbox/mine"),
+            ])
             .send()
             .await
             .expect("login");
@@ -112,7 +116,11 @@ pub async fn staff(t: &TestApp, role: Role, email: &str, name: &str, limit: Opti
         user["compensation_limit"] = json!(l as f64 / 100.0);
     }
     let (s, b) = t
-        .admin(reqwest::Method::POST, "/api/v2/users.json", Some(json!({ "user": user })))
+        .admin(
+            reqwest::Method::POST,
+            "/api/v2/users.json",
+            Some(json!({ "user": user })),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     b["user"]["id"].as_i64().expect("id")
@@ -126,12 +134,18 @@ async fn signing_in_sets_an_http_only_lax_cookie_and_shows_the_inbox_in_the_agen
     let r = http
         .post(format!("{}/login", t.base))
         .header("x-forwarded-proto", "https")
-        .form(&[("email", "marie@guichet.test"), ("password", "agent-password-1")])
+        .form(&[
+            ("email", "marie@guichet.test"),
+            ("password", "agent-password-1"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let c = r.headers()[header::SET_COOKIE].to_str().unwrap().to_string();
+    let c = r.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(c.starts_with("guichet_session="), "{c}");
     for attr in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
         assert!(c.contains(attr), "{attr} missing in {c}");
@@ -150,14 +164,23 @@ async fn signing_in_sets_an_http_only_lax_cookie_and_shows_the_inbox_in_the_agen
         .await
         .unwrap();
     assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
-    assert!(r.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(
+        r.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
 }
 
 #[tokio::test]
 async fn pages_without_a_session_send_the_browser_to_sign_in() {
     let t = spawn_app().await;
     let http = no_redirects();
-    let r = http.get(format!("{}/cases/1", t.base)).send().await.unwrap();
+    let r = http
+        .get(format!("{}/cases/1", t.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[header::LOCATION], "/login?next=%2Fcases%2F1");
     let r = http
@@ -185,7 +208,10 @@ async fn wrong_passwords_get_one_answer_and_the_account_locks_after_ten() {
         let r = http
             .post(format!("{}/login", t.base))
             .header(header::ACCEPT_LANGUAGE, "en")
-            .form(&[("email", "lock@guichet.test"), ("password", "wrong-password-x")])
+            .form(&[
+                ("email", "lock@guichet.test"),
+                ("password", "wrong-password-x"),
+            ])
             .send()
             .await
             .unwrap();
@@ -202,7 +228,10 @@ async fn wrong_passwords_get_one_answer_and_the_account_locks_after_ten() {
     // Even the right password waits now.
     let r = http
         .post(format!("{}/login", t.base))
-        .form(&[("email", "lock@guichet.test"), ("password", "agent-password-1")])
+        .form(&[
+            ("email", "lock@guichet.test"),
+            ("password", "agent-password-1"),
+        ])
         .send()
         .await
         .unwrap();
@@ -219,7 +248,10 @@ async fn a_customer_gets_nothing_of_the_agent_ui() {
     let http = no_redirects();
     let r = http
         .post(format!("{}/login", t.base))
-        .form(&[("email", "client@example.com"), ("password", "customer-password-1")])
+        .form(&[
+            ("email", "client@example.com"),
+            ("password", "customer-password-1"),
+        ])
         .send()
         .await
         .unwrap();
@@ -237,29 +269,59 @@ async fn a_customer_gets_nothing_of_the_agent_ui() {
 async fn every_form_needs_the_session_csrf_token_and_a_same_origin_request() {
     let t = spawn_app().await;
     staff(&t, Role::Agent, "csrf@guichet.test", "Csrf", None).await;
-    let ticket = t.new_ticket(&t.admin.clone(), "Colis", "a@example.com").await;
+    let ticket = t
+        .new_ticket(&t.admin.clone(), "Colis", "a@example.com")
+        .await;
     let id = ticket["id"].as_i64().unwrap();
     let ui = Ui::sign_in(&t, "csrf@guichet.test", "agent-password-1").await;
     let path = format!("/cases/{id}/reply");
     let (s, _) = ui.post_raw(&path, &[("body", "sans jeton")], None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = ui.post_raw(&path, &[("body", "faux"), ("csrf", "0000000000000000000000000000000000000000")], None).await;
+    let (s, _) = ui
+        .post_raw(
+            &path,
+            &[
+                ("body", "faux"),
+                ("csrf", "0000000000000000000000000000000000000000"),
+            ],
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = ui
-        .post_raw(&path, &[("body", "autre site"), ("csrf", &ui.csrf)], Some("http://evil.example"))
+        .post_raw(
+            &path,
+            &[("body", "autre site"), ("csrf", &ui.csrf)],
+            Some("http://evil.example"),
+        )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (msgs, _) = t
         .app
-        .case_messages(&t.actor(t.admin_id, Role::Admin), id, store::Page { limit: 10, ..Default::default() })
+        .case_messages(
+            &t.actor(t.admin_id, Role::Admin),
+            id,
+            store::Page {
+                limit: 10,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(msgs.len(), 1, "no refused form wrote anything");
-    let (s, loc) = ui.post(&path, &[("body", "Bonjour, c'est réglé."), ("mode", "reply")]).await;
+    let (s, loc) = ui
+        .post(
+            &path,
+            &[("body", "Bonjour, c'est réglé."), ("mode", "reply")],
+        )
+        .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
     assert_eq!(loc, format!("/cases/{id}"));
     let (_, html) = ui.get(&loc).await;
-    assert!(html.contains("Bonjour, c&#39;est réglé.") || html.contains("Bonjour, c'est réglé."), "{html}");
+    assert!(
+        html.contains("Bonjour, c&#39;est réglé.") || html.contains("Bonjour, c'est réglé."),
+        "{html}"
+    );
 }
 
 #[tokio::test]
@@ -267,8 +329,17 @@ async fn roles_decide_what_each_page_allows() {
     let t = spawn_app().await;
     staff(&t, Role::Agent, "agent@guichet.test", "Agent", Some(5_000)).await;
     staff(&t, Role::Analyst, "analyst@guichet.test", "Analyste", None).await;
-    staff(&t, Role::Supervisor, "sup@guichet.test", "Superviseur", Some(50_000)).await;
-    let ticket = t.new_ticket(&t.admin.clone(), "Réclamation", "b@example.com").await;
+    staff(
+        &t,
+        Role::Supervisor,
+        "sup@guichet.test",
+        "Superviseur",
+        Some(50_000),
+    )
+    .await;
+    let ticket = t
+        .new_ticket(&t.admin.clone(), "Réclamation", "b@example.com")
+        .await;
     let id = ticket["id"].as_i64().unwrap();
     let agent = Ui::sign_in(&t, "agent@guichet.test", "agent-password-1").await;
     let analyst = Ui::sign_in(&t, "analyst@guichet.test", "agent-password-1").await;
@@ -280,11 +351,25 @@ async fn roles_decide_what_each_page_allows() {
     assert_eq!(agent.get("/inbox/approvals").await.0, StatusCode::FORBIDDEN);
     assert_eq!(sup.get("/admin").await.0, StatusCode::OK);
     let (s, _) = sup
-        .post("/admin/agents", &[("name", "X"), ("email", "x@guichet.test"), ("role", "admin")])
+        .post(
+            "/admin/agents",
+            &[
+                ("name", "X"),
+                ("email", "x@guichet.test"),
+                ("role", "admin"),
+            ],
+        )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = agent
-        .post("/admin/canned", &[("shortcut", "merci"), ("title", "Merci"), ("body", "Merci !")])
+        .post(
+            "/admin/canned",
+            &[
+                ("shortcut", "merci"),
+                ("title", "Merci"),
+                ("body", "Merci !"),
+            ],
+        )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = agent.post("/admin/charter", &[("vision", "Nous")]).await;
@@ -292,24 +377,39 @@ async fn roles_decide_what_each_page_allows() {
 
     // An analyst reads but does not write.
     assert_eq!(analyst.get(&format!("/cases/{id}")).await.0, StatusCode::OK);
-    let (s, _) = analyst.post(&format!("/cases/{id}/reply"), &[("body", "x")]).await;
+    let (s, _) = analyst
+        .post(&format!("/cases/{id}/reply"), &[("body", "x")])
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 
     // A compensation above the agent's limit waits; the agent cannot decide it.
     let (s, _) = agent
-        .post(&format!("/cases/{id}/compensations"), &[("kind", "refund"), ("amount", "120,00"), ("currency", "EUR")])
+        .post(
+            &format!("/cases/{id}/compensations"),
+            &[
+                ("kind", "refund"),
+                ("amount", "120,00"),
+                ("currency", "EUR"),
+            ],
+        )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     let comps = t.app.store.compensations(id).await.unwrap();
     assert_eq!(comps[0].status, "requested");
     let cid = comps[0].id;
     let decide = format!("/cases/{id}/compensations/{cid}/decide");
-    assert_eq!(agent.post(&decide, &[("decision", "approve")]).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        agent.post(&decide, &[("decision", "approve")]).await.0,
+        StatusCode::FORBIDDEN
+    );
     // The supervisor finds it among the approvals waiting, and approves it.
     let (s, html) = sup.get("/inbox/approvals").await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains(&format!("data-id=\"{id}\"")), "{html}");
-    assert_eq!(sup.post(&decide, &[("decision", "approve")]).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(
+        sup.post(&decide, &[("decision", "approve")]).await.0,
+        StatusCode::SEE_OTHER
+    );
     let comps = t.app.store.compensations(id).await.unwrap();
     assert_eq!(comps[0].status, "approved");
     // Deciding again is refused, and says why.
@@ -317,7 +417,12 @@ async fn roles_decide_what_each_page_allows() {
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
     // Unknown ids are 404, never 500.
     assert_eq!(sup.get("/cases/999999").await.0, StatusCode::NOT_FOUND);
-    let (s, _) = sup.post(&format!("/cases/{id}/compensations/999999/decide"), &[("decision", "approve")]).await;
+    let (s, _) = sup
+        .post(
+            &format!("/cases/{id}/compensations/999999/decide"),
+            &[("decision", "approve")],
+        )
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(sup.get("/inbox/nonsense").await.0, StatusCode::NOT_FOUND);
 }
@@ -327,32 +432,57 @@ async fn a_supervisor_cannot_approve_above_their_own_authority() {
     let t = spawn_app().await;
     staff(&t, Role::Agent, "a2@guichet.test", "Agent", Some(5_000)).await;
     staff(&t, Role::Supervisor, "s2@guichet.test", "Sup", Some(10_000)).await;
-    let id = t.new_ticket(&t.admin.clone(), "Gros litige", "c@example.com").await["id"].as_i64().unwrap();
+    let id = t
+        .new_ticket(&t.admin.clone(), "Gros litige", "c@example.com")
+        .await["id"]
+        .as_i64()
+        .unwrap();
     let agent = Ui::sign_in(&t, "a2@guichet.test", "agent-password-1").await;
     let sup = Ui::sign_in(&t, "s2@guichet.test", "agent-password-1").await;
     agent
-        .post(&format!("/cases/{id}/compensations"), &[("kind", "voucher"), ("amount", "300"), ("currency", "EUR")])
+        .post(
+            &format!("/cases/{id}/compensations"),
+            &[("kind", "voucher"), ("amount", "300"), ("currency", "EUR")],
+        )
         .await;
     let cid = t.app.store.compensations(id).await.unwrap()[0].id;
     let (s, body) = sup
-        .post(&format!("/cases/{id}/compensations/{cid}/decide"), &[("decision", "approve")])
+        .post(
+            &format!("/cases/{id}/compensations/{cid}/decide"),
+            &[("decision", "approve")],
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("plafond"), "{body}");
     // Declining is always possible.
     let (s, _) = sup
-        .post(&format!("/cases/{id}/compensations/{cid}/decide"), &[("decision", "decline")])
+        .post(
+            &format!("/cases/{id}/compensations/{cid}/decide"),
+            &[("decision", "decline")],
+        )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    assert_eq!(t.app.store.compensations(id).await.unwrap()[0].status, "declined");
+    assert_eq!(
+        t.app.store.compensations(id).await.unwrap()[0].status,
+        "declined"
+    );
 }
 
 #[tokio::test]
 async fn canned_answers_render_the_case_and_agent_before_anything_is_sent() {
     let t = spawn_app().await;
-    staff(&t, Role::Supervisor, "chef@guichet.test", "Chef Équipe", None).await;
+    staff(
+        &t,
+        Role::Supervisor,
+        "chef@guichet.test",
+        "Chef Équipe",
+        None,
+    )
+    .await;
     staff(&t, Role::Agent, "lea@guichet.test", "Léa Martin", None).await;
-    let ticket = t.new_ticket(&t.admin.clone(), "Colis abîmé", "renee@example.com").await;
+    let ticket = t
+        .new_ticket(&t.admin.clone(), "Colis abîmé", "renee@example.com")
+        .await;
     let id = ticket["id"].as_i64().unwrap();
     let chef = Ui::sign_in(&t, "chef@guichet.test", "agent-password-1").await;
     let (s, body) = chef
@@ -362,7 +492,14 @@ async fn canned_answers_render_the_case_and_agent_before_anything_is_sent() {
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
     // A template naming an unknown variable is refused on save, with the field named.
     let (s, body) = chef
-        .post("/admin/canned", &[("shortcut", "oups"), ("title", "x"), ("body", "{{ inconnu }}")])
+        .post(
+            "/admin/canned",
+            &[
+                ("shortcut", "oups"),
+                ("title", "x"),
+                ("body", "{{ inconnu }}"),
+            ],
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("body"), "{body}");
@@ -370,8 +507,13 @@ async fn canned_answers_render_the_case_and_agent_before_anything_is_sent() {
     let (s, json) = lea.get(&format!("/cases/{id}/canned?shortcut=merci")).await;
     assert_eq!(s, StatusCode::OK);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["text"], format!("Bonjour Client, merci pour le dossier {id}. Léa"));
-    let (s, _) = lea.get(&format!("/cases/{id}/canned?shortcut=absent")).await;
+    assert_eq!(
+        v["text"],
+        format!("Bonjour Client, merci pour le dossier {id}. Léa")
+    );
+    let (s, _) = lea
+        .get(&format!("/cases/{id}/canned?shortcut=absent"))
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Nothing was sent by previewing.
     let n = t.app.store.count_messages(id, false).await.unwrap();
@@ -385,15 +527,25 @@ async fn a_password_change_ends_the_other_sessions() {
     let one = Ui::sign_in(&t, "pw@guichet.test", "agent-password-1").await;
     let two = Ui::sign_in(&t, "pw@guichet.test", "agent-password-1").await;
     let (s, body) = one
-        .post("/settings/password", &[("current", "not-the-password"), ("new", "new-password-22")])
+        .post(
+            "/settings/password",
+            &[("current", "not-the-password"), ("new", "new-password-22")],
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let (s, _) = one
-        .post("/settings/password", &[("current", "agent-password-1"), ("new", "new-password-22")])
+        .post(
+            "/settings/password",
+            &[("current", "agent-password-1"), ("new", "new-password-22")],
+        )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(one.get("/inbox/mine").await.0, StatusCode::OK);
-    assert_eq!(two.get("/inbox/mine").await.0, StatusCode::SEE_OTHER, "the other session ended");
+    assert_eq!(
+        two.get("/inbox/mine").await.0,
+        StatusCode::SEE_OTHER,
+        "the other session ended"
+    );
     Ui::sign_in(&t, "pw@guichet.test", "new-password-22").await;
     // Signing out ends this session too.
     let (s, _) = one.post("/logout", &[]).await;
@@ -407,9 +559,19 @@ async fn a_phone_call_is_logged_as_a_case_in_one_form() {
     let agent_id = staff(&t, Role::Agent, "tel@guichet.test", "Standard", None).await;
     let ui = Ui::sign_in(&t, "tel@guichet.test", "agent-password-1").await;
     let (s, loc) = ui
-        .post("/contact/new", &[("channel", "phone"), ("name", "Jean Dupont"), ("phone", "+33 6 12 34 56 78"),
-            ("subject", "Facture en double"), ("body", "Le client a reçu deux factures."), ("kind", "complaint"),
-            ("received_at", "2026-03-02T09:30"), ("assign_to_me", "1")])
+        .post(
+            "/contact/new",
+            &[
+                ("channel", "phone"),
+                ("name", "Jean Dupont"),
+                ("phone", "+33 6 12 34 56 78"),
+                ("subject", "Facture en double"),
+                ("body", "Le client a reçu deux factures."),
+                ("kind", "complaint"),
+                ("received_at", "2026-03-02T09:30"),
+                ("assign_to_me", "1"),
+            ],
+        )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
     let id: i64 = loc.trim_start_matches("/cases/").parse().unwrap();
@@ -419,17 +581,34 @@ async fn a_phone_call_is_logged_as_a_case_in_one_form() {
     assert_eq!(c.received_by_id, Some(agent_id));
     assert_eq!(c.assignee_id, Some(agent_id));
     // 09:30 in the agent's zone (Europe/Paris, UTC+1 in March).
-    assert_eq!(c.received_at, jiff::Timestamp::from_second(1_772_440_200).unwrap().as_millisecond());
+    assert_eq!(
+        c.received_at,
+        jiff::Timestamp::from_second(1_772_440_200)
+            .unwrap()
+            .as_millisecond()
+    );
     let customer = t.app.store.user(c.requester_id).await.unwrap().unwrap();
     assert_eq!(customer.name, "Jean Dupont");
     // The same caller again is the same customer.
     let (_, loc2) = ui
-        .post("/contact/new", &[("channel", "phone"), ("phone", "+33612345678"), ("subject", "Rappel")])
+        .post(
+            "/contact/new",
+            &[
+                ("channel", "phone"),
+                ("phone", "+33612345678"),
+                ("subject", "Rappel"),
+            ],
+        )
         .await;
     let id2: i64 = loc2.trim_start_matches("/cases/").parse().unwrap();
-    assert_eq!(t.app.store.case(id2).await.unwrap().unwrap().requester_id, c.requester_id);
+    assert_eq!(
+        t.app.store.case(id2).await.unwrap().unwrap().requester_id,
+        c.requester_id
+    );
     // A contact without any way to reach the customer is refused, naming the field.
-    let (s, body) = ui.post("/contact/new", &[("channel", "visit"), ("subject", "?")]).await;
+    let (s, body) = ui
+        .post("/contact/new", &[("channel", "visit"), ("subject", "?")])
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("email"), "{body}");
 }
@@ -439,7 +618,9 @@ async fn the_live_stream_carries_other_agents_changes_on_every_backend() {
     let t = spawn_app().await;
     staff(&t, Role::Agent, "live@guichet.test", "Live", None).await;
     let ui = Ui::sign_in(&t, "live@guichet.test", "agent-password-1").await;
-    let ticket = t.new_ticket(&t.admin.clone(), "Avant", "d@example.com").await;
+    let ticket = t
+        .new_ticket(&t.admin.clone(), "Avant", "d@example.com")
+        .await;
     let id = ticket["id"].as_i64().unwrap();
     let mut r = ui
         .http
@@ -449,27 +630,45 @@ async fn the_live_stream_carries_other_agents_changes_on_every_backend() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(
+        r.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
     let mut seen = String::new();
     let read_until = async |r: &mut reqwest::Response, seen: &mut String, what: &str| {
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
         while !seen.contains(what) {
-            let chunk = tokio::time::timeout_at(deadline, r.chunk()).await.expect("live event in time");
+            let chunk = tokio::time::timeout_at(deadline, r.chunk())
+                .await
+                .expect("live event in time");
             seen.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
         }
     };
     read_until(&mut r, &mut seen, "event: ready").await;
     let (s, _) = t
-        .admin(reqwest::Method::PUT, &format!("/api/v2/tickets/{id}.json"), Some(json!({"ticket": {"priority": "urgent"}})))
+        .admin(
+            reqwest::Method::PUT,
+            &format!("/api/v2/tickets/{id}.json"),
+            Some(json!({"ticket": {"priority": "urgent"}})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     read_until(&mut r, &mut seen, &format!("\"case_id\":{id}")).await;
     assert!(seen.contains("event: case"), "{seen}");
     assert!(seen.contains("\"what\":\"updated\""), "{seen}");
     // Presence is only for staff and names the case.
-    let (s, _) = ui.post(&format!("/cases/{id}/presence"), &[("state", "teleporting")]).await;
+    let (s, _) = ui
+        .post(
+            &format!("/cases/{id}/presence"),
+            &[("state", "teleporting")],
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    let (s, _) = ui.post(&format!("/cases/{id}/presence"), &[("state", "replying")]).await;
+    let (s, _) = ui
+        .post(&format!("/cases/{id}/presence"), &[("state", "replying")])
+        .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     // Another agent's page shows it.
     staff(&t, Role::Agent, "other@guichet.test", "Autre Agent", None).await;
@@ -489,11 +688,33 @@ async fn the_live_stream_carries_other_agents_changes_on_every_backend() {
 async fn the_inbox_views_hold_what_their_names_say() {
     let t = spawn_app().await;
     let me = staff(&t, Role::Agent, "views@guichet.test", "Vues", None).await;
-    let a = t.new_ticket(&t.admin.clone(), "Non attribué", "e@example.com").await["id"].as_i64().unwrap();
-    let b = t.new_ticket(&t.admin.clone(), "À moi", "f@example.com").await["id"].as_i64().unwrap();
-    t.admin(reqwest::Method::PUT, &format!("/api/v2/tickets/{b}.json"), Some(json!({"ticket": {"assignee_id": me}}))).await;
-    let c = t.new_ticket(&t.admin.clone(), "Attente", "g@example.com").await["id"].as_i64().unwrap();
-    t.admin(reqwest::Method::PUT, &format!("/api/v2/tickets/{c}.json"), Some(json!({"ticket": {"status": "pending", "assignee_id": me}}))).await;
+    let a = t
+        .new_ticket(&t.admin.clone(), "Non attribué", "e@example.com")
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let b = t
+        .new_ticket(&t.admin.clone(), "À moi", "f@example.com")
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    t.admin(
+        reqwest::Method::PUT,
+        &format!("/api/v2/tickets/{b}.json"),
+        Some(json!({"ticket": {"assignee_id": me}})),
+    )
+    .await;
+    let c = t
+        .new_ticket(&t.admin.clone(), "Attente", "g@example.com")
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    t.admin(
+        reqwest::Method::PUT,
+        &format!("/api/v2/tickets/{c}.json"),
+        Some(json!({"ticket": {"status": "pending", "assignee_id": me}})),
+    )
+    .await;
     let ui = Ui::sign_in(&t, "views@guichet.test", "agent-password-1").await;
     let has = |html: &str, id: i64| html.contains(&format!("data-id=\"{id}\""));
     let (_, mine) = ui.get("/inbox/mine").await;
@@ -515,11 +736,20 @@ async fn the_inbox_views_hold_what_their_names_say() {
 async fn the_authority_limit_is_a_total_per_case_in_the_limit_currency() {
     let t = spawn_app().await;
     staff(&t, Role::Agent, "tot@guichet.test", "Agent", Some(5_000)).await;
-    let id = t.new_ticket(&t.admin.clone(), "Petits gestes", "h@example.com").await["id"].as_i64().unwrap();
+    let id = t
+        .new_ticket(&t.admin.clone(), "Petits gestes", "h@example.com")
+        .await["id"]
+        .as_i64()
+        .unwrap();
     let agent = Ui::sign_in(&t, "tot@guichet.test", "agent-password-1").await;
     let path = format!("/cases/{id}/compensations");
     for (amount, cur) in [("30", "EUR"), ("30", "EUR"), ("10", "KWD")] {
-        let (s, _) = agent.post(&path, &[("kind", "voucher"), ("amount", amount), ("currency", cur)]).await;
+        let (s, _) = agent
+            .post(
+                &path,
+                &[("kind", "voucher"), ("amount", amount), ("currency", cur)],
+            )
+            .await;
         assert_eq!(s, StatusCode::SEE_OTHER);
     }
     let st: Vec<(String, String)> = t
@@ -533,7 +763,11 @@ async fn the_authority_limit_is_a_total_per_case_in_the_limit_currency() {
         .collect();
     assert_eq!(
         st,
-        [("EUR".into(), "approved".into()), ("EUR".into(), "requested".into()), ("KWD".into(), "requested".into())]
+        [
+            ("EUR".into(), "approved".into()),
+            ("EUR".into(), "requested".into()),
+            ("KWD".into(), "requested".into())
+        ]
     );
 }
 
@@ -543,21 +777,60 @@ async fn an_admin_writes_a_standard_down_and_the_case_page_shows_its_clock() {
     staff(&t, Role::Supervisor, "sup3@guichet.test", "Sup", None).await;
     let admin = Ui::sign_in(&t, "admin@guichet.test", "admin-password-1").await;
     let (s, loc) = admin
-        .post("/admin/calendars", &[("name", "Bureau"), ("time_zone", "Europe/Paris"), ("opens", "09:00"), ("closes", "18:00"), ("days", "1,2,3,4,5")])
+        .post(
+            "/admin/calendars",
+            &[
+                ("name", "Bureau"),
+                ("time_zone", "Europe/Paris"),
+                ("opens", "09:00"),
+                ("closes", "18:00"),
+                ("days", "1,2,3,4,5"),
+            ],
+        )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
     let (s, body) = admin
-        .post("/admin/calendars", &[("name", "Mauvais"), ("time_zone", "Europe/Paris"), ("opens", "18:00"), ("closes", "09:00")])
+        .post(
+            "/admin/calendars",
+            &[
+                ("name", "Mauvais"),
+                ("time_zone", "Europe/Paris"),
+                ("opens", "18:00"),
+                ("closes", "09:00"),
+            ],
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let cal = t.app.calendars(&t.actor(t.admin_id, Role::Admin)).await.unwrap()[0].row.id.to_string();
+    let cal = t
+        .app
+        .calendars(&t.actor(t.admin_id, Role::Admin))
+        .await
+        .unwrap()[0]
+        .row
+        .id
+        .to_string();
     let (s, loc) = admin
-        .post(&format!("/admin/calendars/{cal}/holidays"), &[("name", "Noël"), ("date", "2026-12-25"), ("recurring", "1")])
+        .post(
+            &format!("/admin/calendars/{cal}/holidays"),
+            &[("name", "Noël"), ("date", "2026-12-25"), ("recurring", "1")],
+        )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
     let (s, loc) = admin
-        .post("/admin/standards", &[("name", "Première réponse e-mail"), ("metric", "first_response"), ("target", "90"),
-            ("threshold", "4"), ("unit", "hours"), ("unacceptable", "8"), ("warn", "75"), ("calendar", &cal), ("channel", "email")])
+        .post(
+            "/admin/standards",
+            &[
+                ("name", "Première réponse e-mail"),
+                ("metric", "first_response"),
+                ("target", "90"),
+                ("threshold", "4"),
+                ("unit", "hours"),
+                ("unacceptable", "8"),
+                ("warn", "75"),
+                ("calendar", &cal),
+                ("channel", "email"),
+            ],
+        )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
     let (_, html) = admin.get("/admin/standards").await;
@@ -566,14 +839,30 @@ async fn an_admin_writes_a_standard_down_and_the_case_page_shows_its_clock() {
     assert!(html.contains("Noël"));
     // A threshold that is not a number names its field.
     let (s, body) = admin
-        .post("/admin/standards", &[("name", "X"), ("metric", "first_response"), ("target", "90"), ("threshold", "quatre")])
+        .post(
+            "/admin/standards",
+            &[
+                ("name", "X"),
+                ("metric", "first_response"),
+                ("target", "90"),
+                ("threshold", "quatre"),
+            ],
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("threshold"), "{body}");
     // Only admins write standards down.
     let sup = Ui::sign_in(&t, "sup3@guichet.test", "agent-password-1").await;
     let (s, _) = sup
-        .post("/admin/standards", &[("name", "Y"), ("metric", "first_response"), ("target", "90"), ("threshold", "1")])
+        .post(
+            "/admin/standards",
+            &[
+                ("name", "Y"),
+                ("metric", "first_response"),
+                ("target", "90"),
+                ("threshold", "1"),
+            ],
+        )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     // An email case now carries the clock, shown with its time left.
@@ -584,15 +873,34 @@ async fn an_admin_writes_a_standard_down_and_the_case_page_shows_its_clock() {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let id = b["ticket"]["id"].as_i64().unwrap();
-    assert_eq!(t.app.store.case(id).await.unwrap().unwrap().channel, "email");
+    assert_eq!(
+        t.app.store.case(id).await.unwrap().unwrap().channel,
+        "email"
+    );
     let (_, page) = admin.get(&format!("/cases/{id}")).await;
     assert!(page.contains("Première réponse e-mail"), "{page}");
     assert!(page.contains("class=\"left\""), "time left shown");
     // Deactivating it is one click.
-    let std_id = t.app.standards(&t.actor(t.admin_id, Role::Admin)).await.unwrap()[0].id;
-    let (s, _) = admin.post(&format!("/admin/standards/{std_id}/active"), &[("active", "0")]).await;
+    let std_id = t
+        .app
+        .standards(&t.actor(t.admin_id, Role::Admin))
+        .await
+        .unwrap()[0]
+        .id;
+    let (s, _) = admin
+        .post(
+            &format!("/admin/standards/{std_id}/active"),
+            &[("active", "0")],
+        )
+        .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    assert!(!t.app.standards(&t.actor(t.admin_id, Role::Admin)).await.unwrap()[0].active);
+    assert!(
+        !t.app
+            .standards(&t.actor(t.admin_id, Role::Admin))
+            .await
+            .unwrap()[0]
+            .active
+    );
 }
 
 #[tokio::test]
@@ -600,15 +908,41 @@ async fn a_stale_form_does_not_undo_a_colleagues_change() {
     let t = spawn_app().await;
     let a_id = staff(&t, Role::Agent, "one@guichet.test", "Un", None).await;
     staff(&t, Role::Supervisor, "two@guichet.test", "Deux", None).await;
-    let id = t.new_ticket(&t.admin.clone(), "Partagé", "i@example.com").await["id"].as_i64().unwrap();
+    let id = t
+        .new_ticket(&t.admin.clone(), "Partagé", "i@example.com")
+        .await["id"]
+        .as_i64()
+        .unwrap();
     let one = Ui::sign_in(&t, "one@guichet.test", "agent-password-1").await;
-    let seen = t.app.store.case(id).await.unwrap().unwrap().updated_at.to_string();
+    let seen = t
+        .app
+        .store
+        .case(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .updated_at
+        .to_string();
     // A colleague assigns the case after the page was shown…
     t.clock.advance(jiff::SignedDuration::from_secs(5));
-    t.admin(reqwest::Method::PUT, &format!("/api/v2/tickets/{id}.json"), Some(json!({"ticket": {"assignee_id": a_id, "tags": ["vip"]}}))).await;
+    t.admin(
+        reqwest::Method::PUT,
+        &format!("/api/v2/tickets/{id}.json"),
+        Some(json!({"ticket": {"assignee_id": a_id, "tags": ["vip"]}})),
+    )
+    .await;
     // …so saving the old form (no assignee, no tags) is refused instead of undoing it.
     let (s, body) = one
-        .post(&format!("/cases/{id}/properties"), &[("seen", &seen), ("status", "open"), ("priority", "high"), ("kind", "question"), ("tags", "")])
+        .post(
+            &format!("/cases/{id}/properties"),
+            &[
+                ("seen", &seen),
+                ("status", "open"),
+                ("priority", "high"),
+                ("kind", "question"),
+                ("tags", ""),
+            ],
+        )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
     assert!(body.contains("rechargez"), "{body}");
@@ -618,14 +952,39 @@ async fn a_stale_form_does_not_undo_a_colleagues_change() {
     // With the fresh page it goes through.
     let seen = c.updated_at.to_string();
     let (s, _) = one
-        .post(&format!("/cases/{id}/properties"), &[("seen", &seen), ("status", "open"), ("priority", "high"), ("kind", "question"), ("assignee", &a_id.to_string()), ("tags", "vip")])
+        .post(
+            &format!("/cases/{id}/properties"),
+            &[
+                ("seen", &seen),
+                ("status", "open"),
+                ("priority", "high"),
+                ("kind", "question"),
+                ("assignee", &a_id.to_string()),
+                ("tags", "vip"),
+            ],
+        )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    assert_eq!(t.app.store.case(id).await.unwrap().unwrap().priority.as_deref(), Some("high"));
+    assert_eq!(
+        t.app
+            .store
+            .case(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .priority
+            .as_deref(),
+        Some("high")
+    );
     // A second canned answer with a taken shortcut is a field error, not a failure.
     let two = Ui::sign_in(&t, "two@guichet.test", "agent-password-1").await;
     for expected in [StatusCode::SEE_OTHER, StatusCode::CONFLICT] {
-        let (s, body) = two.post("/admin/canned", &[("shortcut", "bonjour"), ("title", "B"), ("body", "Bonjour")]).await;
+        let (s, body) = two
+            .post(
+                "/admin/canned",
+                &[("shortcut", "bonjour"), ("title", "B"), ("body", "Bonjour")],
+            )
+            .await;
         assert_eq!(s, expected, "{body}");
     }
 }

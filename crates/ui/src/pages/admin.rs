@@ -62,7 +62,12 @@ fn cents_input(c: i64) -> String {
 
 pub async fn show_agents(State(s): State<AppState>, agent: Agent) -> PageResult {
     require_supervisor(&agent)?;
-    let rows = s.app.store.users(0, 5000, true).await.map_err(|e| agent.err(e.into()))?;
+    let rows = s
+        .app
+        .store
+        .users(0, 5000, true)
+        .await
+        .map_err(|e| agent.err(e.into()))?;
     let mut agents = Vec::new();
     for u in rows {
         let email = s
@@ -125,8 +130,13 @@ pub async fn post_agent(
     if !role.is_staff() {
         return Err(PageError::Field("role", f.role.clone(), a.s.locale));
     }
-    let email = EmailAddress::parse(&f.email)
-        .map_err(|_| a.err(app::AppError::invalid("email", "email-invalid", f.email.clone())))?;
+    let email = EmailAddress::parse(&f.email).map_err(|_| {
+        a.err(app::AppError::invalid(
+            "email",
+            "email-invalid",
+            f.email.clone(),
+        ))
+    })?;
     s.app
         .create_user(
             Some(a.actor()),
@@ -192,7 +202,12 @@ struct TeamsPage {
 pub async fn show_teams(State(s): State<AppState>, agent: Agent) -> PageResult {
     require_supervisor(&agent)?;
     let mut teams = Vec::new();
-    for t in s.app.list_teams(agent.actor(), 0, 1000).await.map_err(|e| agent.err(e))? {
+    for t in s
+        .app
+        .list_teams(agent.actor(), 0, 1000)
+        .await
+        .map_err(|e| agent.err(e))?
+    {
         if t.deleted {
             continue;
         }
@@ -231,7 +246,11 @@ pub struct TeamForm {
     description: String,
 }
 
-pub async fn post_team(State(s): State<AppState>, agent: Agent, Form(f): Form<TeamForm>) -> PageResult {
+pub async fn post_team(
+    State(s): State<AppState>,
+    agent: Agent,
+    Form(f): Form<TeamForm>,
+) -> PageResult {
     s.app
         .create_team(agent.actor(), &f.name, &f.description, true)
         .await
@@ -320,7 +339,11 @@ struct CannedPage {
 
 pub async fn show_canned(State(s): State<AppState>, agent: Agent) -> PageResult {
     require_supervisor(&agent)?;
-    let canned = s.app.canned_answers(agent.actor()).await.map_err(|e| agent.err(e))?;
+    let canned = s
+        .app
+        .canned_answers(agent.actor())
+        .await
+        .map_err(|e| agent.err(e))?;
     let chrome = Chrome::of(&agent, &s.app, "admin").await;
     Ok(render(&CannedPage {
         t: agent.t,
@@ -390,7 +413,12 @@ struct StandardsPage {
 pub async fn show_standards(State(s): State<AppState>, agent: Agent) -> PageResult {
     require_supervisor(&agent)?;
     let mut standards = Vec::new();
-    for r in s.app.standards(agent.actor()).await.map_err(|e| agent.err(e))? {
+    for r in s
+        .app
+        .standards(agent.actor())
+        .await
+        .map_err(|e| agent.err(e))?
+    {
         let parts = web::api::standards::parts_of(&s, &r).await;
         standards.push((
             r.id,
@@ -406,7 +434,11 @@ pub async fn show_standards(State(s): State<AppState>, agent: Agent) -> PageResu
         .map_err(|e| agent.err(e))?
         .into_iter()
         .map(|c| {
-            let hol = c.holidays.iter().map(|h| format!("{} {}", h.start_date, h.name)).collect();
+            let hol = c
+                .holidays
+                .iter()
+                .map(|h| format!("{} {}", h.start_date, h.name))
+                .collect();
             (c.row.id, c.row.name, c.row.time_zone, hol)
         })
         .collect();
@@ -426,7 +458,10 @@ pub async fn show_standards(State(s): State<AppState>, agent: Agent) -> PageResu
         standards,
         calendars,
         teams,
-        metrics: domain::standards::Metric::ALL.iter().map(|m| m.as_str()).collect(),
+        metrics: domain::standards::Metric::ALL
+            .iter()
+            .map(|m| m.as_str())
+            .collect(),
     }))
 }
 
@@ -486,13 +521,17 @@ pub async fn post_standard(
     };
     let mut scope = Scope::default();
     if !f.channel.is_empty() {
-        scope.channels.push(super::parse_enum(a, "channel", &f.channel)?);
+        scope
+            .channels
+            .push(super::parse_enum(a, "channel", &f.channel)?);
     }
     if let Some(t) = super::opt_id(a, "team", &f.team)? {
         scope.team_ids.push(t);
     }
     if !f.priority.is_empty() {
-        scope.priorities.push(super::parse_enum(a, "priority", &f.priority)?);
+        scope
+            .priorities
+            .push(super::parse_enum(a, "priority", &f.priority)?);
     }
     if !f.kind.is_empty() {
         scope.kinds.push(super::parse_enum(a, "kind", &f.kind)?);
@@ -577,8 +616,24 @@ pub async fn post_calendar(
     Form(f): Form<CalendarForm>,
 ) -> PageResult {
     let a = &agent;
-    let open = hhmm(a, "opens", if f.opens.is_empty() { "09:00" } else { &f.opens })?;
-    let close = hhmm(a, "closes", if f.closes.is_empty() { "17:00" } else { &f.closes })?;
+    let open = hhmm(
+        a,
+        "opens",
+        if f.opens.is_empty() {
+            "09:00"
+        } else {
+            &f.opens
+        },
+    )?;
+    let close = hhmm(
+        a,
+        "closes",
+        if f.closes.is_empty() {
+            "17:00"
+        } else {
+            &f.closes
+        },
+    )?;
     if close <= open {
         return Err(PageError::Field("closes", "> opens".into(), a.s.locale));
     }
@@ -674,8 +729,16 @@ fn charter_standards(v: &store::CharterVersionRow, l: domain::Locale) -> Vec<(St
 }
 
 pub async fn show_charter(State(s): State<AppState>, agent: Agent) -> PageResult {
-    let versions = s.app.charter_versions(agent.actor()).await.map_err(|e| agent.err(e))?;
-    let acks = s.app.my_charter_acks(agent.actor()).await.map_err(|e| agent.err(e))?;
+    let versions = s
+        .app
+        .charter_versions(agent.actor())
+        .await
+        .map_err(|e| agent.err(e))?;
+    let acks = s
+        .app
+        .my_charter_acks(agent.actor())
+        .await
+        .map_err(|e| agent.err(e))?;
     let latest = versions.into_iter().max_by_key(|v| v.version);
     let chrome = Chrome::of(&agent, &s.app, "charter").await;
     let page = match latest {
@@ -726,7 +789,11 @@ struct AdminCharterPage {
 
 pub async fn show_admin_charter(State(s): State<AppState>, agent: Agent) -> PageResult {
     require_supervisor(&agent)?;
-    let versions = s.app.charter_versions(agent.actor()).await.map_err(|e| agent.err(e))?;
+    let versions = s
+        .app
+        .charter_versions(agent.actor())
+        .await
+        .map_err(|e| agent.err(e))?;
     let latest = versions.iter().max_by_key(|v| v.version).cloned();
     let (acknowledged, pending) = match &latest {
         Some(v) => {
@@ -736,7 +803,10 @@ pub async fn show_admin_charter(State(s): State<AppState>, agent: Agent) -> Page
                 .await
                 .map_err(|e| agent.err(e))?;
             (
-                a.acknowledged.into_iter().map(|(_, n, at)| (n, at)).collect(),
+                a.acknowledged
+                    .into_iter()
+                    .map(|(_, n, at)| (n, at))
+                    .collect(),
                 a.pending.into_iter().map(|(_, n)| n).collect(),
             )
         }
@@ -747,7 +817,10 @@ pub async fn show_admin_charter(State(s): State<AppState>, agent: Agent) -> Page
         t: agent.t,
         chrome,
         latest_vision: latest.map(|v| v.vision).unwrap_or_default(),
-        versions: versions.iter().map(|v| (v.version, v.published_at)).collect(),
+        versions: versions
+            .iter()
+            .map(|v| (v.version, v.published_at))
+            .collect(),
         acknowledged,
         pending,
     }))
@@ -814,7 +887,11 @@ pub async fn post_token(
         .primary_email()
         .unwrap_or("")
         .to_string();
-    let email = if f.email.trim().is_empty() { mine.clone() } else { f.email.trim().to_string() };
+    let email = if f.email.trim().is_empty() {
+        mine.clone()
+    } else {
+        f.email.trim().to_string()
+    };
     if email != mine {
         agent.actor().require_admin().map_err(|e| agent.err(e))?;
         let target = EmailAddress::parse(&email)
@@ -827,13 +904,27 @@ pub async fn post_token(
             .user_by_identity("email", &target)
             .await
             .map_err(|e| agent.err(e.into()))?
-            .ok_or_else(|| agent.err(app::AppError::invalid("email", "unknown-reference", email.clone())))?;
+            .ok_or_else(|| {
+                agent.err(app::AppError::invalid(
+                    "email",
+                    "unknown-reference",
+                    email.clone(),
+                ))
+            })?;
         if u.role == "end-user" {
             return Err(agent.err(app::AppError::invalid("email", "not-staff", email.clone())));
         }
     }
-    let name = if f.name.trim().is_empty() { "web" } else { f.name.trim() };
-    let token = s.app.create_token(&email, name).await.map_err(|e| agent.err(e))?;
+    let name = if f.name.trim().is_empty() {
+        "web"
+    } else {
+        f.name.trim()
+    };
+    let token = s
+        .app
+        .create_token(&email, name)
+        .await
+        .map_err(|e| agent.err(e))?;
     let chrome = Chrome::of(&agent, &s.app, "admin").await;
     Ok(render(&TokensPage {
         t: agent.t,

@@ -128,7 +128,11 @@ async fn timeline(s: &AppState, a: &Agent, c: &store::CaseRow) -> Result<Vec<Ite
         )
         .await
         .map_err(|e| a.err(e))?;
-    let events = s.app.case_events(a.actor(), c.id).await.map_err(|e| a.err(e))?;
+    let events = s
+        .app
+        .case_events(a.actor(), c.id)
+        .await
+        .map_err(|e| a.err(e))?;
     let ids: Vec<i64> = msgs
         .iter()
         .map(|m| m.author_id)
@@ -264,7 +268,11 @@ pub async fn show_case(State(s): State<AppState>, agent: Agent, Path(id): Path<i
             breached: k.breached,
         })
         .collect();
-    let comp_rows = s.app.case_compensations(a.actor(), id).await.map_err(|e| a.err(e))?;
+    let comp_rows = s
+        .app
+        .case_compensations(a.actor(), id)
+        .await
+        .map_err(|e| a.err(e))?;
     let ids: Vec<i64> = comp_rows
         .iter()
         .flat_map(|r| [Some(r.requested_by_id), r.decided_by_id])
@@ -287,7 +295,8 @@ pub async fn show_case(State(s): State<AppState>, agent: Agent, Path(id): Path<i
         })
         .collect();
     let me = s.app.store.user(a.actor().user_id).await.ok().flatten();
-    let my_limit = a.t.money(me.map(|u| u.compensation_limit_cents).unwrap_or(0), "EUR");
+    let my_limit =
+        a.t.money(me.map(|u| u.compensation_limit_cents).unwrap_or(0), "EUR");
     let done = s.app.playbook(a.actor(), id).await.map_err(|e| a.err(e))?;
     let playbook = app::complaints::PLAYBOOK
         .iter()
@@ -365,7 +374,11 @@ pub async fn timeline_fragment(
     agent: Agent,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let c = s.app.get_case(agent.actor(), id).await.map_err(|e| agent.err(e))?;
+    let c = s
+        .app
+        .get_case(agent.actor(), id)
+        .await
+        .map_err(|e| agent.err(e))?;
     let items = timeline(&s, &agent, &c).await?;
     Ok(render(&TimelineFragment { t: agent.t, items }))
 }
@@ -659,7 +672,10 @@ pub async fn post_playbook(
 
 /// `12`, `12.5`, `12,50` → cents.
 pub fn parse_amount(s: &str) -> Option<i64> {
-    let s = s.trim().replace([' ', '\u{a0}', '\u{202f}'], "").replace(',', ".");
+    let s = s
+        .trim()
+        .replace([' ', '\u{a0}', '\u{202f}'], "")
+        .replace(',', ".");
     let (int, frac) = match s.split_once('.') {
         Some((i, f)) => (i.to_string(), f.to_string()),
         None => (s.clone(), String::new()),
@@ -695,7 +711,11 @@ pub async fn post_compensation(
     let kind: CompensationKind = super::parse_enum(a, "kind", &f.kind)?;
     let amount_cents = parse_amount(&f.amount)
         .ok_or_else(|| PageError::Field("amount", a.t.t("expect-amount"), a.s.locale))?;
-    let cur = if f.currency.trim().is_empty() { "EUR" } else { f.currency.as_str() };
+    let cur = if f.currency.trim().is_empty() {
+        "EUR"
+    } else {
+        f.currency.as_str()
+    };
     let currency = Currency::parse(cur)
         .map_err(|e| PageError::Field("currency", e.to_string(), a.s.locale))?;
     s.app
@@ -728,7 +748,13 @@ pub async fn post_decision(
     let approve = match f.decision.as_str() {
         "approve" => true,
         "decline" => false,
-        other => return Err(PageError::Field("decision", other.to_string(), agent.s.locale)),
+        other => {
+            return Err(PageError::Field(
+                "decision",
+                other.to_string(),
+                agent.s.locale,
+            ));
+        }
     };
     s.app
         .decide_compensation(agent.actor(), id, cid, approve)

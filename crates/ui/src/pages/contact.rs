@@ -88,7 +88,10 @@ pub async fn post_contact(
     let a = &agent;
     let l = a.s.locale;
     let channel: Channel = super::parse_enum(a, "channel", &f.channel)?;
-    if !matches!(channel, Channel::Phone | Channel::Visit | Channel::Letter | Channel::Fax) {
+    if !matches!(
+        channel,
+        Channel::Phone | Channel::Visit | Channel::Letter | Channel::Fax
+    ) {
         return Err(PageError::Field("channel", f.channel.clone(), l));
     }
     let kind: Kind = if f.kind.is_empty() {
@@ -99,7 +102,11 @@ pub async fn post_contact(
     let email = match f.email.trim() {
         "" => None,
         e => Some(EmailAddress::parse(e).map_err(|_| {
-            a.err(app::AppError::invalid("email", "email-invalid", e.to_string()))
+            a.err(app::AppError::invalid(
+                "email",
+                "email-invalid",
+                e.to_string(),
+            ))
         })?),
     };
     let phone = match f.phone.trim() {
@@ -115,7 +122,12 @@ pub async fn post_contact(
             locale: None,
         },
         (None, Some(p)) => {
-            let found = s.app.store.user_by_identity("phone", p.as_str()).await.map_err(|e| a.err(e.into()))?;
+            let found = s
+                .app
+                .store
+                .user_by_identity("phone", p.as_str())
+                .await
+                .map_err(|e| a.err(e.into()))?;
             match found {
                 Some(u) => RequesterRef::Id(u.id),
                 None => {
@@ -139,7 +151,11 @@ pub async fn post_contact(
             }
         }
         (None, None) => {
-            return Err(a.err(app::AppError::invalid("email", "required", "email or phone")));
+            return Err(a.err(app::AppError::invalid(
+                "email",
+                "required",
+                "email or phone",
+            )));
         }
     };
     let received_at = match f.received_at.trim() {

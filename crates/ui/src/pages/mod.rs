@@ -50,7 +50,10 @@ pub fn parse_enum<E: std::str::FromStr>(
 }
 
 /// A name for a user id (the timeline, the inbox).
-pub async fn names(app: &app::App, ids: impl IntoIterator<Item = i64>) -> std::collections::HashMap<i64, String> {
+pub async fn names(
+    app: &app::App,
+    ids: impl IntoIterator<Item = i64>,
+) -> std::collections::HashMap<i64, String> {
     let mut ids: Vec<i64> = ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();

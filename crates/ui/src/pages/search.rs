@@ -38,7 +38,11 @@ pub async fn show_search(
     let text = q.q.trim().to_string();
     let (mut rows, mut total, mut people, mut error) = (vec![], 0, vec![], None);
     if !text.is_empty() {
-        match s.app.search(agent.actor(), &text, SortSpec::default(), 50, 0).await {
+        match s
+            .app
+            .search(agent.actor(), &text, SortSpec::default(), 50, 0)
+            .await
+        {
             Ok((hits, n)) => {
                 let cases = hits
                     .into_iter()
@@ -52,7 +56,11 @@ pub async fn show_search(
             }
             Err(app::AppError::Invalid(errs)) => {
                 error = errs.first().map(|f| {
-                    web::i18n::tr(agent.s.locale, &format!("err-{}", f.code), &[("field", &f.field), ("detail", &f.detail)])
+                    web::i18n::tr(
+                        agent.s.locale,
+                        &format!("err-{}", f.code),
+                        &[("field", &f.field), ("detail", &f.detail)],
+                    )
                 });
             }
             Err(e) => return Err(agent.err(e)),

@@ -54,7 +54,11 @@ pub async fn post_settings(
     let locale = domain::Locale::parse(&f.locale)
         .map_err(|_| agent.err(app::AppError::invalid("locale", "invalid-value", "en, fr")))?;
     let tz = domain::parse_time_zone(&f.time_zone).map_err(|_| {
-        agent.err(app::AppError::invalid("time_zone", "invalid-value", f.time_zone.clone()))
+        agent.err(app::AppError::invalid(
+            "time_zone",
+            "invalid-value",
+            f.time_zone.clone(),
+        ))
     })?;
     s.app
         .update_user(
