@@ -3,7 +3,7 @@
 //! promise falls due, so the most urgent case is on top.
 
 use crate::{Actor, App, AppError, Result};
-use store::{CaseCol, CaseFilter, CaseRow, CaseSort, Cmp, Cond, Page, SortDir, Val};
+use store::{CaseCol, CaseFilter, CaseRow, CaseSort, Cmp, Cond, InboxIndex, Page, SortDir, Val};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -72,6 +72,7 @@ impl View {
                 });
             }
             View::Unassigned => {
+                f.index = Some(InboxIndex::Unassigned);
                 f.push(active(&["new", "open"]));
                 f.push(Cond::Null {
                     col: CaseCol::AssigneeId,
@@ -85,6 +86,7 @@ impl View {
                 });
             }
             View::DueSoon => {
+                f.index = Some(InboxIndex::OpenDue);
                 f.push(active(&["new", "open"]));
                 f.push(Cond::Col {
                     col: CaseCol::NextDueAt,
@@ -97,6 +99,7 @@ impl View {
                 f.push(Cond::Overdue { now });
             }
             View::Pending => {
+                f.index = Some(InboxIndex::WaitingDue);
                 f.push(active(&["pending", "hold"]));
             }
             View::FollowUps => {
@@ -111,6 +114,22 @@ impl View {
 }
 
 impl App {
+    /// The agent's teams as a list of ids: the planner then walks each team's inbox index
+    /// in due order instead of scanning every open case (measured at 1M cases).
+    async fn resolve_teams(&self, f: &mut CaseFilter, actor: &Actor) -> Result<()> {
+        let ids = self.store.team_ids_of(actor.user_id).await?;
+        for c in f.conds.iter_mut() {
+            if matches!(c, Cond::InTeamsOf { .. }) {
+                *c = Cond::In {
+                    col: CaseCol::TeamId,
+                    vals: ids.iter().map(|i| Val::Int(*i)).collect(),
+                    negated: false,
+                };
+            }
+        }
+        Ok(())
+    }
+
     /// One page of a view, optionally narrowed by more conditions (the inbox's filters).
     pub async fn view_cases(
         &self,
@@ -127,6 +146,9 @@ impl App {
             return Err(AppError::Forbidden("supervisors and administrators only"));
         }
         let mut f = view.filter(actor, self.now_ms());
+        if view == View::Teams {
+            self.resolve_teams(&mut f, actor).await?;
+        }
         f.conds.extend(extra);
         Ok(self
             .store
@@ -153,10 +175,11 @@ impl App {
             {
                 continue;
             }
-            let n = self
-                .store
-                .count_cases_capped(&v.filter(actor, now), cap)
-                .await?;
+            let mut f = v.filter(actor, now);
+            if v == View::Teams {
+                self.resolve_teams(&mut f, actor).await?;
+            }
+            let n = self.store.count_cases_capped(&f, cap).await?;
             out.push((v, n));
         }
         Ok(out)

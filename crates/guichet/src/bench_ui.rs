@@ -32,6 +32,15 @@ pub async fn run(cfg: Config, cases: i64, requests: usize) -> Result<()> {
         .authenticate_password(email, password)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The agent belongs to one team (of the seed's ten, each with ~60,000 open cases).
+    if let Some(team) = app.store.teams(0, 1).await?.first() {
+        let members = app.store.team_member_ids(team.id).await?;
+        if !members.contains(&agent.user_id) {
+            app.add_team_member(&agent, team.id, agent.user_id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+    }
     // The long case: 200 messages (replies and notes), made once.
     let long_id = match std::fs::read_to_string(cfg.data_dir.join("bench-ui-case")) {
         Ok(s) => s.trim().parse::<i64>()?,

@@ -323,7 +323,10 @@ impl Store {
     /// Cases matching a filter, in the filter's order.
     pub async fn cases(&self, f: &CaseFilter, page: Page) -> Result<Vec<CaseRow>> {
         let pg = matches!(self.db, crate::Db::Postgres(_));
-        let mut hint = "";
+        let mut hint = match (&self.db, f.index) {
+            (crate::Db::Sqlite { .. }, Some(i)) => i.hint(),
+            _ => "",
+        };
         if let (crate::Db::Sqlite { read, .. }, Some((m, h))) =
             (&self.db, crate::filter::frequent_text_scan(f))
         {
@@ -386,8 +389,12 @@ impl Store {
     /// Count matches, stopping at `cap` (a view's badge needs no exact count past it).
     pub async fn count_cases_capped(&self, f: &CaseFilter, cap: i64) -> Result<i64> {
         let pg = matches!(self.db, crate::Db::Postgres(_));
+        let hint = match (&self.db, f.index) {
+            (crate::Db::Sqlite { .. }, Some(i)) => i.hint(),
+            _ => "",
+        };
         let mut sql = Sql {
-            text: "SELECT COUNT(*) FROM (SELECT 1 FROM cases".into(),
+            text: format!("SELECT COUNT(*) FROM (SELECT 1 FROM cases{hint}"),
             binds: vec![],
         };
         push_where(&mut sql, f, pg);

@@ -215,6 +215,28 @@ pub struct CaseFilter {
     pub conds: Vec<Cond>,
     pub sort: CaseSort,
     pub dir: SortDir,
+    /// SQLite only: the partial index that serves this filter in its order. With bound
+    /// values the planner cannot see that `next_due_at < $1` is selective and picks the
+    /// status index, sorting hundreds of thousands of rows (measured at 1M cases).
+    pub index: Option<InboxIndex>,
+}
+
+/// The inbox indexes of migration 0006 a view may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboxIndex {
+    Unassigned,
+    OpenDue,
+    WaitingDue,
+}
+
+impl InboxIndex {
+    pub(crate) fn hint(self) -> &'static str {
+        match self {
+            InboxIndex::Unassigned => " INDEXED BY cases_unassigned_due",
+            InboxIndex::OpenDue => " INDEXED BY cases_open_due",
+            InboxIndex::WaitingDue => " INDEXED BY cases_waiting_due",
+        }
+    }
 }
 
 impl CaseFilter {
@@ -320,14 +342,15 @@ fn push_cond(sql: &mut Sql, c: &Cond, postgres: bool) {
             sql.text.push_str(&format!("LOWER(subject) {n}LIKE {p}"));
         }
         Cond::Nothing => sql.text.push_str("1=0"),
-        Cond::ApprovalWaiting => sql.text.push_str(
-            "EXISTS (SELECT 1 FROM compensations w WHERE w.case_id = cases.id AND w.status = 'requested')",
-        ),
+        // Both start from the few rows that qualify (an index each), not from every case.
+        Cond::ApprovalWaiting => sql
+            .text
+            .push_str("id IN (SELECT w.case_id FROM compensations w WHERE w.status = 'requested')"),
         Cond::Overdue { now } => {
             let p = sql.bind(Val::Int(*now));
             sql.text.push_str(&format!(
-                "EXISTS (SELECT 1 FROM clocks k WHERE k.case_id = cases.id \
-                 AND k.state IN ('active', 'paused') AND k.due_at < {p})"
+                "id IN (SELECT k.case_id FROM clocks k \
+                 WHERE k.state IN ('active', 'paused') AND k.due_at < {p})"
             ));
         }
         Cond::FollowUpDue { now } => {

@@ -18,7 +18,7 @@ pub use email::{
     EmailRow, MailboxData, MailboxRow, NewEmail, NewOutbox, NewQuarantine, OutboxRow,
     QuarantineRow, TemplateRow,
 };
-pub use filter::{CaseCol, CaseFilter, CaseSort, Cmp, Cond, SortDir, Val};
+pub use filter::{CaseCol, CaseFilter, CaseSort, Cmp, Cond, InboxIndex, SortDir, Val};
 pub use group::GroupTx;
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use misc::NewAttachment;

@@ -37,6 +37,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "agent_ui",
         sql: include_str!("../migrations/sqlite/0005_agent_ui.sql"),
     },
+    Migration {
+        version: 6,
+        name: "inbox_views",
+        sql: include_str!("../migrations/sqlite/0006_inbox_views.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -64,6 +69,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 5,
         name: "agent_ui",
         sql: include_str!("../migrations/postgres/0005_agent_ui.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "inbox_views",
+        sql: include_str!("../migrations/postgres/0006_inbox_views.sql"),
     },
 ];
 

@@ -183,6 +183,14 @@ impl Store {
         Ok(r)
     }
 
+    /// The teams a user belongs to.
+    pub async fn team_ids_of(&self, user_id: i64) -> Result<Vec<i64>> {
+        let r = on_read!(self, p => sqlx::query_scalar::<_, i64>(
+            "SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id")
+            .bind(user_id).fetch_all(p).await?);
+        Ok(r)
+    }
+
     pub async fn canned_answers(&self) -> Result<Vec<CannedRow>> {
         let sql = format!("SELECT {CANNED_COLS} FROM canned_answers ORDER BY shortcut");
         let r = on_read!(self, p => sqlx::query_as::<_, CannedRow>(sqlx::AssertSqlSafe(&*sql))
