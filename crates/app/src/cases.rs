@@ -542,6 +542,9 @@ impl App {
         };
 
         let now = self.now_ms();
+        // Refresh the cached standards before taking a connection for the write:
+        // inside it, a refresh would need a second one (a full pool would deadlock).
+        self.standards_snapshot().await?;
         let mut tx = self.store.begin().await?;
         if let Some((key, fp)) = idempotency
             && let Some((old_fp, id)) = tx.idempotency_lookup(actor.user_id, key).await?
@@ -807,6 +810,9 @@ impl App {
             ));
         }
         let now = self.now_ms();
+        // Refresh the cached standards before taking a connection for the write:
+        // inside it, a refresh would need a second one (a full pool would deadlock).
+        self.standards_snapshot().await?;
         let mut tx = self.store.begin().await?;
         let mut c = tx
             .case_for_update(id)
@@ -1288,6 +1294,9 @@ impl App {
     pub async fn delete_case(&self, actor: &Actor, id: i64) -> Result<()> {
         actor.require_case_writer()?;
         let now = self.now_ms();
+        // Refresh the cached standards before taking a connection for the write:
+        // inside it, a refresh would need a second one (a full pool would deadlock).
+        self.standards_snapshot().await?;
         let mut tx = self.store.begin().await?;
         let mut c = tx
             .case_for_update(id)
@@ -1330,6 +1339,9 @@ impl App {
             ));
         }
         let now = self.now_ms();
+        // Refresh the cached standards before taking a connection for the write:
+        // inside it, a refresh would need a second one (a full pool would deadlock).
+        self.standards_snapshot().await?;
         let mut tx = self.store.begin().await?;
         let mut t = tx
             .case_for_update(target)

@@ -155,7 +155,9 @@ impl App {
         new_case: bool,
         now: i64,
     ) -> Result<ClockPlan> {
-        let snap = self.standards_snapshot().await?;
+        // Callers refreshed the cache before their transaction; here any cached snapshot
+        // will do, so this write never needs a second pool connection.
+        let snap = self.cached_standards().await?;
         if !snap.any_ever {
             // No standard was ever defined: no case has clocks.
             return Ok(ClockPlan::default());

@@ -219,6 +219,14 @@ impl App {
         Ok(snap)
     }
 
+    /// The cached standards whatever their age; loads them only when nothing is cached.
+    pub(crate) async fn cached_standards(&self) -> Result<Arc<Snapshot>> {
+        if let Some((_, s)) = &*self.snapshot.0.lock().expect("snapshot lock") {
+            return Ok(s.clone());
+        }
+        self.standards_snapshot().await
+    }
+
     /// Forget the cached standards (after an edit on this node).
     pub fn invalidate_standards(&self) {
         *self.snapshot.0.lock().expect("snapshot lock") = None;

@@ -825,3 +825,70 @@ async fn a_standard_created_later_measures_existing_cases_from_their_history() {
     );
     assert_eq!(wait["due_at"], at(&t, 30));
 }
+
+/// A write refreshes the cached standards before it takes its connection: with as many
+/// concurrent writers as the pool has connections, a refresh inside the transaction would
+/// wait for a connection none of them gives back (found by `bench ui` on PostgreSQL).
+#[tokio::test]
+async fn concurrent_writes_with_a_cold_standards_cache_do_not_exhaust_a_small_pool() {
+    let db = crate::fresh_database().await;
+    let store = store::Store::connect(
+        &db.url,
+        &store::StoreOptions {
+            max_connections: 2,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    store.migrate(0).await.unwrap();
+    let app = app::App::new(
+        store,
+        std::sync::Arc::new(domain::SystemClock),
+        app::AppConfig::default(),
+    );
+    let admin = app
+        .create_admin("pool@guichet.test", "Pool", "admin-password-1")
+        .await
+        .unwrap();
+    let actor = app::Actor {
+        user_id: admin.user.id,
+        role: domain::Role::Admin,
+        name: "Pool".into(),
+    };
+    app.invalidate_standards();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (app, actor) = (app.clone(), actor.clone());
+        tasks.push(tokio::spawn(async move {
+            app.create_case(
+                &actor,
+                app::cases::NewCase {
+                    subject: Some(format!("Concurrent {i}")),
+                    requester: Some(app::cases::RequesterRef::Email {
+                        email: domain::EmailAddress::parse(&format!("p{i}@example.com")).unwrap(),
+                        name: None,
+                        locale: None,
+                    }),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+        }));
+    }
+    let all = tokio::time::timeout(std::time::Duration::from_secs(8), async {
+        let mut out = vec![];
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    })
+    .await
+    .expect("no write waits for a connection it holds");
+    assert!(
+        all.iter().all(|r| r.is_ok()),
+        "{:?}",
+        all.iter().find(|r| r.is_err())
+    );
+}
