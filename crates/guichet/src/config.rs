@@ -45,6 +45,8 @@ pub struct Config {
     pub smtp_password: String,
     /// Poll IMAP mailboxes (set false on nodes that should not).
     pub imap_enabled: bool,
+    /// ISO 4217 currency of the compensation authority limits (A8).
+    pub compensation_currency: String,
 }
 
 impl Default for Config {
@@ -70,6 +72,7 @@ impl Default for Config {
             smtp_user: String::new(),
             smtp_password: String::new(),
             imap_enabled: true,
+            compensation_currency: "EUR".into(),
         }
     }
 }
@@ -113,6 +116,7 @@ impl Config {
             "smtp_user",
             "smtp_password",
             "imap_enabled",
+            "compensation_currency",
         ]));
         f = f.merge(Serialized::defaults(overrides));
         f.extract().map_err(Box::new)

@@ -142,6 +142,10 @@ pub async fn open_app(cfg: &Config) -> Result<app::App> {
             raw_retention_days: cfg.email_retention_days,
             ..Default::default()
         },
+        limit_currency: domain::Currency::parse(&cfg.compensation_currency)
+            .map_err(|_| anyhow::anyhow!("compensation_currency: not an ISO 4217 code"))?
+            .as_str()
+            .to_string(),
         ..Default::default()
     };
     Ok(app::App::new(store, clock, app_cfg))
