@@ -222,6 +222,17 @@ async fn value(c: &Client, css: &str) -> String {
         .unwrap_or_default()
 }
 
+/// With `GUICHET_SCREENSHOTS=DIR`, keep a picture of the page (for reviewing the layout).
+async fn shot(c: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("GUICHET_SCREENSHOTS") {
+        c.execute("window.scrollTo(0, 0);", vec![])
+            .await
+            .expect("scroll");
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).expect("write");
+    }
+}
+
 async fn press(c: &Client, keys: &str) {
     c.find(Locator::Css("body"))
         .await
@@ -304,6 +315,7 @@ async fn an_agent_works_a_case_in_french_from_the_unassigned_view_to_solved_with
         .await
         .unwrap();
     wait_text(&sophie, "#case-rows", "Facture en double").await;
+    shot(&sophie, "inbox-fr").await;
     sophie
         .wait()
         .at_most(Duration::from_secs(10))
@@ -452,6 +464,7 @@ async fn an_agent_works_a_case_in_french_from_the_unassigned_view_to_solved_with
     wait_text(&sophie, "#compensation", "accepté").await;
     c.refresh().await.unwrap();
     wait_text(&c, "#compensation", "tranché par Sophie Chef").await;
+    shot(&c, "case-fr").await;
 
     // Live: Sophie's unassigned view loses the second case when Marie takes it.
     sophie

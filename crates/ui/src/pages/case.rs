@@ -93,18 +93,37 @@ struct TimelineFragment {
     items: Vec<Item>,
 }
 
-fn describe(t: &T, e: &store::EventRow) -> String {
-    let field = e
-        .field
-        .as_deref()
-        .map(|f| {
-            let k = format!("field-{}", f.replace(['.', '_'], "-"));
-            let s = t.t(&k);
-            if s == k { f.to_string() } else { s }
-        })
-        .unwrap_or_default();
-    let old = e.old_value.clone().unwrap_or_default();
-    let new = e.new_value.clone().unwrap_or_default();
+/// An event in words: field names and wire values translated, people and teams named.
+fn describe(
+    t: &T,
+    e: &store::EventRow,
+    names: &std::collections::HashMap<i64, String>,
+    teams: &std::collections::HashMap<i64, String>,
+) -> String {
+    let f = e.field.as_deref().unwrap_or("");
+    let field = if f.is_empty() {
+        String::new()
+    } else {
+        let k = format!("field-{}", f.replace(['.', '_'], "-"));
+        let s = t.t(&k);
+        if s == k { f.to_string() } else { s }
+    };
+    let show = |v: &Option<String>| -> String {
+        let v = v.clone().unwrap_or_default();
+        let id = v.parse::<i64>().ok();
+        let group = match f {
+            "status" => "status",
+            "priority" => "priority",
+            "kind" => "kind",
+            "journey_stage" => "stage",
+            "assignee_id" => return id.and_then(|i| names.get(&i).cloned()).unwrap_or(v),
+            "team_id" => return id.and_then(|i| teams.get(&i).cloned()).unwrap_or(v),
+            "playbook" => return t.t(format!("playbook-{v}")),
+            _ => return v,
+        };
+        if v.is_empty() { v } else { t.v(group, &v) }
+    };
+    let (old, new) = (show(&e.old_value), show(&e.new_value));
     let kind = format!("event-{}", e.kind.replace('_', "-"));
     let label = t.t(&kind);
     let label = if label == kind { e.kind.clone() } else { label };
@@ -133,12 +152,27 @@ async fn timeline(s: &AppState, a: &Agent, c: &store::CaseRow) -> Result<Vec<Ite
         .case_events(a.actor(), c.id)
         .await
         .map_err(|e| a.err(e))?;
+    let assignees = events
+        .iter()
+        .filter(|e| e.field.as_deref() == Some("assignee_id"))
+        .flat_map(|e| [&e.old_value, &e.new_value])
+        .filter_map(|v| v.as_deref().and_then(|v| v.parse::<i64>().ok()));
     let ids: Vec<i64> = msgs
         .iter()
         .map(|m| m.author_id)
         .chain(events.iter().filter_map(|e| e.actor_id))
+        .chain(assignees)
         .collect();
     let names = super::names(&s.app, ids).await;
+    let teams: std::collections::HashMap<i64, String> = s
+        .app
+        .store
+        .teams(0, 1000)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
     let mut items: Vec<(i64, i64, Item)> = Vec::new();
     for m in msgs {
         items.push((
@@ -169,7 +203,7 @@ async fn timeline(s: &AppState, a: &Agent, c: &store::CaseRow) -> Result<Vec<Ite
                     .actor_id
                     .and_then(|i| names.get(&i).cloned())
                     .unwrap_or_else(|| a.t.t("system")),
-                text: describe(&a.t, &e),
+                text: describe(&a.t, &e, &names, &teams),
                 at: e.created_at,
             },
         ));
