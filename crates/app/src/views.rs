@@ -168,8 +168,10 @@ impl App {
     pub async fn view_counts(&self, actor: &Actor, cap: i64) -> Result<Vec<(View, i64)>> {
         actor.require_staff()?;
         let now = self.now_ms();
-        let mut out = Vec::new();
-        for v in View::ALL {
+        // The counts are independent reads: run them side by side (on PostgreSQL each is a
+        // round trip; measured 16 ms for the page when they ran one after the other).
+        let mut set = tokio::task::JoinSet::new();
+        for (i, v) in View::ALL.into_iter().enumerate() {
             if v == View::Approvals
                 && !matches!(actor.role, domain::Role::Admin | domain::Role::Supervisor)
             {
@@ -179,9 +181,15 @@ impl App {
             if v == View::Teams {
                 self.resolve_teams(&mut f, actor).await?;
             }
-            let n = self.store.count_cases_capped(&f, cap).await?;
-            out.push((v, n));
+            let store = self.store.clone();
+            set.spawn(async move { (i, v, store.count_cases_capped(&f, cap).await) });
         }
-        Ok(out)
+        let mut out = Vec::new();
+        while let Some(r) = set.join_next().await {
+            let (i, v, n) = r.map_err(|e| AppError::Internal(e.to_string()))?;
+            out.push((i, v, n?));
+        }
+        out.sort_by_key(|(i, _, _)| *i);
+        Ok(out.into_iter().map(|(_, v, n)| (v, n)).collect())
     }
 }

@@ -287,108 +287,38 @@ async fn customer(s: &AppState, a: &Agent, c: &store::CaseRow) -> Customer {
 pub async fn show_case(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>) -> PageResult {
     let a = &agent;
     let c = s.app.get_case(a.actor(), id).await.map_err(|e| a.err(e))?;
-    let items = timeline(&s, a, &c).await?;
-    let clocks = s
-        .app
-        .case_clocks(a.actor(), id)
-        .await
-        .map_err(|e| a.err(e))?
-        .into_iter()
-        .map(|k| ClockLine {
-            name: k.standard_name.clone().unwrap_or_default(),
-            metric: k.row.metric.clone(),
-            state: k.row.state.clone(),
-            due_at: k.row.due_at,
-            breached: k.breached,
-        })
-        .collect();
-    let comp_rows = s
-        .app
-        .case_compensations(a.actor(), id)
-        .await
-        .map_err(|e| a.err(e))?;
-    let ids: Vec<i64> = comp_rows
-        .iter()
-        .flat_map(|r| [Some(r.requested_by_id), r.decided_by_id])
-        .flatten()
-        .collect();
-    let names = super::names(&s.app, ids).await;
-    let comps = comp_rows
-        .into_iter()
-        .map(|r| CompLine {
-            id: r.id,
-            kind: r.kind,
-            amount: a.t.money(r.amount_cents, &r.currency),
-            status: r.status,
-            note: r.note,
-            requested_by: names.get(&r.requested_by_id).cloned().unwrap_or_default(),
-            decided_by: r
-                .decided_by_id
-                .and_then(|d| names.get(&d).cloned())
-                .unwrap_or_default(),
-        })
-        .collect();
-    let me = s.app.store.user(a.actor().user_id).await.ok().flatten();
-    let my_limit =
-        a.t.money(me.map(|u| u.compensation_limit_cents).unwrap_or(0), "EUR");
-    let done = s.app.playbook(a.actor(), id).await.map_err(|e| a.err(e))?;
+    // Every panel is an independent read: fetch them side by side (on PostgreSQL each is a
+    // round trip).
+    let (items, clocks, comps, playbook, links, lists, customer, chrome) = tokio::join!(
+        timeline(&s, a, &c),
+        clock_lines(&s, a, id),
+        comp_lines(&s, a, id),
+        s.app.playbook(a.actor(), id),
+        s.app.case_links(a.actor(), id),
+        choices(&s, a),
+        customer(&s, a, &c),
+        Chrome::of(a, &s.app, "inbox"),
+    );
+    let (comps, my_limit) = comps?;
+    let done = playbook.map_err(|e| a.err(e))?;
     let playbook = app::complaints::PLAYBOOK
         .iter()
         .map(|st| (*st, done.iter().any(|d| d.step == *st)))
         .collect();
-    let links = s
-        .app
-        .case_links(a.actor(), id)
-        .await
+    let links = links
         .map_err(|e| a.err(e))?
         .into_iter()
         .map(|l| (l.other_id, l.kind))
         .collect();
-    let teams = s
-        .app
-        .list_teams(a.actor(), 0, 1000)
-        .await
-        .map_err(|e| a.err(e))?
-        .into_iter()
-        .filter(|t| !t.deleted)
-        .map(|t| (t.id, t.name))
-        .collect();
-    let agents = s
-        .app
-        .store
-        .users(0, 2000, true)
-        .await
-        .map_err(|e| a.err(e.into()))?
-        .into_iter()
-        .filter(|u| u.active && u.role != "analyst")
-        .map(|u| (u.id, u.name))
-        .collect();
-    let categories = s
-        .app
-        .categories(a.actor())
-        .await
-        .map_err(|e| a.err(e))?
-        .into_iter()
-        .map(|v| (v.row.id, v.path.join(" › ")))
-        .collect();
-    let canned = s
-        .app
-        .canned_answers(a.actor())
-        .await
-        .map_err(|e| a.err(e))?
-        .into_iter()
-        .map(|c| (c.shortcut, c.title))
-        .collect();
-    let customer = customer(&s, a, &c).await;
+    let (teams, agents, categories, canned) = lists?;
     let presence = s.app.live.presence(id, a.actor().user_id);
-    let chrome = Chrome::of(a, &s.app, "inbox").await;
     Ok(render(&CasePage {
         t: agent.t.clone(),
         chrome,
         can_write: agent.actor().role.can_write_cases(),
         c,
-        items,
-        clocks,
+        items: items?,
+        clocks: clocks?,
         comps,
         my_limit,
         playbook,
@@ -400,6 +330,107 @@ pub async fn show_case(State(s): State<AppState>, agent: Agent, Path(id): Path<i
         canned,
         presence,
     }))
+}
+
+async fn clock_lines(s: &AppState, a: &Agent, id: i64) -> Result<Vec<ClockLine>, PageError> {
+    Ok(s.app
+        .case_clocks(a.actor(), id)
+        .await
+        .map_err(|e| a.err(e))?
+        .into_iter()
+        .map(|k| ClockLine {
+            name: k.standard_name.clone().unwrap_or_default(),
+            metric: k.row.metric.clone(),
+            state: k.row.state.clone(),
+            due_at: k.row.due_at,
+            breached: k.breached,
+        })
+        .collect())
+}
+
+/// The case's compensations, and the agent's own limit shown beside the form.
+async fn comp_lines(
+    s: &AppState,
+    a: &Agent,
+    id: i64,
+) -> Result<(Vec<CompLine>, String), PageError> {
+    let comp_rows = s
+        .app
+        .case_compensations(a.actor(), id)
+        .await
+        .map_err(|e| a.err(e))?;
+    let ids: Vec<i64> = comp_rows
+        .iter()
+        .flat_map(|r| [Some(r.requested_by_id), r.decided_by_id])
+        .flatten()
+        .chain([a.actor().user_id])
+        .collect();
+    let users = s.app.store.users_by_ids(&ids).await.unwrap_or_default();
+    let name = |i: i64| {
+        users
+            .iter()
+            .find(|u| u.id == i)
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    };
+    let limit = users
+        .iter()
+        .find(|u| u.id == a.actor().user_id)
+        .map(|u| u.compensation_limit_cents)
+        .unwrap_or(0);
+    let lines = comp_rows
+        .into_iter()
+        .map(|r| CompLine {
+            id: r.id,
+            kind: r.kind,
+            amount: a.t.money(r.amount_cents, &r.currency),
+            status: r.status,
+            note: r.note,
+            requested_by: name(r.requested_by_id),
+            decided_by: r.decided_by_id.map(name).unwrap_or_default(),
+        })
+        .collect();
+    Ok((lines, a.t.money(limit, &s.app.config.limit_currency)))
+}
+
+type Choices = (
+    Vec<(i64, String)>,
+    Vec<(i64, String)>,
+    Vec<(i64, String)>,
+    Vec<(String, String)>,
+);
+
+/// What the property selects and the canned-answer list offer.
+async fn choices(s: &AppState, a: &Agent) -> Result<Choices, PageError> {
+    let (teams, agents, categories, canned) = tokio::join!(
+        s.app.list_teams(a.actor(), 0, 1000),
+        s.app.store.users(0, 2000, true),
+        s.app.categories(a.actor()),
+        s.app.canned_answers(a.actor()),
+    );
+    let teams = teams
+        .map_err(|e| a.err(e))?
+        .into_iter()
+        .filter(|t| !t.deleted)
+        .map(|t| (t.id, t.name))
+        .collect();
+    let agents = agents
+        .map_err(|e| a.err(e.into()))?
+        .into_iter()
+        .filter(|u| u.active && u.role != "analyst")
+        .map(|u| (u.id, u.name))
+        .collect();
+    let categories = categories
+        .map_err(|e| a.err(e))?
+        .into_iter()
+        .map(|v| (v.row.id, v.path.join(" › ")))
+        .collect();
+    let canned = canned
+        .map_err(|e| a.err(e))?
+        .into_iter()
+        .map(|c| (c.shortcut, c.title))
+        .collect();
+    Ok((teams, agents, categories, canned))
 }
 
 /// `GET /cases/{id}/timeline`: the timeline alone, for live refresh.

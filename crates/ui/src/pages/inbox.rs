@@ -143,35 +143,38 @@ pub async fn show_inbox(
     let v = View::parse(&view).ok_or_else(|| agent.err(app::AppError::NotFound("view")))?;
     let extra = extra_conds(&agent, &q)?;
     let page = q.page.unwrap_or(0).clamp(0, 1000);
-    let mut cases = s
-        .app
-        .view_cases(agent.actor(), v, extra, PAGE + 1, page * PAGE)
-        .await
-        .map_err(|e| agent.err(e))?;
-    let more = cases.len() as i64 > PAGE;
-    cases.truncate(PAGE as usize);
-    let rows = rows_of(&s.app, cases).await;
+    let list = async {
+        let mut cases = s
+            .app
+            .view_cases(agent.actor(), v, extra, PAGE + 1, page * PAGE)
+            .await?;
+        let more = cases.len() as i64 > PAGE;
+        cases.truncate(PAGE as usize);
+        Ok::<_, app::AppError>((rows_of(&s.app, cases).await, more))
+    };
     if q.partial == Some(1) {
+        let (rows, _) = list.await.map_err(|e| agent.err(e))?;
         return Ok(render(&RowsFragment { t: agent.t, rows }));
     }
-    let counts = s
-        .app
-        .view_counts(agent.actor(), COUNT_CAP)
-        .await
+    // The list, the counts, the teams and the frame are independent: fetch them together.
+    let (listed, counts, teams, chrome) = tokio::join!(
+        list,
+        s.app.view_counts(agent.actor(), COUNT_CAP),
+        s.app.list_teams(agent.actor(), 0, 1000),
+        Chrome::of(&agent, &s.app, "inbox"),
+    );
+    let (rows, more) = listed.map_err(|e| agent.err(e))?;
+    let counts = counts
         .map_err(|e| agent.err(e))?
         .into_iter()
         .map(|(v, n)| (v.as_str(), n))
         .collect();
-    let teams = s
-        .app
-        .list_teams(agent.actor(), 0, 1000)
-        .await
+    let teams = teams
         .map_err(|e| agent.err(e))?
         .into_iter()
         .filter(|t| !t.deleted)
         .map(|t| (t.id, t.name))
         .collect();
-    let chrome = Chrome::of(&agent, &s.app, "inbox").await;
     Ok(render(&InboxPage {
         t: agent.t,
         chrome,
