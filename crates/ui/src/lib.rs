@@ -11,7 +11,7 @@ pub mod session;
 
 use axum::Router;
 use axum::routing::{get, post};
-use pages::{admin, case, contact, inbox, login, search, settings};
+use pages::{admin, case, contact, inbox, login, notifications, search, settings};
 use web::AppState;
 
 /// What every page's frame shows: who is signed in, the CSRF token its forms carry, the
@@ -23,12 +23,16 @@ pub struct Chrome {
     pub is_admin: bool,
     pub is_supervisor: bool,
     pub charter_pending: Option<i64>,
+    pub unread: usize,
     pub section: &'static str,
 }
 
 impl Chrome {
     pub async fn of(a: &session::Agent, app: &app::App, section: &'static str) -> Chrome {
-        let charter_pending = pages::charter_pending(a, app).await;
+        let (charter_pending, unread) = tokio::join!(
+            pages::charter_pending(a, app),
+            pages::unread_notifications(a, app)
+        );
         Chrome {
             user_name: a.s.actor.name.clone(),
             user_id: a.s.actor.user_id,
@@ -36,6 +40,7 @@ impl Chrome {
             is_admin: a.is_admin(),
             is_supervisor: a.is_supervisor(),
             charter_pending,
+            unread,
             section,
         }
     }
@@ -67,6 +72,8 @@ pub fn router(state: AppState) -> Router {
             get(contact::show_contact).post(contact::post_contact),
         )
         .route("/search", get(search::show_search))
+        .route("/notifications", get(notifications::show_notifications))
+        .route("/notifications/{id}/open", post(notifications::post_open))
         .route(
             "/settings",
             get(settings::show_settings).post(settings::post_settings),

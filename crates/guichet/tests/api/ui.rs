@@ -988,3 +988,61 @@ async fn a_stale_form_does_not_undo_a_colleagues_change() {
         assert_eq!(s, expected, "{body}");
     }
 }
+
+#[tokio::test]
+async fn a_supervisor_is_notified_of_an_approval_request_and_opening_it_leads_to_the_case() {
+    let t = spawn_app().await;
+    staff(
+        &t,
+        Role::Agent,
+        "ask@guichet.test",
+        "Demandeur",
+        Some(1_000),
+    )
+    .await;
+    staff(
+        &t,
+        Role::Supervisor,
+        "boss@guichet.test",
+        "Cheffe",
+        Some(100_000),
+    )
+    .await;
+    let id = t
+        .new_ticket(&t.admin.clone(), "Geste", "j@example.com")
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let agent = Ui::sign_in(&t, "ask@guichet.test", "agent-password-1").await;
+    let boss = Ui::sign_in(&t, "boss@guichet.test", "agent-password-1").await;
+    let (_, before) = boss.get("/inbox/mine").await;
+    assert!(!before.contains("id=\"unread\""), "nothing unread yet");
+    agent
+        .post(
+            &format!("/cases/{id}/compensations"),
+            &[("kind", "gift"), ("amount", "25"), ("currency", "EUR")],
+        )
+        .await;
+    let (_, after) = boss.get("/inbox/mine").await;
+    assert!(after.contains("id=\"unread\">1<"), "{after}");
+    let (s, page) = boss.get("/notifications").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("Un geste commercial attend votre validation"),
+        "{page}"
+    );
+    let nid = page
+        .split("class=\"notification unread\" id=\"n")
+        .nth(1)
+        .and_then(|x| x.split('"').next())
+        .unwrap()
+        .to_string();
+    let (s, loc) = boss.post(&format!("/notifications/{nid}/open"), &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(loc, format!("/cases/{id}"));
+    let (_, again) = boss.get("/inbox/mine").await;
+    assert!(!again.contains("id=\"unread\""), "read now");
+    // Someone else's notification is not theirs to open.
+    let (s, _) = agent.post(&format!("/notifications/{nid}/open"), &[]).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

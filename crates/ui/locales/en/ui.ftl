@@ -152,6 +152,14 @@ search-cases = { $n ->
    *[other] { $n } cases
 }
 search-people = Customers
+notifications = Notifications
+notif-assigned = A case was assigned to you
+notif-standard-warning = A standard's deadline is near
+notif-standard-breached = A standard was breached
+notif-standard-unacceptable = A case is unacceptably late
+notif-approval-requested = A compensation waits for your approval
+notif-compensation-decided = Your compensation request was decided
+notif-charter-published = A new version of the service charter
 settings = Settings
 password-change = Change password
 password-current = Current password

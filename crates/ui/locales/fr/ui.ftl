@@ -152,6 +152,14 @@ search-cases = { $n ->
    *[other] { $n } dossiers
 }
 search-people = Clients
+notifications = Notifications
+notif-assigned = Un dossier vous a été attribué
+notif-standard-warning = L'échéance d'un engagement approche
+notif-standard-breached = Un engagement a été dépassé
+notif-standard-unacceptable = Un dossier est en retard inacceptable
+notif-approval-requested = Un geste commercial attend votre validation
+notif-compensation-decided = Votre demande de geste commercial a été tranchée
+notif-charter-published = Une nouvelle version de la charte de service
 settings = Préférences
 password-change = Changer le mot de passe
 password-current = Mot de passe actuel

@@ -7,12 +7,21 @@ pub mod case;
 pub mod contact;
 pub mod inbox;
 pub mod login;
+pub mod notifications;
 pub mod search;
 pub mod settings;
 
 use crate::error::PageError;
 use crate::session::Agent;
 use axum::response::{IntoResponse, Redirect, Response};
+
+/// How many notifications the agent has not read (the menu's badge).
+pub async fn unread_notifications(a: &Agent, app: &app::App) -> usize {
+    app.notifications(a.actor(), true, 100)
+        .await
+        .map(|v| v.len())
+        .unwrap_or(0)
+}
 
 /// The newest charter version the agent has not acknowledged yet (B5).
 pub async fn charter_pending(a: &Agent, app: &app::App) -> Option<i64> {
