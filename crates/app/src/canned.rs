@@ -54,14 +54,6 @@ impl App {
         Ok(self.store.canned_answers().await?)
     }
 
-    pub async fn canned_answer(&self, actor: &Actor, id: i64) -> Result<CannedRow> {
-        actor.require_staff()?;
-        self.store
-            .canned_answer(id)
-            .await?
-            .ok_or(AppError::NotFound("canned answer"))
-    }
-
     /// Create (`id` None) or change a canned answer.
     pub async fn save_canned(
         &self,

@@ -198,13 +198,6 @@ impl Store {
         Ok(r)
     }
 
-    pub async fn canned_answer(&self, id: i64) -> Result<Option<CannedRow>> {
-        let sql = format!("SELECT {CANNED_COLS} FROM canned_answers WHERE id = $1");
-        let r = on_read!(self, p => sqlx::query_as::<_, CannedRow>(sqlx::AssertSqlSafe(&*sql))
-            .bind(id).fetch_optional(p).await?);
-        Ok(r)
-    }
-
     pub async fn canned_by_shortcut(&self, shortcut: &str) -> Result<Option<CannedRow>> {
         let sql = format!("SELECT {CANNED_COLS} FROM canned_answers WHERE shortcut = $1");
         let r = on_read!(self, p => sqlx::query_as::<_, CannedRow>(sqlx::AssertSqlSafe(&*sql))

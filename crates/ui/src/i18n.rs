@@ -1,26 +1,9 @@
-//! The screens' strings in French and English (Fluent, `locales/{en,fr}/ui.ftl`), and the
+//! The screens' strings in French and English (Fluent, `web/locales/{en,fr}/ui.ftl`, loaded
+//! with the API's messages by `web::i18n`), and the
 //! dates and durations shown to an agent in their own language and time zone.
 
 use domain::Locale;
-use fluent_templates::fluent_bundle::FluentValue;
-use fluent_templates::{Loader, static_loader};
-use std::borrow::Cow;
-use std::collections::HashMap;
-use unic_langid::LanguageIdentifier;
-
-static_loader! {
-    static LOCALES = {
-        locales: "./locales",
-        fallback_language: "en",
-    };
-}
-
-fn langid(l: Locale) -> LanguageIdentifier {
-    match l {
-        Locale::En => "en".parse().expect("valid language id"),
-        Locale::Fr => "fr".parse().expect("valid language id"),
-    }
-}
+use web::i18n::{tr, tr_n};
 
 /// A millisecond timestamp as templates hand it over (by value or by reference).
 pub trait Ms {
@@ -56,25 +39,17 @@ impl T {
     }
 
     pub fn t(&self, id: impl std::fmt::Display) -> String {
-        lookup(self.locale, &id.to_string(), &[])
+        tr(self.locale, &id.to_string(), &[])
     }
 
     /// With one argument `$x`.
     pub fn t1(&self, id: impl std::fmt::Display, x: impl std::fmt::Display) -> String {
-        lookup(
-            self.locale,
-            &id.to_string(),
-            &[("x", FluentValue::from(x.to_string()))],
-        )
+        tr(self.locale, &id.to_string(), &[("x", &x.to_string())])
     }
 
     /// With a number `$n` (plural forms select on it).
     pub fn tn(&self, id: impl std::fmt::Display, n: impl Ms) -> String {
-        lookup(
-            self.locale,
-            &id.to_string(),
-            &[("n", FluentValue::from(n.ms()))],
-        )
+        tr_n(self.locale, &id.to_string(), n.ms())
     }
 
     /// Whether an optional id is this one (a select's current option).
@@ -169,17 +144,6 @@ impl T {
     }
 }
 
-fn lookup(locale: Locale, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
-    let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
-        .iter()
-        .map(|(k, v)| (Cow::Owned(k.to_string()), v.clone()))
-        .collect();
-    LOCALES
-        .try_lookup_with_args(&langid(locale), id, &map)
-        .map(|s| s.replace(['\u{2068}', '\u{2069}'], ""))
-        .unwrap_or_else(|| id.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,8 +157,8 @@ mod tests {
 
     #[test]
     fn every_screen_string_exists_in_french_and_english() {
-        let en = ids(include_str!("../locales/en/ui.ftl"));
-        let fr = ids(include_str!("../locales/fr/ui.ftl"));
+        let en = ids(include_str!("../../web/locales/en/ui.ftl"));
+        let fr = ids(include_str!("../../web/locales/fr/ui.ftl"));
         assert_eq!(en, fr);
         assert!(en.len() > 100);
     }
@@ -204,7 +168,7 @@ mod tests {
     /// pages' tests.
     #[test]
     fn every_literal_id_in_templates_and_handlers_is_translated() {
-        let en = ids(include_str!("../locales/en/ui.ftl"));
+        let en = ids(include_str!("../../web/locales/en/ui.ftl"));
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = vec![];
         for sub in ["templates", "src", "src/pages"] {
