@@ -87,6 +87,22 @@ impl LoginThrottle {
     }
 }
 
+/// The actor a user row stands for; deactivated users are nobody.
+pub(crate) fn actor_from(u: &store::UserRow) -> Result<Actor> {
+    if !u.active {
+        return Err(AppError::Unauthenticated);
+    }
+    let role: Role = u
+        .role
+        .parse()
+        .map_err(|_| AppError::Internal("bad role".into()))?;
+    Ok(Actor {
+        user_id: u.id,
+        role,
+        name: u.name.clone(),
+    })
+}
+
 impl App {
     pub(crate) async fn actor_of(&self, user_id: i64) -> Result<Actor> {
         let u = self
@@ -94,18 +110,7 @@ impl App {
             .user(user_id)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        if !u.active {
-            return Err(AppError::Unauthenticated);
-        }
-        let role: Role = u
-            .role
-            .parse()
-            .map_err(|_| AppError::Internal("bad role".into()))?;
-        Ok(Actor {
-            user_id: u.id,
-            role,
-            name: u.name,
-        })
+        actor_from(&u)
     }
 
     /// `email/token:TOKEN` (Basic) — the token must belong to the user with that email.

@@ -101,6 +101,12 @@ impl App {
         Ok(now)
     }
 
+    /// The newest version the caller still has to acknowledge, if any (B5).
+    pub async fn charter_pending(&self, actor: &Actor) -> Result<Option<i64>> {
+        actor.require_staff()?;
+        Ok(self.store.charter_unacknowledged(actor.user_id).await?)
+    }
+
     /// When the caller acknowledged each version: version → time.
     pub async fn my_charter_acks(&self, actor: &Actor) -> Result<HashMap<i64, i64>> {
         actor.require_staff()?;

@@ -24,6 +24,16 @@ pub struct Session {
     pub time_zone: String,
 }
 
+fn session_of(row: SessionRow, actor: Actor, u: &store::UserRow) -> Session {
+    Session {
+        actor,
+        token_hash: row.token_hash,
+        csrf: row.csrf_token,
+        locale: domain::Locale::parse(&u.locale).unwrap_or(domain::Locale::Fr),
+        time_zone: u.time_zone.clone(),
+    }
+}
+
 impl App {
     /// Check the password and open a session; returns the cookie's token. Only staff may use
     /// the agent screens: a customer's correct password opens nothing here.
@@ -50,8 +60,12 @@ impl App {
         tx.delete_expired_sessions(now).await?;
         tx.insert_session(&row).await?;
         tx.commit().await?;
-        let s = self.session_of(row, actor).await?;
-        Ok((token, s))
+        let u = self
+            .store
+            .user(actor.user_id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok((token, session_of(row, actor, &u)))
     }
 
     /// The session a cookie token names, if it is still valid and its user still active.
@@ -71,23 +85,14 @@ impl App {
             tx.touch_session(&hash, now, now + SESSION_IDLE_MS).await?;
             tx.commit().await?;
         }
-        let actor = self.actor_of(row.user_id).await?;
-        self.session_of(row, actor).await
-    }
-
-    async fn session_of(&self, row: SessionRow, actor: Actor) -> Result<Session> {
+        // One read of the user gives the actor, the language and the time zone.
         let u = self
             .store
-            .user(actor.user_id)
+            .user(row.user_id)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        Ok(Session {
-            actor,
-            token_hash: row.token_hash,
-            csrf: row.csrf_token,
-            locale: domain::Locale::parse(&u.locale).unwrap_or(domain::Locale::Fr),
-            time_zone: u.time_zone,
-        })
+        let actor = crate::auth::actor_from(&u)?;
+        Ok(session_of(row, actor, &u))
     }
 
     /// Whether a session still stands (a live stream checks it now and then).

@@ -183,6 +183,15 @@ impl Store {
         Ok(r)
     }
 
+    /// The newest charter version this user has not acknowledged (one query, every page).
+    pub async fn charter_unacknowledged(&self, user_id: i64) -> Result<Option<i64>> {
+        let r = on_read!(self, p => sqlx::query_scalar::<_, i64>(
+            "SELECT v.version FROM charter_versions v WHERE v.version = (SELECT MAX(version) FROM charter_versions) \
+             AND NOT EXISTS (SELECT 1 FROM charter_acks a WHERE a.version = v.version AND a.user_id = $1)")
+            .bind(user_id).fetch_optional(p).await?);
+        Ok(r)
+    }
+
     /// The teams a user belongs to.
     pub async fn team_ids_of(&self, user_id: i64) -> Result<Vec<i64>> {
         let r = on_read!(self, p => sqlx::query_scalar::<_, i64>(

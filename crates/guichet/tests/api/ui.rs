@@ -3,7 +3,7 @@
 //! The browser tests (`tests/browser`) drive the same pages in Chromium.
 
 use crate::{TestApp, spawn_app};
-use domain::Role;
+use domain::{Clock, Role};
 use reqwest::{Client, StatusCode, header};
 use serde_json::json;
 
@@ -257,12 +257,31 @@ async fn a_customer_gets_nothing_of_the_agent_ui() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.headers().get(header::SET_COOKIE).is_none());
-    let rows: i64 = {
-        let n = t.app.store.session("x").await.unwrap();
-        assert!(n.is_none());
-        0
-    };
-    assert_eq!(rows, 0);
+    // Even holding a session (say, a former agent demoted to customer), the pages refuse.
+    let customer = b["user"]["id"].as_i64().unwrap();
+    let token = "customer-session-token-0123456789abcdefgh";
+    let mut tx = t.app.store.begin().await.unwrap();
+    tx.insert_session(&store::SessionRow {
+        token_hash: app::auth::hash_token(token),
+        user_id: customer,
+        csrf_token: "c".repeat(40),
+        user_agent: String::new(),
+        created_at: t.clock.now().as_millisecond(),
+        last_seen_at: t.clock.now().as_millisecond(),
+        expires_at: t.clock.now().as_millisecond() + 3_600_000,
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    for path in ["/inbox/mine", "/cases/1", "/admin", "/live", "/search?q=x"] {
+        let r = http
+            .get(format!("{}{path}", t.base))
+            .header(header::COOKIE, format!("guichet_session={token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+    }
 }
 
 #[tokio::test]
@@ -1045,4 +1064,64 @@ async fn a_supervisor_is_notified_of_an_approval_request_and_opening_it_leads_to
     // Someone else's notification is not theirs to open.
     let (s, _) = agent.post(&format!("/notifications/{nid}/open"), &[]).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn agents_are_asked_to_acknowledge_a_new_charter_version_until_they_do() {
+    let t = spawn_app().await;
+    staff(&t, Role::Agent, "read@guichet.test", "Lectrice", None).await;
+    let admin = Ui::sign_in(&t, "admin@guichet.test", "admin-password-1").await;
+    let agent = Ui::sign_in(&t, "read@guichet.test", "agent-password-1").await;
+    assert!(
+        !agent
+            .get("/inbox/mine")
+            .await
+            .1
+            .contains("id=\"charter-banner\"")
+    );
+    let (s, _) = admin
+        .post(
+            "/admin/charter",
+            &[(
+                "vision",
+                "Chaque client reçoit une réponse claire et rapide.",
+            )],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, page) = agent.get("/inbox/mine").await;
+    assert!(page.contains("id=\"charter-banner\""), "{page}");
+    let (_, charter) = agent.get("/charter").await;
+    assert!(charter.contains("Chaque client reçoit une réponse claire et rapide."));
+    let (_, acks) = admin.get("/admin/charter").await;
+    let pending = acks
+        .split("id=\"acks-pending\"")
+        .nth(1)
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        acks.contains("Lectrice") && pending.contains("Lectrice"),
+        "{acks}"
+    );
+    let (s, _) = agent.post("/charter/1/acknowledge", &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(
+        !agent
+            .get("/inbox/mine")
+            .await
+            .1
+            .contains("id=\"charter-banner\"")
+    );
+    assert!(
+        agent
+            .get("/charter")
+            .await
+            .1
+            .contains("id=\"charter-acked\"")
+    );
+    // An agent cannot publish.
+    assert_eq!(
+        agent.post("/admin/charter", &[("vision", "Non")]).await.0,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -25,10 +25,7 @@ pub async fn unread_notifications(a: &Agent, app: &app::App) -> usize {
 
 /// The newest charter version the agent has not acknowledged yet (B5).
 pub async fn charter_pending(a: &Agent, app: &app::App) -> Option<i64> {
-    let versions = app.charter_versions(a.actor()).await.ok()?;
-    let newest = versions.iter().map(|v| v.version).max()?;
-    let acks = app.my_charter_acks(a.actor()).await.ok()?;
-    (!acks.contains_key(&newest)).then_some(newest)
+    app.charter_pending(a.actor()).await.ok().flatten()
 }
 
 /// 303 to a page after a successful form.
