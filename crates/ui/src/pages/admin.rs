@@ -290,14 +290,7 @@ struct CategoriesPage {
 
 pub async fn show_categories(State(s): State<AppState>, agent: Agent) -> PageResult {
     require_supervisor(&agent)?;
-    let categories = s
-        .app
-        .categories(agent.actor())
-        .await
-        .map_err(|e| agent.err(e))?
-        .into_iter()
-        .map(|v| (v.row.id, v.path.join(" › ")))
-        .collect();
+    let categories = super::category_choices(&agent, &s.app).await?;
     let chrome = Chrome::of(&agent, &s.app, "admin").await;
     Ok(render(&CategoriesPage {
         t: agent.t,
@@ -442,15 +435,7 @@ pub async fn show_standards(State(s): State<AppState>, agent: Agent) -> PageResu
             (c.row.id, c.row.name, c.row.time_zone, hol)
         })
         .collect();
-    let teams = s
-        .app
-        .list_teams(agent.actor(), 0, 1000)
-        .await
-        .map_err(|e| agent.err(e))?
-        .into_iter()
-        .filter(|t| !t.deleted)
-        .map(|t| (t.id, t.name))
-        .collect();
+    let teams = super::team_choices(&agent, &s.app).await?;
     let chrome = Chrome::of(&agent, &s.app, "admin").await;
     Ok(render(&StandardsPage {
         t: agent.t,

@@ -164,15 +164,7 @@ async fn timeline(s: &AppState, a: &Agent, c: &store::CaseRow) -> Result<Vec<Ite
         .chain(assignees)
         .collect();
     let names = super::names(&s.app, ids).await;
-    let teams: std::collections::HashMap<i64, String> = s
-        .app
-        .store
-        .teams(0, 1000)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
+    let teams = super::team_names(&s.app).await;
     let mut items: Vec<(i64, i64, Item)> = Vec::new();
     for m in msgs {
         items.push((
@@ -403,34 +395,23 @@ type Choices = (
 /// What the property selects and the canned-answer list offer.
 async fn choices(s: &AppState, a: &Agent) -> Result<Choices, PageError> {
     let (teams, agents, categories, canned) = tokio::join!(
-        s.app.list_teams(a.actor(), 0, 1000),
+        super::team_choices(a, &s.app),
         s.app.store.users(0, 2000, true),
-        s.app.categories(a.actor()),
+        super::category_choices(a, &s.app),
         s.app.canned_answers(a.actor()),
     );
-    let teams = teams
-        .map_err(|e| a.err(e))?
-        .into_iter()
-        .filter(|t| !t.deleted)
-        .map(|t| (t.id, t.name))
-        .collect();
     let agents = agents
         .map_err(|e| a.err(e.into()))?
         .into_iter()
         .filter(|u| u.active && u.role != "analyst")
         .map(|u| (u.id, u.name))
         .collect();
-    let categories = categories
-        .map_err(|e| a.err(e))?
-        .into_iter()
-        .map(|v| (v.row.id, v.path.join(" › ")))
-        .collect();
     let canned = canned
         .map_err(|e| a.err(e))?
         .into_iter()
         .map(|c| (c.shortcut, c.title))
         .collect();
-    Ok((teams, agents, categories, canned))
+    Ok((teams?, agents, categories?, canned))
 }
 
 /// `GET /cases/{id}/timeline`: the timeline alone, for live refresh.

@@ -26,23 +26,8 @@ struct ContactPage {
 }
 
 pub async fn show_contact(State(s): State<AppState>, agent: Agent) -> PageResult {
-    let teams = s
-        .app
-        .list_teams(agent.actor(), 0, 1000)
-        .await
-        .map_err(|e| agent.err(e))?
-        .into_iter()
-        .filter(|t| !t.deleted)
-        .map(|t| (t.id, t.name))
-        .collect();
-    let categories = s
-        .app
-        .categories(agent.actor())
-        .await
-        .map_err(|e| agent.err(e))?
-        .into_iter()
-        .map(|v| (v.row.id, v.path.join(" › ")))
-        .collect();
+    let teams = super::team_choices(&agent, &s.app).await?;
+    let categories = super::category_choices(&agent, &s.app).await?;
     let chrome = Chrome::of(&agent, &s.app, "contact").await;
     let now_input = agent.t.input_at(&Some(agent.t.now_ms));
     Ok(render(&ContactPage {

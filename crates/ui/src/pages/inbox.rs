@@ -103,14 +103,7 @@ pub async fn rows_of(app: &app::App, cases: Vec<store::CaseRow>) -> Vec<Row> {
         .flatten()
         .collect();
     let names = super::names(app, ids).await;
-    let teams: std::collections::HashMap<i64, String> = app
-        .store
-        .teams(0, 1000)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
+    let teams = super::team_names(app).await;
     cases
         .into_iter()
         .map(|c| Row {
@@ -160,7 +153,7 @@ pub async fn show_inbox(
     let (listed, counts, teams, chrome) = tokio::join!(
         list,
         s.app.view_counts(agent.actor(), COUNT_CAP),
-        s.app.list_teams(agent.actor(), 0, 1000),
+        super::team_choices(&agent, &s.app),
         Chrome::of(&agent, &s.app, "inbox"),
     );
     let (rows, more) = listed.map_err(|e| agent.err(e))?;
@@ -169,12 +162,7 @@ pub async fn show_inbox(
         .into_iter()
         .map(|(v, n)| (v.as_str(), n))
         .collect();
-    let teams = teams
-        .map_err(|e| agent.err(e))?
-        .into_iter()
-        .filter(|t| !t.deleted)
-        .map(|t| (t.id, t.name))
-        .collect();
+    let teams = teams?;
     Ok(render(&InboxPage {
         t: agent.t,
         chrome,

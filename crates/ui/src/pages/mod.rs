@@ -28,6 +28,40 @@ pub async fn charter_pending(a: &Agent, app: &app::App) -> Option<i64> {
     app.charter_pending(a.actor()).await.ok().flatten()
 }
 
+/// Every team's name by id (deleted ones too: old cases still show them).
+pub async fn team_names(app: &app::App) -> std::collections::HashMap<i64, String> {
+    app.store
+        .teams(0, 1000)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect()
+}
+
+/// The teams a select offers: (id, name), deleted ones left out.
+pub async fn team_choices(a: &Agent, app: &app::App) -> Result<Vec<(i64, String)>, PageError> {
+    Ok(app
+        .list_teams(a.actor(), 0, 1000)
+        .await
+        .map_err(|e| a.err(e))?
+        .into_iter()
+        .filter(|t| !t.deleted)
+        .map(|t| (t.id, t.name))
+        .collect())
+}
+
+/// The categories a select offers: (id, "Parent › Child").
+pub async fn category_choices(a: &Agent, app: &app::App) -> Result<Vec<(i64, String)>, PageError> {
+    Ok(app
+        .categories(a.actor())
+        .await
+        .map_err(|e| a.err(e))?
+        .into_iter()
+        .map(|v| (v.row.id, v.path.join(" › ")))
+        .collect())
+}
+
 /// 303 to a page after a successful form.
 pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
