@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod error;
+pub mod extract;
 pub mod i18n;
 pub mod live;
 pub mod pages;

@@ -3,9 +3,10 @@
 //! a case page sends while it is open or its composer is in use.
 
 use crate::error::PageResult;
+use crate::extract::{Form, Path};
 use crate::session::Agent;
 use app::live::LiveEvent;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -75,7 +76,7 @@ pub async fn post_presence(
     State(s): State<AppState>,
     agent: Agent,
     Path(id): Path<i64>,
-    axum::Form(f): axum::Form<PresenceForm>,
+    Form(f): Form<PresenceForm>,
 ) -> PageResult {
     s.app
         .set_presence(agent.actor(), id, &f.state)

@@ -1125,3 +1125,28 @@ async fn agents_are_asked_to_acknowledge_a_new_charter_version_until_they_do() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn malformed_addresses_and_forms_get_translated_pages_not_plain_text() {
+    let t = spawn_app().await;
+    staff(&t, Role::Supervisor, "bad@guichet.test", "Bad", None).await;
+    let ui = Ui::sign_in(&t, "bad@guichet.test", "agent-password-1").await;
+    let (s, html) = ui.get("/cases/abc").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(
+        html.contains("<html lang=\"fr\"") && html.contains("error-message"),
+        "{html}"
+    );
+    // A form missing a field names it, in the agent's language.
+    let (s, html) = ui
+        .post("/admin/canned", &[("title", "Sans raccourci")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("shortcut") && html.contains("error-details"),
+        "{html}"
+    );
+    let (s, html) = ui.get("/inbox/mine?page=beaucoup").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("query"), "{html}");
+}

@@ -5,12 +5,12 @@
 
 use crate::Chrome;
 use crate::error::{PageError, PageResult, render};
+use crate::extract::{Form, Path};
 use crate::i18n::T;
 use crate::session::Agent;
 use app::people::{NewUser, UserChanges};
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use domain::{EmailAddress, Role};
 use serde::Deserialize;
 use web::AppState;

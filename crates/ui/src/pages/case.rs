@@ -5,12 +5,12 @@
 
 use crate::Chrome;
 use crate::error::{PageError, PageResult, render};
+use crate::extract::{Form, Path, Query};
 use crate::i18n::T;
 use crate::session::Agent;
 use app::cases::{CaseChanges, CommentInput, ComplaintPatch, NewCompensation};
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use domain::{CompensationKind, Currency, JourneyStage, Kind, LinkKind, Priority, Status};

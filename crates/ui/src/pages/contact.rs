@@ -4,12 +4,12 @@
 
 use crate::Chrome;
 use crate::error::{PageError, PageResult, render};
+use crate::extract::Form;
 use crate::i18n::T;
 use crate::session::Agent;
 use app::cases::{CommentInput, NewCase, RequesterRef};
 use app::people::NewUser;
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use domain::{Channel, EmailAddress, Kind, Phone};
 use serde::Deserialize;

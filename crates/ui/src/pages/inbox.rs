@@ -3,11 +3,12 @@
 
 use crate::Chrome;
 use crate::error::{PageResult, render};
+use crate::extract::{Path, Query};
 use crate::i18n::T;
 use crate::session::Agent;
 use app::views::View;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use store::{CaseCol, Cmp, Cond, Val};
 use web::AppState;

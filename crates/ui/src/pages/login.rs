@@ -2,13 +2,14 @@
 //! the same answer; after ten failures the account waits (the app's throttle).
 
 use crate::error::{PageError, PageResult, render};
+use crate::extract::{Form, Query};
 use crate::i18n::T;
 use crate::session::{Agent, MaybeSession, browser_locale, clear_cookie, is_tls, session_cookie};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::Extension;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Form};
 use serde::Deserialize;
 use web::AppState;
 

@@ -3,10 +3,11 @@
 
 use crate::Chrome;
 use crate::error::{PageResult, render};
+use crate::extract::Path;
 use crate::i18n::T;
 use crate::session::Agent;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use web::AppState;
 
 pub struct Line {

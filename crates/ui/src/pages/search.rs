@@ -3,12 +3,13 @@
 
 use crate::Chrome;
 use crate::error::{PageResult, render};
+use crate::extract::Query;
 use crate::i18n::T;
 use crate::pages::inbox::{Row, rows_of};
 use crate::session::Agent;
 use app::search::{Hit, SortSpec};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use web::AppState;
 

@@ -2,12 +2,12 @@
 
 use crate::Chrome;
 use crate::error::{PageResult, render};
+use crate::extract::{Form, Query};
 use crate::i18n::T;
 use crate::session::Agent;
 use app::people::UserChanges;
 use askama::Template;
-use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use web::AppState;
 

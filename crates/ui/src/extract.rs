@@ -1,0 +1,67 @@
+//! axum's `Form`, `Path` and `Query`, with their rejections as translated pages: a form that
+//! does not parse names what was wrong (422), an id that is not a number is a page that does
+//! not exist (404). axum's own rejections are English plain text.
+
+use crate::error::PageError;
+use crate::session::{MaybeSession, browser_locale};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::response::IntoResponse;
+use domain::Locale;
+use serde::de::DeserializeOwned;
+
+fn locale(ext: &axum::http::Extensions, h: &axum::http::HeaderMap) -> Locale {
+    ext.get::<MaybeSession>()
+        .and_then(|m| m.0.as_ref().map(|s| s.locale))
+        .unwrap_or_else(|| browser_locale(h))
+}
+
+/// The detail axum gives, without its generic prefix.
+fn detail(r: impl IntoResponse + std::fmt::Display) -> String {
+    let s = r.to_string();
+    s.rsplit(": ").next().unwrap_or(&s).to_string()
+}
+
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
+    type Rejection = PageError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
+        let l = locale(req.extensions(), req.headers());
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(Form(v)),
+            Err(e) => Err(PageError::Field("form", detail(e), l)),
+        }
+    }
+}
+
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(_) => Err(PageError::App(
+                app::AppError::NotFound("page"),
+                locale(&parts.extensions, &parts.headers),
+            )),
+        }
+    }
+}
+
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Query(v)),
+            Err(e) => Err(PageError::Field(
+                "query",
+                detail(e),
+                locale(&parts.extensions, &parts.headers),
+            )),
+        }
+    }
+}
