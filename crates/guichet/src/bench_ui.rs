@@ -88,7 +88,12 @@ pub async fn run(cfg: Config, cases: i64, requests: usize) -> Result<()> {
     let router = web::router(state.clone()).merge(ui::router(state));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(web::serve_router(listener, router, std::future::pending()));
+    tokio::spawn(web::serve_router(
+        listener,
+        router,
+        std::future::pending(),
+        Default::default(),
+    ));
     let http = reqwest::Client::new();
     let cookie = format!("guichet_session={token}");
     println!(

@@ -47,6 +47,19 @@ pub struct Config {
     pub imap_enabled: bool,
     /// ISO 4217 currency of the compensation authority limits (A8).
     pub compensation_currency: String,
+    /// SQLite: writes that may wait for the writer; beyond, 503 with Retry-After at once.
+    pub write_queue: usize,
+    /// Open HTTP connections at most; beyond, new connections are closed.
+    pub max_http_connections: usize,
+    /// Seconds a client has to send a request's headers (and that an idle keep-alive
+    /// connection stays open).
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request's whole body.
+    pub body_timeout_secs: u64,
+    /// Seconds requests in flight get to finish after SIGTERM.
+    pub shutdown_grace_secs: u64,
+    /// Seconds an SMTP relay or IMAP server has to answer each exchange.
+    pub mail_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -73,6 +86,12 @@ impl Default for Config {
             smtp_password: String::new(),
             imap_enabled: true,
             compensation_currency: "EUR".into(),
+            write_queue: 1024,
+            max_http_connections: 2048,
+            header_timeout_secs: 15,
+            body_timeout_secs: 30,
+            shutdown_grace_secs: 20,
+            mail_timeout_secs: 60,
         }
     }
 }
@@ -117,6 +136,12 @@ impl Config {
             "smtp_password",
             "imap_enabled",
             "compensation_currency",
+            "write_queue",
+            "max_http_connections",
+            "header_timeout_secs",
+            "body_timeout_secs",
+            "shutdown_grace_secs",
+            "mail_timeout_secs",
         ]));
         f = f.merge(Serialized::defaults(overrides));
         f.extract().map_err(Box::new)

@@ -102,7 +102,10 @@ fn init_logs(format: &str) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // A log that cannot be written (its disk is full) must not turn into a panic: the
+        // default reports the failure with eprintln!, which panics when stderr fails too.
+        .log_internal_errors(false);
     if format == "json" {
         b.json().init();
     } else {
@@ -121,6 +124,7 @@ pub async fn open_app(cfg: &Config) -> Result<app::App> {
         &store::StoreOptions {
             max_connections: cfg.max_connections,
             sqlite_synchronous_full: cfg.sqlite_synchronous_full,
+            write_queue: cfg.write_queue,
         },
     )
     .await
@@ -185,6 +189,7 @@ async fn spawn_mail(app: &app::App, cfg: &Config) -> Result<()> {
     if cfg.imap_enabled {
         let opts = mailnet::imap::ImapOptions {
             max_message_bytes: cfg.max_email_bytes,
+            timeout: std::time::Duration::from_secs(cfg.mail_timeout_secs.max(1)),
             ..Default::default()
         };
         tokio::spawn(mailnet::imap::run(app.clone(), opts));
@@ -198,7 +203,11 @@ async fn spawn_mail(app: &app::App, cfg: &Config) -> Result<()> {
             password: Some(cfg.smtp_password.clone()).filter(|p| !p.is_empty()),
         };
         mailnet::send::transport(&relay).context("SMTP relay settings")?;
-        tokio::spawn(mailnet::send::run(app.clone(), relay));
+        tokio::spawn(mailnet::send::run(
+            app.clone(),
+            relay,
+            std::time::Duration::from_secs(cfg.mail_timeout_secs.max(1)),
+        ));
     }
     let purger = app.clone();
     tokio::spawn(async move {
@@ -301,7 +310,13 @@ async fn serve(cfg: Config) -> Result<()> {
     let live = state.app.clone();
     tokio::spawn(async move { live.run_live_listener().await });
     let router = web::router(state.clone()).merge(ui::router(state));
-    web::serve_router(listener, router, shutdown_signal()).await?;
+    let opts = web::ServeOptions {
+        max_connections: cfg.max_http_connections,
+        header_timeout: std::time::Duration::from_secs(cfg.header_timeout_secs.max(1)),
+        body_timeout: std::time::Duration::from_secs(cfg.body_timeout_secs.max(1)),
+        shutdown_grace: std::time::Duration::from_secs(cfg.shutdown_grace_secs),
+    };
+    web::serve_router(listener, router, shutdown_signal(), opts).await?;
     store.close().await;
     Ok(())
 }

@@ -45,7 +45,15 @@ pub struct PollReport {
 
 type Session = async_imap::Session<Stream>;
 
+/// Connect, read the greeting, STARTTLS and LOGIN, all within `opts.timeout` (a server
+/// that accepts and never answers must not hold the mailbox's poller forever).
 async fn connect(m: &MailboxRow, opts: &ImapOptions) -> anyhow::Result<Session> {
+    tokio::time::timeout(opts.timeout, connect_unbounded(m, opts))
+        .await
+        .map_err(|_| anyhow::anyhow!("IMAP timeout (connect, greeting or login)"))?
+}
+
+async fn connect_unbounded(m: &MailboxRow, opts: &ImapOptions) -> anyhow::Result<Session> {
     let host = m
         .imap_host
         .clone()
@@ -87,8 +95,24 @@ pub async fn poll_once(
     m: &MailboxRow,
     opts: &ImapOptions,
 ) -> anyhow::Result<PollReport> {
-    let mut s = connect(m, opts).await?;
-    let selected = s.select(&m.imap_folder).await?;
+    let mut s = match connect(m, opts).await {
+        Ok(s) => s,
+        Err(e) => {
+            // Say why on the mailbox (the admin sees it), keep the position.
+            let _ = app
+                .save_imap_state(
+                    m.id,
+                    m.imap_uidvalidity,
+                    m.imap_last_uid,
+                    Some(&e.to_string()),
+                )
+                .await;
+            return Err(e);
+        }
+    };
+    let selected = tokio::time::timeout(opts.timeout, s.select(&m.imap_folder))
+        .await
+        .map_err(|_| anyhow::anyhow!("IMAP timeout (SELECT)"))??;
     let validity = selected.uid_validity.map(i64::from);
     let mut last_uid = if validity.is_some() && validity == m.imap_uidvalidity {
         m.imap_last_uid
@@ -99,7 +123,12 @@ pub async fn poll_once(
         last_uid,
         ..Default::default()
     };
-    let found = s.uid_search(format!("UID {}:*", last_uid + 1)).await?;
+    let found = tokio::time::timeout(
+        opts.timeout,
+        s.uid_search(format!("UID {}:*", last_uid + 1)),
+    )
+    .await
+    .map_err(|_| anyhow::anyhow!("IMAP timeout (SEARCH)"))??;
     let mut uids: Vec<u32> = found
         .into_iter()
         .filter(|u| i64::from(*u) > last_uid)
@@ -113,10 +142,14 @@ pub async fn poll_once(
         let r = chunk_messages(app, &mut s, m, chunk, opts, &mut done, &mut report).await;
         if let Some(&top) = done.last() {
             let set = uid_set(&done);
-            s.uid_store(set, "+FLAGS.SILENT (\\Seen)")
-                .await?
-                .try_collect::<Vec<_>>()
-                .await?;
+            tokio::time::timeout(opts.timeout, async {
+                s.uid_store(set, "+FLAGS.SILENT (\\Seen)")
+                    .await?
+                    .try_collect::<Vec<_>>()
+                    .await
+            })
+            .await
+            .map_err(|_| anyhow::anyhow!("IMAP timeout (STORE)"))??;
             last_uid = i64::from(top);
             app.save_imap_state(m.id, validity, last_uid, None).await?;
         }
@@ -126,7 +159,7 @@ pub async fn poll_once(
         }
     }
     report.last_uid = last_uid;
-    let _ = s.logout().await;
+    let _ = tokio::time::timeout(opts.timeout, s.logout()).await;
     match failure {
         Some(e) => {
             app.save_imap_state(m.id, validity, last_uid, Some(&e.to_string()))

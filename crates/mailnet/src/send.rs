@@ -43,6 +43,10 @@ pub struct Transport {
     relay: SmtpRelay,
     hello: ClientId,
     idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
+    /// Bound of each step with the relay (connect with greeting, TLS and AUTH; one send): a
+    /// relay that accepts and never answers costs this long, then the mail waits for its
+    /// retry.
+    timeout: Duration,
 }
 
 /// Idle connections older than this are dropped rather than reused (relays close them).
@@ -58,6 +62,7 @@ pub fn transport(r: &SmtpRelay) -> anyhow::Result<Transport> {
         relay: r.clone(),
         hello: ClientId::default(),
         idle: Mutex::new(Vec::new()),
+        timeout: TIMEOUT,
     })
 }
 
@@ -71,11 +76,22 @@ impl AsyncTokioStream for crate::tls::Stream {
 }
 
 impl Transport {
+    /// Bound each exchange with the relay by `d` instead of 60 s.
+    pub fn with_timeout(mut self, d: Duration) -> Self {
+        self.timeout = d;
+        self
+    }
+
     async fn connect(&self) -> Result<AsyncSmtpConnection, String> {
-        let r = &self.relay;
-        let tcp = tokio::time::timeout(TIMEOUT, TcpStream::connect((r.host.as_str(), r.port)))
+        tokio::time::timeout(self.timeout, self.connect_unbounded())
             .await
-            .map_err(|_| "connect timeout".to_string())?
+            .map_err(|_| "smtp timeout (connect, greeting, TLS or AUTH)".to_string())?
+    }
+
+    async fn connect_unbounded(&self) -> Result<AsyncSmtpConnection, String> {
+        let r = &self.relay;
+        let tcp = TcpStream::connect((r.host.as_str(), r.port))
+            .await
             .map_err(|e| format!("connect: {e}"))?;
         let _ = tcp.set_nodelay(true);
         let stream = if r.security == "tls" {
@@ -124,13 +140,13 @@ impl Transport {
             Some(c) => (c, true),
             None => (self.connect().await.map_err(|e| (false, e))?, false),
         };
-        let mut result = tokio::time::timeout(TIMEOUT, c.send(env, raw)).await;
+        let mut result = tokio::time::timeout(self.timeout, c.send(env, raw)).await;
         if reused
             && let Ok(Err(e)) = &result
             && !e.is_response()
         {
             c = self.connect().await.map_err(|e| (false, e))?;
-            result = tokio::time::timeout(TIMEOUT, c.send(env, raw)).await;
+            result = tokio::time::timeout(self.timeout, c.send(env, raw)).await;
         }
         match result {
             Ok(Ok(_)) => {
@@ -192,10 +208,11 @@ async fn send_one(app: &App, t: &Transport, id: i64) -> anyhow::Result<bool> {
     Ok(ok)
 }
 
-/// Drain the outbox every second until dropped.
-pub async fn run(app: App, relay: SmtpRelay) {
+/// Drain the outbox every second until dropped; `timeout` bounds each exchange with the
+/// relay.
+pub async fn run(app: App, relay: SmtpRelay, timeout: Duration) {
     let t = match transport(&relay) {
-        Ok(t) => t,
+        Ok(t) => t.with_timeout(timeout),
         Err(e) => {
             tracing::error!(error = %e, "smtp relay settings");
             return;

@@ -1,34 +1,155 @@
-//! Group commit for the single SQLite writer.
+//! The SQLite write path: one writer task owns the physical transaction (ADR 0003).
 //!
 //! Each write transaction of the application is a SAVEPOINT inside one physical
-//! `BEGIN IMMEDIATE … COMMIT`. When a transaction finishes while others are queued for the
-//! writer, it hands the open physical transaction on instead of committing, and waits: the
-//! last one of the group commits for everyone. Nobody's `commit()` returns before the physical
-//! COMMIT has succeeded, so an acknowledged write is durable exactly as before; pages that
-//! every create touches (index right edges, FTS structure) are written to the WAL once per
-//! group instead of once per case.
+//! `BEGIN IMMEDIATE … COMMIT`. The writer task runs every statement that moves that state
+//! machine (`BEGIN`, `SAVEPOINT`, `RELEASE`, `ROLLBACK TO`, `COMMIT`) itself; a request only
+//! borrows the connection between its `SAVEPOINT` and the moment it gives the connection back
+//! (commit, rollback, or drop). Giving back is a synchronous channel send, so a request future
+//! dropped at any `.await` — a client that hung up — still returns the connection, and the
+//! writer rolls its savepoint back. Nothing a request can cancel leaves the shared state out
+//! of step with SQLite.
 //!
-//! A transaction dropped without commit or rollback (an early `?` return) leaves a mark; the
-//! next holder of the writer rolls back to the savepoint before doing anything else.
+//! Group commit: when a member gives the connection back and another request is already
+//! queued, the writer keeps the physical transaction open and lends the connection on; the
+//! last one of the group (at most [`MAX_GROUP`]) is followed by the physical `COMMIT`, after
+//! which every member's `commit()` returns. So a `commit()` that returns `Ok` means the
+//! physical COMMIT succeeded (a 201 is durable); a failed statement rolls back only its own
+//! savepoint; a failed `RELEASE`/`ROLLBACK TO`/`COMMIT` fails the whole open group (every
+//! member not yet answered gets the error), rolls back and reopens the connection.
+//!
+//! The queue in front of the writer is bounded: when it is full `begin` answers
+//! [`StoreError::Busy`] at once instead of queueing without bound.
 
+use crate::StoreError;
 use sqlx::pool::PoolConnection;
 use sqlx::{Sqlite, SqlitePool};
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
-use tokio::sync::{Mutex, OwnedMutexGuard, watch};
+use tokio::sync::{mpsc, oneshot};
 
 /// Largest number of application transactions in one physical transaction.
 const MAX_GROUP: usize = 64;
 
-type Outcome = Option<Result<(), String>>;
+/// How long a request waits for the writer before giving up with `Busy`.
+const BEGIN_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A group's failure, shared by all its members.
+#[derive(Clone, Debug)]
+struct Failure {
+    /// SQLITE_FULL: the disk (or the database's page limit) is full.
+    full: bool,
+    message: String,
+}
+
+impl Failure {
+    fn of(e: &sqlx::Error) -> Self {
+        let full = is_full(e);
+        if full {
+            crate::note_full();
+        }
+        Failure {
+            full,
+            message: e.to_string(),
+        }
+    }
+    fn into_error(self) -> StoreError {
+        if self.full {
+            StoreError::Full(self.message)
+        } else {
+            StoreError::Db(sqlx::Error::Protocol(self.message))
+        }
+    }
+}
+
+/// SQLITE_FULL (13) and its extended codes.
+pub(crate) fn is_full(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            d.code()
+                .and_then(|c| c.parse::<i64>().ok())
+                .is_some_and(|c| c & 0xff == 13)
+                || d.message().contains("database or disk is full")
+        }
+        _ => false,
+    }
+}
+
+type Answer = oneshot::Sender<Result<(), Failure>>;
+
+/// What a request does with the connection it gives back.
+enum How {
+    Commit(Answer),
+    Rollback(Answer),
+    /// Dropped without commit or rollback (an early `?` return, a cancelled request).
+    Abandon,
+}
+
+struct Returned {
+    conn: PoolConnection<Sqlite>,
+    how: How,
+}
+
+struct Begin {
+    reply: oneshot::Sender<Result<GroupTx, Failure>>,
+}
+
+/// Whether the writer can write, for readiness checks.
+#[derive(Default)]
+pub(crate) struct Health {
+    /// The last failure since the last successful physical COMMIT.
+    failing: Mutex<Option<String>>,
+    /// When a readiness probe last wrote successfully.
+    probed: Mutex<Option<std::time::Instant>>,
+}
+
+impl Health {
+    /// A readiness probe is due: the writer is failing, or none succeeded in the last second.
+    pub(crate) fn probe_due(&self) -> bool {
+        let recent = self
+            .probed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some_and(|t| t.elapsed() < Duration::from_secs(1));
+        self.failing().is_some() || !recent
+    }
+    pub(crate) fn probed(&self, r: &Result<(), StoreError>) {
+        let mut p = self.probed.lock().unwrap_or_else(|p| p.into_inner());
+        match r {
+            Ok(()) => *p = Some(std::time::Instant::now()),
+            Err(e) => {
+                *p = None;
+                drop(p);
+                self.fail(&e.to_string());
+            }
+        }
+    }
+    pub(crate) fn fail(&self, why: &str) {
+        let mut f = self.failing.lock().unwrap_or_else(|p| p.into_inner());
+        if f.is_none() {
+            tracing::error!(error = %why, "SQLite writer failing");
+        }
+        *f = Some(why.to_string());
+    }
+    fn ok(&self) {
+        let mut f = self.failing.lock().unwrap_or_else(|p| p.into_inner());
+        if f.take().is_some() {
+            tracing::warn!("SQLite writer recovered");
+        }
+    }
+    pub(crate) fn failing(&self) -> Option<String> {
+        self.failing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
 
 pub struct Group {
-    pool: SqlitePool,
-    state: Arc<Mutex<State>>,
-    /// Callers queued for the writer; a finishing transaction hands over when > 0.
-    waiting: AtomicUsize,
+    queue: mpsc::Sender<Begin>,
+    capacity: usize,
+    pub(crate) health: Arc<Health>,
 }
 
 impl std::fmt::Debug for Group {
@@ -37,104 +158,242 @@ impl std::fmt::Debug for Group {
     }
 }
 
-#[derive(Default)]
-struct State {
-    /// The writer connection, held while a physical transaction is open.
-    conn: Option<PoolConnection<Sqlite>>,
-    /// Generation of the open physical transaction.
-    generation: u64,
-    members: usize,
-    /// Where the open physical transaction's outcome is announced.
-    done: Option<watch::Sender<Outcome>>,
-    /// A member was dropped mid-way: roll back to its savepoint first.
-    dirty: bool,
-}
-
-/// Decrements the queue count even if the waiting future is cancelled.
-struct Queued<'a>(&'a AtomicUsize);
-
-impl Drop for Queued<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 impl Group {
-    pub(crate) fn new(pool: SqlitePool) -> Arc<Self> {
+    /// Start the writer task over `pool` (a pool of one connection). It ends when the last
+    /// `Group` handle is dropped.
+    pub(crate) fn new(pool: SqlitePool, capacity: usize) -> Arc<Self> {
+        let capacity = capacity.max(1);
+        let (queue, rx) = mpsc::channel(capacity);
+        let health = Arc::new(Health::default());
+        tokio::spawn(writer(pool, rx, health.clone()));
         Arc::new(Group {
-            pool,
-            state: Arc::new(Mutex::new(State::default())),
-            waiting: AtomicUsize::new(0),
+            queue,
+            capacity,
+            health,
         })
     }
 
-    pub(crate) async fn begin(self: &Arc<Self>) -> Result<GroupTx, sqlx::Error> {
-        let mut g = {
-            self.waiting.fetch_add(1, Ordering::SeqCst);
-            let _q = Queued(&self.waiting);
-            self.state.clone().lock_owned().await
+    /// Requests waiting for the writer.
+    pub(crate) fn depth(&self) -> usize {
+        self.capacity - self.queue.capacity()
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub(crate) async fn begin(&self) -> Result<GroupTx, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        match self.queue.try_send(Begin { reply }) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => return Err(StoreError::Busy),
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                return Err(StoreError::Db(sqlx::Error::PoolClosed));
+            }
+        }
+        // Dropping `rx` (timeout or a cancelled request) tells the writer to skip us; a
+        // connection already lent to us comes back through GroupTx's Drop.
+        match tokio::time::timeout(BEGIN_TIMEOUT, rx).await {
+            Err(_) => Err(StoreError::Busy),
+            Ok(Err(_)) => Err(StoreError::Db(sqlx::Error::PoolClosed)),
+            Ok(Ok(r)) => r.map_err(Failure::into_error),
+        }
+    }
+}
+
+/// The writer's side of the open physical transaction.
+struct Open {
+    conn: PoolConnection<Sqlite>,
+    /// Members whose savepoint was released, waiting for the physical COMMIT.
+    committed: Vec<Answer>,
+    members: usize,
+}
+
+async fn exec(c: &mut PoolConnection<Sqlite>, sql: &'static str) -> Result<(), sqlx::Error> {
+    sqlx::query(sql).execute(&mut **c).await.map(|_| ())
+}
+
+async fn writer(pool: SqlitePool, mut rx: mpsc::Receiver<Begin>, health: Arc<Health>) {
+    let mut open: Option<Open> = None;
+    let mut next: Option<Begin> = None;
+    loop {
+        let b = match next.take() {
+            Some(b) => b,
+            None => match rx.recv().await {
+                Some(b) => b,
+                None => break,
+            },
         };
-        clean(&mut g).await?;
-        if g.conn.is_none() {
-            let mut conn = self.pool.acquire().await?;
-            sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-            let (tx, _) = watch::channel(None);
-            g.conn = Some(conn);
-            g.generation += 1;
-            g.members = 0;
-            g.done = Some(tx);
+        if b.reply.is_closed() {
+            // The requester went away while queued.
+            if open.is_some() && !continue_group(&mut rx, &mut next, &open) {
+                commit(&mut open, &health).await;
+            }
+            continue;
         }
-        exec(&mut g, "SAVEPOINT app").await?;
-        g.members += 1;
-        Ok(GroupTx {
-            group: self.clone(),
-            guard: Some(g),
-        })
-    }
-}
-
-async fn exec(g: &mut State, sql: &'static str) -> Result<(), sqlx::Error> {
-    match g.conn.as_mut() {
-        Some(c) => sqlx::query(sql).execute(&mut **c).await.map(|_| ()),
-        None => Err(sqlx::Error::PoolClosed),
-    }
-}
-
-/// Undo a member that was dropped mid-way.
-async fn clean(g: &mut State) -> Result<(), sqlx::Error> {
-    if g.dirty {
-        exec(g, "ROLLBACK TO app").await?;
-        exec(g, "RELEASE app").await?;
-        g.dirty = false;
-    }
-    Ok(())
-}
-
-/// Commit the open physical transaction and announce the outcome to its members.
-async fn commit_group(g: &mut State) -> Result<(), String> {
-    let r = match clean(g).await {
-        Ok(()) => exec(g, "COMMIT").await,
-        Err(e) => Err(e),
-    };
-    let r = match r {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            // Leave no transaction open on the connection whatever happened.
-            let _ = exec(g, "ROLLBACK").await;
-            Err(e.to_string())
+        // Open a physical transaction if none is.
+        if open.is_none() {
+            match start(&pool).await {
+                Ok(conn) => {
+                    open = Some(Open {
+                        conn,
+                        committed: Vec::new(),
+                        members: 0,
+                    })
+                }
+                Err(e) => {
+                    let f = Failure::of(&e);
+                    health.fail(&f.message);
+                    let _ = b.reply.send(Err(f));
+                    continue;
+                }
+            }
         }
-    };
-    g.conn = None; // back to the pool
-    if let Some(done) = g.done.take() {
-        let _ = done.send(Some(r.clone()));
+        let Some(mut o) = open.take() else { continue };
+        if let Err(e) = exec(&mut o.conn, "SAVEPOINT app").await {
+            let f = Failure::of(&e);
+            let _ = b.reply.send(Err(f.clone()));
+            fail(o, f, &health).await;
+            continue;
+        }
+        // Lend the connection. If the requester is gone by now, the GroupTx comes back in
+        // the Err and its Drop gives the connection back as abandoned.
+        let (back, back_rx) = oneshot::channel();
+        let Open {
+            conn,
+            committed,
+            members,
+        } = o;
+        let lent = GroupTx {
+            conn: Some(conn),
+            back: Some(back),
+        };
+        if let Err(Ok(t)) = b.reply.send(Ok(lent)) {
+            drop(t);
+        }
+        let Returned { mut conn, how } = match back_rx.await {
+            Ok(r) => r,
+            Err(_) => {
+                // The connection was lost with its holder (cannot happen short of a panic
+                // inside GroupTx's Drop): the open transaction died with it.
+                let f = Failure {
+                    full: false,
+                    message: "the writer connection was lost".into(),
+                };
+                health.fail(&f.message);
+                for a in committed {
+                    let _ = a.send(Err(f.clone()));
+                }
+                continue;
+            }
+        };
+        let mut committed = committed;
+        let members = members + 1;
+        let settled = match how {
+            How::Commit(a) => match exec(&mut conn, "RELEASE app").await {
+                Ok(()) => {
+                    committed.push(a);
+                    Ok(())
+                }
+                Err(e) => {
+                    // Its own statements are undone; the group goes on if the rest is sound.
+                    let f = Failure::of(&e);
+                    let r = undo(&mut conn).await;
+                    let _ = a.send(Err(f));
+                    r
+                }
+            },
+            How::Rollback(a) => {
+                let r = undo(&mut conn).await;
+                let _ = a.send(r.as_ref().map(|_| ()).map_err(Failure::of));
+                r
+            }
+            How::Abandon => undo(&mut conn).await,
+        };
+        let o = Open {
+            conn,
+            committed,
+            members,
+        };
+        if let Err(e) = settled {
+            fail(o, Failure::of(&e), &health).await;
+            continue;
+        }
+        open = Some(o);
+        if !continue_group(&mut rx, &mut next, &open) {
+            commit(&mut open, &health).await;
+        }
     }
-    r
+    if open.is_some() {
+        commit(&mut open, &health).await;
+    }
 }
 
-/// One application transaction on the shared writer.
+/// Keep the physical transaction open for the next queued request?
+fn continue_group(
+    rx: &mut mpsc::Receiver<Begin>,
+    next: &mut Option<Begin>,
+    open: &Option<Open>,
+) -> bool {
+    if open.as_ref().is_some_and(|o| o.members >= MAX_GROUP) {
+        return false;
+    }
+    match rx.try_recv() {
+        Ok(b) => {
+            *next = Some(b);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+async fn start(pool: &SqlitePool) -> Result<PoolConnection<Sqlite>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    if let Err(e) = exec(&mut conn, "BEGIN IMMEDIATE").await {
+        // A connection that cannot begin may be broken: do not give it back to the pool.
+        let _ = conn.close().await;
+        return Err(e);
+    }
+    Ok(conn)
+}
+
+/// Undo one member's savepoint.
+async fn undo(conn: &mut PoolConnection<Sqlite>) -> Result<(), sqlx::Error> {
+    exec(conn, "ROLLBACK TO app").await?;
+    exec(conn, "RELEASE app").await
+}
+
+/// The physical COMMIT of the open group, then every member's answer.
+async fn commit(open: &mut Option<Open>, health: &Health) {
+    let Some(mut o) = open.take() else { return };
+    match exec(&mut o.conn, "COMMIT").await {
+        Ok(()) => {
+            health.ok();
+            for a in o.committed.drain(..) {
+                let _ = a.send(Ok(()));
+            }
+            drop(o.conn); // back to the pool
+        }
+        Err(e) => fail(o, Failure::of(&e), health).await,
+    }
+}
+
+/// The open group cannot be committed: roll back, answer every member, and replace the
+/// connection (a connection that failed a control statement is not trusted again).
+async fn fail(mut o: Open, f: Failure, health: &Health) {
+    let _ = exec(&mut o.conn, "ROLLBACK").await;
+    health.fail(&f.message);
+    for a in o.committed.drain(..) {
+        let _ = a.send(Err(f.clone()));
+    }
+    let _ = o.conn.close().await;
+}
+
+/// One application transaction on the shared writer: the lent connection, inside its own
+/// savepoint.
 pub struct GroupTx {
-    group: Arc<Group>,
-    guard: Option<OwnedMutexGuard<State>>,
+    conn: Option<PoolConnection<Sqlite>>,
+    back: Option<oneshot::Sender<Returned>>,
 }
 
 impl std::fmt::Debug for GroupTx {
@@ -146,7 +405,7 @@ impl std::fmt::Debug for GroupTx {
 impl Deref for GroupTx {
     type Target = sqlx::SqliteConnection;
     fn deref(&self) -> &Self::Target {
-        match self.guard.as_ref().and_then(|g| g.conn.as_ref()) {
+        match self.conn.as_ref() {
             Some(c) => c,
             None => unreachable!("a live GroupTx holds the writer connection"),
         }
@@ -155,7 +414,7 @@ impl Deref for GroupTx {
 
 impl DerefMut for GroupTx {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        match self.guard.as_mut().and_then(|g| g.conn.as_mut()) {
+        match self.conn.as_mut() {
             Some(c) => c,
             None => unreachable!("a live GroupTx holds the writer connection"),
         }
@@ -163,81 +422,42 @@ impl DerefMut for GroupTx {
 }
 
 impl GroupTx {
-    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        let mut g = self.guard.take().expect("live");
-        if let Err(e) = exec(&mut g, "RELEASE app").await {
-            g.dirty = true;
-            drop(g);
-            return Err(e);
+    /// Give the connection back (synchronous, so it happens even if the caller is then
+    /// cancelled).
+    fn give_back(&mut self, how: How) -> bool {
+        match (self.conn.take(), self.back.take()) {
+            (Some(conn), Some(back)) => back.send(Returned { conn, how }).is_ok(),
+            _ => false,
         }
-        self.finish(g).await
     }
 
-    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
-        let mut g = self.guard.take().expect("live");
-        g.dirty = true;
-        clean(&mut g).await?;
-        self.finish(g).await
+    /// Returns once the physical COMMIT of this transaction's group succeeded. If the caller
+    /// stops waiting, the transaction still commits (or fails) with its group.
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        let (a, rx) = oneshot::channel();
+        if !self.give_back(How::Commit(a)) {
+            return Err(StoreError::Db(sqlx::Error::PoolClosed));
+        }
+        match rx.await {
+            Ok(r) => r.map_err(Failure::into_error),
+            Err(_) => Err(StoreError::Db(sqlx::Error::PoolClosed)),
+        }
     }
 
-    /// Commit the group now, or hand it on and wait for whoever commits it.
-    async fn finish(&self, mut g: OwnedMutexGuard<State>) -> Result<(), sqlx::Error> {
-        let group = &self.group;
-        if group.waiting.load(Ordering::SeqCst) == 0 || g.members >= MAX_GROUP {
-            return commit_group(&mut g).await.map_err(sqlx::Error::Protocol);
+    pub async fn rollback(mut self) -> Result<(), StoreError> {
+        let (a, rx) = oneshot::channel();
+        if !self.give_back(How::Rollback(a)) {
+            return Err(StoreError::Db(sqlx::Error::PoolClosed));
         }
-        let generation = g.generation;
-        let mut rx = match g.done.as_ref() {
-            Some(d) => d.subscribe(),
-            None => return Err(sqlx::Error::PoolClosed),
-        };
-        drop(g);
-        loop {
-            tokio::select! {
-                r = async { rx.wait_for(|o| o.is_some()).await.map(|o| o.clone()) } => {
-                    return match r {
-                        Ok(Some(Ok(()))) => Ok(()),
-                        Ok(Some(Err(e))) => Err(sqlx::Error::Protocol(e)),
-                        _ => Err(sqlx::Error::PoolClosed),
-                    };
-                }
-                // Whoever was queued may have given up (a cancelled request): then nobody
-                // else would commit, so commit ourselves if the group is still open.
-                _ = tokio::time::sleep(Duration::from_millis(5)) => {
-                    if group.waiting.load(Ordering::SeqCst) == 0 {
-                        let mut g = group.state.clone().lock_owned().await;
-                        if g.generation == generation && g.conn.is_some() {
-                            return commit_group(&mut g).await.map_err(sqlx::Error::Protocol);
-                        }
-                    }
-                }
-            }
+        match rx.await {
+            Ok(r) => r.map_err(Failure::into_error),
+            Err(_) => Err(StoreError::Db(sqlx::Error::PoolClosed)),
         }
     }
 }
 
 impl Drop for GroupTx {
     fn drop(&mut self) {
-        let Some(mut g) = self.guard.take() else {
-            return;
-        };
-        g.dirty = true;
-        // Nobody may be queued to clean up and commit the rest of the group: do it soon.
-        let group = self.group.clone();
-        drop(g);
-        if let Ok(h) = tokio::runtime::Handle::try_current() {
-            h.spawn(async move {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                if group.waiting.load(Ordering::SeqCst) == 0 {
-                    let mut g = group.state.clone().lock_owned().await;
-                    if g.conn.is_some()
-                        && g.dirty
-                        && let Err(e) = commit_group(&mut g).await
-                    {
-                        tracing::warn!(error = %e, "group commit after a dropped transaction");
-                    }
-                }
-            });
-        }
+        self.give_back(How::Abandon);
     }
 }

@@ -44,6 +44,12 @@ pub enum StoreError {
     Url(String),
     #[error("database error: {0}")]
     Db(sqlx::Error),
+    /// The write queue is full (overload): try again shortly.
+    #[error("too many writes waiting")]
+    Busy,
+    /// The disk (or the database's size limit) is full: nothing was written.
+    #[error("storage full: {0}")]
+    Full(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -60,8 +66,34 @@ impl From<sqlx::Error> for StoreError {
         if matches!(e, sqlx::Error::RowNotFound) {
             return StoreError::NotFound;
         }
+        if group::is_full(&e) || is_pg_disk_full(&e) {
+            note_full();
+            return StoreError::Full(e.to_string());
+        }
         StoreError::Db(e)
     }
+}
+
+/// When a write last failed because the disk was full (ms since the epoch; process-wide).
+/// Readiness stays off for [`FULL_GRACE_MS`] after it: a one-row probe may still fit where
+/// real writes do not.
+static LAST_FULL_MS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+const FULL_GRACE_MS: i64 = 10_000;
+
+pub(crate) fn note_full() {
+    LAST_FULL_MS.store(now_ms(), std::sync::atomic::Ordering::Relaxed);
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// PostgreSQL's `disk_full` (53100).
+fn is_pg_disk_full(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("53100"))
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -86,6 +118,8 @@ pub struct StoreOptions {
     /// SQLite `synchronous=FULL` (survives power loss) instead of NORMAL (survives a crash
     /// of the process, which is what `kill -9` tests).
     pub sqlite_synchronous_full: bool,
+    /// SQLite: requests that may wait for the writer; beyond, writes answer `Busy` at once.
+    pub write_queue: usize,
 }
 
 impl Default for StoreOptions {
@@ -93,6 +127,7 @@ impl Default for StoreOptions {
         Self {
             max_connections: 8,
             sqlite_synchronous_full: false,
+            write_queue: 1024,
         }
     }
 }
@@ -100,6 +135,14 @@ impl Default for StoreOptions {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: Db,
+}
+
+/// Readiness of the write path.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteStatus {
+    /// SQLite: requests queued for the writer; PostgreSQL: connections in use.
+    pub queue_depth: usize,
+    pub queue_capacity: usize,
 }
 
 /// A write transaction. Every use case runs in one, with its events.
@@ -207,7 +250,7 @@ impl Store {
                 .await?;
             Ok(Store {
                 db: Db::Sqlite {
-                    group: group::Group::new(write.clone()),
+                    group: group::Group::new(write.clone(), opts.write_queue),
                     write,
                     read,
                 },
@@ -267,6 +310,56 @@ impl Store {
     pub async fn ping(&self) -> Result<()> {
         on_read!(self, p => sqlx::query("SELECT 1").execute(p).await?.rows_affected());
         Ok(())
+    }
+
+    /// Readiness: can this node read and write? Not for 10 s after any write failed on a full
+    /// disk; on SQLite also a real one-row write (at most once a second, every time while the
+    /// writer is failing). Readiness comes back by itself once writes work again. On
+    /// PostgreSQL a round trip on the pool.
+    pub async fn ready(&self) -> Result<WriteStatus> {
+        self.ping().await?;
+        let since_full = now_ms() - LAST_FULL_MS.load(std::sync::atomic::Ordering::Relaxed);
+        if since_full < FULL_GRACE_MS {
+            return Err(StoreError::Full(format!(
+                "a write failed on a full disk {} s ago",
+                since_full / 1000
+            )));
+        }
+        match &self.db {
+            Db::Sqlite { group, .. } => {
+                // Statements of a request can fail on a full disk without the group
+                // failing, so readiness writes for real (at most once a second).
+                if group.health.probe_due() {
+                    let r = self.probe_write().await;
+                    group.health.probed(&r);
+                    r?;
+                }
+                Ok(WriteStatus {
+                    queue_depth: group.depth(),
+                    queue_capacity: group.capacity(),
+                })
+            }
+            Db::Postgres(p) => Ok(WriteStatus {
+                queue_depth: p.size() as usize - p.num_idle(),
+                queue_capacity: p.options().get_max_connections() as usize,
+            }),
+        }
+    }
+
+    /// Requests waiting for the SQLite writer (0 on PostgreSQL).
+    pub fn write_queue_depth(&self) -> usize {
+        match &self.db {
+            Db::Sqlite { group, .. } => group.depth(),
+            Db::Postgres(_) => 0,
+        }
+    }
+
+    async fn probe_write(&self) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let now = now_ms();
+        on_tx!(&mut tx, c => sqlx::query("UPDATE health_probe SET at = $1 WHERE id = 1")
+            .bind(now).execute(&mut **c).await?.rows_affected());
+        tx.commit().await
     }
 }
 

@@ -53,6 +53,7 @@ fn field_messages(l: Locale, errs: &[app::FieldError]) -> Vec<String> {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        let mut retry_after = None;
         let (status, locale, message, details) = match self {
             PageError::App(e, l) => {
                 let tr = |id: &str, d: &str| web::i18n::tr(l, id, &[("detail", d)]);
@@ -83,13 +84,16 @@ impl IntoResponse for PageError {
                         field_messages(l, &[f]),
                     ),
                     AppError::Store(e) => {
-                        tracing::error!(error = %e, "storage error");
-                        (
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            l,
-                            tr("err-internal", ""),
-                            vec![],
-                        )
+                        // The API's answer decides status and Retry-After; the page says it
+                        // in words.
+                        let api = web::error::store_unavailable(&e, l);
+                        let key = match e {
+                            store::StoreError::Busy => "err-overloaded",
+                            store::StoreError::Full(_) => "err-storage-full",
+                            _ => "err-unavailable",
+                        };
+                        retry_after = api.headers().get(axum::http::header::RETRY_AFTER).cloned();
+                        (api.status(), l, tr(key, ""), vec![])
                     }
                     AppError::Internal(e) => {
                         tracing::error!(error = %e, "internal error");
@@ -137,10 +141,14 @@ impl IntoResponse for PageError {
             message,
             details,
         };
-        match page.render() {
+        let mut r = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => status.into_response(),
+        };
+        if let Some(v) = retry_after {
+            r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
         }
+        r
     }
 }
 

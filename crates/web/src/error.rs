@@ -61,6 +61,43 @@ fn json_response(status: StatusCode, body: Value) -> Response {
     r
 }
 
+/// A storage failure the caller can retry: 503 (database unreachable, writer overloaded) or
+/// 507 (disk full), always with `Retry-After`. Nothing was written.
+pub fn store_unavailable(e: &store::StoreError, l: Locale) -> Response {
+    let (status, error, key, retry) = match e {
+        store::StoreError::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Overloaded",
+            "err-overloaded",
+            1u64,
+        ),
+        store::StoreError::Full(_) => (
+            StatusCode::INSUFFICIENT_STORAGE,
+            "StorageFull",
+            "err-storage-full",
+            30,
+        ),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "DatabaseUnavailable",
+            "err-unavailable",
+            2,
+        ),
+    };
+    if matches!(e, store::StoreError::Busy) {
+        tracing::warn!("write queue full: request shed");
+    } else {
+        tracing::error!(error = %e, "storage error");
+    }
+    let mut r = json_response(
+        status,
+        json!({"error": error, "description": tr(l, key, &[])}),
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry));
+    r
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
@@ -101,13 +138,7 @@ impl IntoResponse for ApiError {
                     StatusCode::UNPROCESSABLE_ENTITY,
                     json!({"error": "RecordInvalid", "description": tr(l, "err-record-invalid", &[]), "details": field_details(l, &[f])}),
                 ),
-                AppError::Store(e) => {
-                    tracing::error!(error = %e, "storage error");
-                    json_response(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        json!({"error": "DatabaseUnavailable", "description": tr(l, "err-internal", &[])}),
-                    )
-                }
+                AppError::Store(e) => store_unavailable(&e, l),
                 AppError::Internal(e) => {
                     tracing::error!(error = %e, "internal error");
                     json_response(

@@ -13,14 +13,15 @@ pub mod sentence;
 use crate::api::{categories, groups, mail, orgs, search, standards, tickets, uploads, users};
 use crate::error::{ApiError, json_ok};
 use crate::extract::locale_of;
+use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
-use axum::{Router, ServiceExt};
 use serde_json::json;
-use std::net::SocketAddr;
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 use tower::Layer;
 
 #[derive(Clone)]
@@ -60,16 +61,33 @@ async fn healthz() -> Response {
     json_ok(StatusCode::OK, json!({"status": "ok"}))
 }
 
+/// Ready when this node can read and write: on SQLite a failing writer (disk full, I/O
+/// error) makes it not ready until a real write succeeds again.
 async fn readyz(State(s): State<AppState>) -> Response {
-    match s.app.store.ping().await {
-        Ok(()) => json_ok(
+    let backend = s.app.store.backend();
+    match s.app.store.ready().await {
+        Ok(w) => json_ok(
             StatusCode::OK,
-            json!({"status": "ok", "database": s.app.store.backend()}),
+            json!({"status": "ok", "database": backend,
+                   "write_queue": {"depth": w.queue_depth, "capacity": w.queue_capacity}}),
         ),
-        Err(_) => json_ok(
-            StatusCode::SERVICE_UNAVAILABLE,
-            json!({"status": "unavailable"}),
-        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            let mut r = json_ok(
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"status": "unavailable", "database": backend,
+                "reason": match e {
+                    store::StoreError::Full(_) => "storage full",
+                    store::StoreError::Busy => "overloaded",
+                    _ => "database unavailable",
+                }}),
+            );
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(2),
+            );
+            r
+        }
     }
 }
 
@@ -306,26 +324,189 @@ pub fn state(app: app::App, cfg: &WebConfig) -> AppState {
     }
 }
 
+/// Limits of the HTTP listener (slow and idle clients, connection cap, shutdown).
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Open connections at most; beyond, new connections are closed at once.
+    pub max_connections: usize,
+    /// A request's headers must arrive within this time (slowloris), and a keep-alive
+    /// connection idle this long is closed.
+    pub header_timeout: Duration,
+    /// A request's whole body must arrive within this time.
+    pub body_timeout: Duration,
+    /// On shutdown, requests in flight get this long to finish.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 2048,
+            header_timeout: Duration::from_secs(15),
+            body_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(20),
+        }
+    }
+}
+
 /// Serve the API until `shutdown` resolves, finishing requests in flight.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_router(listener, router(state), shutdown).await
+    serve_router(listener, router(state), shutdown, ServeOptions::default()).await
 }
 
-/// Serve a router built from `router` and others merged into it (the agent pages).
+/// Serve a router built from `router` and others merged into it (the agent pages). Each
+/// connection is an HTTP/1.1 connection with a header timeout, each request body has a
+/// deadline, and at most `max_connections` are open. On `shutdown` the listener closes, and
+/// connections finish their requests in flight within `shutdown_grace`.
 pub async fn serve_router(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    opts: ServeOptions,
 ) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let body_timeout = opts.body_timeout;
+    let app = app.layer(axum::middleware::from_fn(
+        move |req: Request, next: axum::middleware::Next| async move {
+            use axum::body::HttpBody;
+            if req.body().size_hint().exact() == Some(0) {
+                return next.run(req).await;
+            }
+            let (parts, body) = req.into_parts();
+            let body = axum::body::Body::new(DeadlineBody::new(body, body_timeout));
+            next.run(Request::from_parts(parts, body)).await
+        },
+    ));
     let svc = tower::util::MapRequestLayer::new(strip_json_suffix).layer(app);
-    axum::serve(
-        listener,
-        svc.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let slots = Arc::new(tokio::sync::Semaphore::new(opts.max_connections.max(1)));
+    let max = opts.max_connections.max(1);
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut refused: u64 = 0;
+    loop {
+        let (stream, addr) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            refused += 1;
+            if refused.is_power_of_two() {
+                tracing::warn!(refused, "connection cap reached: connection closed");
+            }
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let svc = svc.clone();
+        let hyper_svc =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(addr));
+                let mut svc = svc.clone();
+                async move {
+                    use tower::Service;
+                    let req = req.map(axum::body::Body::new);
+                    svc.call(req).await
+                }
+            });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(opts.header_timeout)
+            .serve_connection(TokioIo::new(stream), hyper_svc)
+            .with_upgrades();
+        let mut stopping = stopping.clone();
+        tokio::spawn(async move {
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = async { let _ = stopping.wait_for(|s| *s).await; } => {
+                    // Finish the request in flight, then close.
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    tracing::info!("listener closed; finishing requests in flight");
+    let all_closed = async {
+        // Every connection holds a slot until it has closed.
+        let _ = slots.acquire_many(max as u32).await;
+    };
+    if tokio::time::timeout(opts.shutdown_grace, all_closed)
+        .await
+        .is_err()
+    {
+        tracing::warn!(grace = ?opts.shutdown_grace, "requests still running at the shutdown deadline");
+    }
+    Ok(())
 }
+
+/// A request body that must arrive in full before a deadline (a client sending its body a
+/// byte at a time cannot hold a connection and a handler forever).
+struct DeadlineBody {
+    inner: axum::body::Body,
+    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl DeadlineBody {
+    fn new(inner: axum::body::Body, within: Duration) -> Self {
+        DeadlineBody {
+            inner,
+            deadline: Box::pin(tokio::time::sleep(within)),
+        }
+    }
+}
+
+impl axum::body::HttpBody for DeadlineBody {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        if let Poll::Ready(f) = std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
+            return Poll::Ready(f);
+        }
+        match this.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(axum::Error::new(BodyTimeout)))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[derive(Debug)]
+struct BodyTimeout;
+
+impl std::fmt::Display for BodyTimeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("request body not received in time")
+    }
+}
+
+impl std::error::Error for BodyTimeout {}

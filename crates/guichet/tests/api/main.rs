@@ -7,6 +7,7 @@ mod bad_input;
 mod cases;
 mod categories;
 mod durability;
+mod faults;
 mod mail;
 mod people;
 mod search;
@@ -153,7 +154,12 @@ pub async fn spawn_app_full(cfg: web::WebConfig, app_cfg: app::AppConfig) -> Tes
     let live = app.clone();
     tokio::spawn(async move { live.run_live_listener().await });
     let router = web::router(state.clone()).merge(::ui::router(state));
-    tokio::spawn(web::serve_router(listener, router, std::future::pending()));
+    tokio::spawn(web::serve_router(
+        listener,
+        router,
+        std::future::pending(),
+        Default::default(),
+    ));
     TestApp {
         base: format!("http://{addr}"),
         http: Client::new(),
