@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Guichet's whole test suite: unit and integration tests on SQLite, the integration tests
-# again on PostgreSQL, and the Zendesk-client interop test (real `zenpy`) on both databases.
+# Guichet's whole test suite, from a fresh Debian machine: prepares what the tests need
+# (scripts/prepare.sh: Debian and Python packages, PostgreSQL role and database), then unit
+# and integration tests on SQLite, the integration tests again on PostgreSQL (the fault suite
+# included), the Zendesk-client interop test (real `zenpy`) on both databases, and a short
+# run of the cargo-fuzz target.
 #
-#   GUICHET_PG_URL  PostgreSQL server URL whose user may CREATE DATABASE
-#                   (default postgres://postgres@127.0.0.1:5432/postgres).
-# Needs: cargo, a running PostgreSQL, python3 with the packages of tests/interop/requirements.txt
-# and tests/mail/requirements.txt, Debian's dovecot-imapd and swaks (.ci/run installs them).
+#   GUICHET_PG_URL        PostgreSQL server URL whose user may CREATE DATABASE (default: a
+#                         guichet_ci role and database that prepare.sh creates)
+#   GUICHET_FUZZ_SECONDS  seconds of fuzzing at the end (default 60; 0 skips it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PG_URL="${GUICHET_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+eval "$(scripts/prepare.sh)"
+PG_URL="$GUICHET_PG_URL"
 
 # Real mail servers for the email tests: Dovecot (IMAP) and an aiosmtpd sink (SMTP).
 scripts/mail-servers.sh start
@@ -53,4 +56,9 @@ db="guichet_interop_$$"
 psql "$PG_URL" -qc "CREATE DATABASE $db" >/dev/null
 run_interop "${PG_URL%/*}/$db" || { psql "$PG_URL" -qc "DROP DATABASE $db WITH (FORCE)"; exit 1; }
 psql "$PG_URL" -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null
+FUZZ="${GUICHET_FUZZ_SECONDS:-60}"
+if [ "$FUZZ" != 0 ]; then
+    echo "== fuzzing the inbound mail pipeline for $FUZZ s"
+    ./scripts/fuzz.sh "$FUZZ"
+fi
 echo "== all tests passed"

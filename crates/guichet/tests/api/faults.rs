@@ -1087,7 +1087,11 @@ async fn postgres_restart_under_load_is_survived_without_restarting_guichet() {
         .unwrap();
     let r = browser
         .post(format!("{}/login", s.base))
-        .form(&[("email", ADMIN), ("password", PASSWORD), ("next", "/inbox/mine")])
+        .form(&[
+            ("email", ADMIN),
+            ("password", PASSWORD),
+            ("next", "/inbox/mine"),
+        ])
         .send()
         .await
         .unwrap();
@@ -1109,7 +1113,9 @@ async fn postgres_restart_under_load_is_survived_without_restarting_guichet() {
     let mut seen = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     while !seen.contains("event: ready") {
-        let c = tokio::time::timeout_at(deadline, live.chunk()).await.expect("ready");
+        let c = tokio::time::timeout_at(deadline, live.chunk())
+            .await
+            .expect("ready");
         seen.push_str(&String::from_utf8_lossy(&c.unwrap().unwrap()));
     }
     let (st, id, _) = create(&http, &s, &auth, "En direct", "après la coupure")
@@ -1128,4 +1134,260 @@ async fn postgres_restart_under_load_is_survived_without_restarting_guichet() {
         acked.len(),
         outage_503.load(Ordering::Relaxed)
     );
+}
+
+/// Resident memory of a process, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn pct(v: &mut [u64], p: f64) -> u64 {
+    if v.is_empty() {
+        return 0;
+    }
+    v.sort_unstable();
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+/// Soak: mixed traffic for `GUICHET_SOAK_SECS` (default 120; BENCHMARKS.md records a
+/// 30-minute run) — creates, replies, inbox pages, searches, live streams. No request fails,
+/// memory stays flat (last quarter's median RSS within 1.3× the second quarter's, + 8 MB),
+/// and latency stays flat (last quarter's p99 within 3× the second quarter's, + 20 ms).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn soak_of_mixed_traffic_keeps_memory_and_latency_flat() {
+    let secs: u64 = std::env::var("GUICHET_SOAK_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(120);
+    let test_db = fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&test_db.url, dir.path(), &[]).await;
+    let pid = s.child.id().unwrap();
+    let auth = s.auth();
+    let http = reqwest::Client::new();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = browser
+        .post(format!("{}/login", s.base))
+        .form(&[
+            ("email", ADMIN),
+            ("password", PASSWORD),
+            ("next", "/inbox/mine"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let t0 = Instant::now();
+    let end = t0 + Duration::from_secs(secs);
+    // (seconds since start, kind, latency µs) of every request; failures apart.
+    type Samples = std::sync::Arc<std::sync::Mutex<Vec<(f64, &'static str, u64)>>>;
+    let samples: Samples = Default::default();
+    let failures = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut tasks = Vec::new();
+    for w in 0..6 {
+        let (http, browser, auth, cookie) =
+            (http.clone(), browser.clone(), auth.clone(), cookie.clone());
+        let (base, samples, failures) = (s.base.clone(), samples.clone(), failures.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut mine: Vec<i64> = Vec::new();
+            let mut i = 0u64;
+            // A steady 20 requests a second per worker: a soak, not a stress test.
+            let mut pace = tokio::time::interval(Duration::from_millis(50));
+            pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            while Instant::now() < end {
+                pace.tick().await;
+                i += 1;
+                let kind: &'static str = match i % 10 {
+                    0..=3 => "create",
+                    4..=6 if !mine.is_empty() => "reply",
+                    7 | 8 => "inbox",
+                    _ => "search",
+                };
+                let q0 = Instant::now();
+                let r = match kind {
+                    "create" => {
+                        http.post(format!("{base}/api/v2/tickets.json"))
+                            .header("Authorization", &auth)
+                            .json(&ticket_body(
+                                &format!("Endurance {w}-{i}"),
+                                if i % 200 == 0 {
+                                    "Je demande un remboursement."
+                                } else {
+                                    "Mon colis n’est pas arrivé, pouvez-vous vérifier ?"
+                                },
+                            ))
+                            .send()
+                            .await
+                    }
+                    "reply" => {
+                        let id = mine[(i as usize * 7) % mine.len()];
+                        http.put(format!("{base}/api/v2/tickets/{id}.json"))
+                            .header("Authorization", &auth)
+                            .json(&json!({"ticket": {"comment": {"body": format!("Réponse {i}"), "public": i % 2 == 0}}}))
+                            .send()
+                            .await
+                    }
+                    "inbox" => {
+                        browser
+                            .get(format!("{base}/inbox/unassigned"))
+                            .header("Cookie", &cookie)
+                            .send()
+                            .await
+                    }
+                    _ => {
+                        http.get(format!("{base}/api/v2/search.json?query=remboursement"))
+                            .header("Authorization", &auth)
+                            .send()
+                            .await
+                    }
+                };
+                match r {
+                    Ok(r) if r.status().is_success() => {
+                        let st = r.status();
+                        let body = r.bytes().await.unwrap_or_default();
+                        let us = q0.elapsed().as_micros() as u64;
+                        if kind == "create" && st == 201 {
+                            let v: serde_json::Value =
+                                serde_json::from_slice(&body).unwrap_or_default();
+                            if let Some(id) = v["ticket"]["id"].as_i64() {
+                                mine.push(id);
+                            }
+                        }
+                        samples
+                            .lock()
+                            .unwrap()
+                            .push((t0.elapsed().as_secs_f64(), kind, us));
+                    }
+                    Ok(r) => failures
+                        .lock()
+                        .unwrap()
+                        .push(format!("{kind}: {}", r.status())),
+                    Err(e) => failures.lock().unwrap().push(format!("{kind}: {e}")),
+                }
+            }
+        }));
+    }
+    // Live streams: two agents' screens, reopened every 10 s.
+    for _ in 0..2 {
+        let (browser, cookie, base, failures) = (
+            browser.clone(),
+            cookie.clone(),
+            s.base.clone(),
+            failures.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            while Instant::now() < end {
+                match browser
+                    .get(format!("{base}/live"))
+                    .header("Cookie", &cookie)
+                    .send()
+                    .await
+                {
+                    Ok(mut r) if r.status() == 200 => {
+                        let until = tokio::time::Instant::now() + Duration::from_secs(10);
+                        while let Ok(Ok(Some(_))) = tokio::time::timeout_at(until, r.chunk()).await
+                        {
+                        }
+                    }
+                    Ok(r) => failures
+                        .lock()
+                        .unwrap()
+                        .push(format!("live: {}", r.status())),
+                    Err(e) => failures.lock().unwrap().push(format!("live: {e}")),
+                }
+            }
+        }));
+    }
+    let mut rss: Vec<(f64, u64)> = Vec::new();
+    while Instant::now() < end {
+        rss.push((t0.elapsed().as_secs_f64(), rss_kib(pid)));
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let failures = failures.lock().unwrap().clone();
+    assert!(
+        failures.is_empty(),
+        "{} requests failed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(10)]
+    );
+    let total = secs as f64;
+    let quarter = |a: f64, b: f64| {
+        let mut r: Vec<u64> = rss
+            .iter()
+            .filter(|(t, _)| *t >= a * total && *t < b * total)
+            .map(|(_, k)| *k)
+            .collect();
+        pct(&mut r, 0.5)
+    };
+    let (rss_q2, rss_q4) = (quarter(0.25, 0.5), quarter(0.75, 1.01));
+    let samples = samples.lock().unwrap().clone();
+    let lat = |a: f64, b: f64, p: f64| {
+        let mut v: Vec<u64> = samples
+            .iter()
+            .filter(|(t, _, _)| *t >= a * total && *t < b * total)
+            .map(|(_, _, us)| *us)
+            .collect();
+        pct(&mut v, p)
+    };
+    let (p50_q2, p99_q2, p50_q4, p99_q4) = (
+        lat(0.25, 0.5, 0.5),
+        lat(0.25, 0.5, 0.99),
+        lat(0.75, 1.01, 0.5),
+        lat(0.75, 1.01, 0.99),
+    );
+    let by_kind = |k: &str| samples.iter().filter(|(_, kind, _)| *kind == k).count();
+    eprintln!(
+        "soak {} on {}: {} requests ({} creates, {} replies, {} inbox, {} searches) in {secs} s; \
+         RSS q2 {} MB, q4 {} MB, max {} MB; latency q2 p50 {:.1} ms p99 {:.1} ms, q4 p50 {:.1} ms p99 {:.1} ms",
+        secs,
+        if test_db.url.starts_with("sqlite") {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        },
+        samples.len(),
+        by_kind("create"),
+        by_kind("reply"),
+        by_kind("inbox"),
+        by_kind("search"),
+        rss_q2 / 1024,
+        rss_q4 / 1024,
+        rss.iter().map(|(_, k)| *k).max().unwrap_or(0) / 1024,
+        p50_q2 as f64 / 1000.0,
+        p99_q2 as f64 / 1000.0,
+        p50_q4 as f64 / 1000.0,
+        p99_q4 as f64 / 1000.0,
+    );
+    assert!(samples.len() > 500, "the soak ran");
+    assert!(
+        (rss_q4 as f64) <= rss_q2 as f64 * 1.3 + 8192.0,
+        "memory grew: {rss_q2} KiB → {rss_q4} KiB"
+    );
+    assert!(
+        (p99_q4 as f64) <= p99_q2 as f64 * 3.0 + 20_000.0,
+        "latency grew: p99 {p99_q2} µs → {p99_q4} µs"
+    );
+    assert_no_poisoned_state(&s.log_text());
+    drop(test_db);
 }
