@@ -461,3 +461,116 @@ impl Drop for GroupTx {
         self.give_back(How::Abandon);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Store, StoreOptions, on_tx};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    async fn exec(tx: &mut crate::Tx, sql: &str, id: i64) -> Result<(), crate::StoreError> {
+        on_tx!(tx, c => sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).bind(id).execute(&mut **c).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Hundreds of transactions cancelled at random points (before, inside and while
+    /// committing): every transaction whose commit returned is stored whole, none is stored
+    /// half-written, and the writer keeps working.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn transactions_cancelled_at_any_await_leave_the_writer_sound() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
+        let path =
+            std::env::temp_dir().join(format!("guichet-group-{}-{nanos}.db", std::process::id()));
+        let url = format!("sqlite:{}", path.display());
+        let store = Store::connect(&url, &StoreOptions::default())
+            .await
+            .unwrap();
+        store.migrate(0).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        exec(
+            &mut tx,
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL, x INTEGER)",
+            0,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let committed = Arc::new(Mutex::new(Vec::new()));
+        let mut seed = nanos | 1;
+        let mut tasks = Vec::new();
+        for id in 1..=600i64 {
+            if id % 8 == 0 {
+                // Waves of 8 beside each other, so deadlines fall before, inside and after.
+                for t in tasks.drain(..) {
+                    let _: tokio::task::JoinHandle<()> = t;
+                    t.await.unwrap();
+                }
+            }
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let wait = Duration::from_micros(seed % 3000);
+            let (store, committed) = (store.clone(), committed.clone());
+            tasks.push(tokio::spawn(async move {
+                let work = async {
+                    let mut tx = store.begin().await?;
+                    exec(&mut tx, "INSERT INTO t (id, v) VALUES ($1, 'half')", id).await?;
+                    tokio::task::yield_now().await;
+                    exec(
+                        &mut tx,
+                        "UPDATE t SET v = 'whole', x = $1 WHERE id = $1",
+                        id,
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    committed.lock().unwrap().push(id);
+                    Ok::<_, crate::StoreError>(())
+                };
+                // Cancelled wherever the deadline finds it.
+                let _ = tokio::time::timeout(wait, work).await;
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        // The writer still works, and sees everything that was acknowledged.
+        let mut tx = store.begin().await.unwrap();
+        exec(
+            &mut tx,
+            "INSERT INTO t (id, v) VALUES ($1, 'whole')",
+            10_000,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let crate::Db::Sqlite { read, .. } = store.db() else {
+            unreachable!()
+        };
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, v FROM t")
+            .fetch_all(read)
+            .await
+            .unwrap();
+        let committed = committed.lock().unwrap().clone();
+        assert!(
+            committed.len() > 10 && committed.len() < 600,
+            "some committed, some cancelled ({})",
+            committed.len()
+        );
+        assert!(
+            rows.iter().all(|(_, v)| v == "whole"),
+            "a half-written transaction was stored"
+        );
+        let stored: std::collections::HashSet<i64> = rows.iter().map(|(id, _)| *id).collect();
+        assert!(
+            committed.iter().all(|id| stored.contains(id)),
+            "an acknowledged commit was lost"
+        );
+        assert!(stored.contains(&10_000));
+        assert!(store.ready().await.is_ok());
+        store.close().await;
+        let _ = std::fs::remove_file(&path);
+    }
+}
