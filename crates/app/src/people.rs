@@ -274,6 +274,10 @@ impl App {
 
     pub async fn update_user(&self, actor: &Actor, id: i64, ch: UserChanges) -> Result<UserView> {
         let self_service = actor.user_id == id;
+        // Another user looks absent to a customer, as on reads.
+        if !self_service && !actor.role.is_staff() {
+            return Err(AppError::NotFound("user"));
+        }
         if !self_service {
             actor.require_case_writer()?;
         }

@@ -365,6 +365,15 @@ pub fn org(o: &OrgRow, base: &str) -> Value {
     })
 }
 
+/// An organisation as one of its members (an end user) sees it: its name, never the staff's
+/// notes, details, tags or external id.
+pub fn org_end_user(o: &OrgRow, base: &str) -> Value {
+    json!({
+        "url": format!("{base}/api/v2/organizations/{}.json", o.id),
+        "id": o.id, "name": o.name, "created_at": ts(o.created_at), "updated_at": ts(o.updated_at),
+    })
+}
+
 pub fn group(t: &TeamRow, base: &str) -> Value {
     json!({
         "url": format!("{base}/api/v2/groups/{}.json", t.id),
