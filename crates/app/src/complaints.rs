@@ -115,7 +115,10 @@ impl App {
             return Err(AppError::invalid(
                 "compensation.amount",
                 "over-authority",
-                format!("{} {} (case total {total})", comp.amount_cents, comp.currency),
+                format!(
+                    "{} {} (case total {total})",
+                    comp.amount_cents, comp.currency
+                ),
             ));
         }
         let status = if approve { "approved" } else { "declined" };

@@ -236,7 +236,12 @@ impl Tx {
     }
 
     /// Replace the case's search documents (text already folded by the caller).
-    pub async fn set_search_doc(&mut self, case_id: i64, doc: &str, public_doc: &str) -> Result<()> {
+    pub async fn set_search_doc(
+        &mut self,
+        case_id: i64,
+        doc: &str,
+        public_doc: &str,
+    ) -> Result<()> {
         match self {
             Tx::Sqlite(t) => {
                 for (table, text) in [("case_fts", doc), ("case_fts_public", public_doc)] {
@@ -272,7 +277,12 @@ impl Tx {
 
     /// Add text (a new message) to the case's search document; a public message also to
     /// its public document.
-    pub async fn append_search_doc(&mut self, case_id: i64, text: &str, public: bool) -> Result<()> {
+    pub async fn append_search_doc(
+        &mut self,
+        case_id: i64,
+        text: &str,
+        public: bool,
+    ) -> Result<()> {
         match self {
             Tx::Sqlite(t) => {
                 let tables: &[&str] = if public {

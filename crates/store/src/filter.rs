@@ -364,7 +364,10 @@ fn push_cond(sql: &mut Sql, c: &Cond, postgres: bool, public_text: bool) {
         }
         Cond::SubjectLike { text, negated } => {
             // `%` and `_` in the user's text are literal characters, not wildcards.
-            let p = sql.bind(Val::Text(format!("%{}%", like_escape(&text.to_lowercase()))));
+            let p = sql.bind(Val::Text(format!(
+                "%{}%",
+                like_escape(&text.to_lowercase())
+            )));
             let n = if *negated { "NOT " } else { "" };
             sql.text
                 .push_str(&format!("LOWER(subject) {n}LIKE {p} ESCAPE '\\'"));
@@ -444,6 +447,32 @@ mod tests {
         assert!(!s.text.contains("DROP"));
         assert!(!s.text.contains("brien"));
         assert_eq!(s.binds.len(), 2);
+    }
+
+    #[test]
+    fn subject_like_binds_wildcards_escaped_and_public_text_reads_the_public_index() {
+        let mut f = CaseFilter::default();
+        f.push(Cond::SubjectLike {
+            text: "50%_off\\".into(),
+            negated: false,
+        });
+        f.push(Cond::Text {
+            words: vec!["colis".into()],
+            phrase: false,
+            negated: false,
+        });
+        let mut s = Sql::default();
+        push_where(&mut s, &f, false);
+        assert_eq!(s.binds[0], Val::Text("%50\\%\\_off\\\\%".into()));
+        assert!(s.text.contains("ESCAPE '\\'"), "{}", s.text);
+        assert!(s.text.contains("FROM case_fts WHERE"), "{}", s.text);
+        f.public_text = true;
+        let mut s = Sql::default();
+        push_where(&mut s, &f, true);
+        assert!(s.text.contains("pub_tsv @@"), "{}", s.text);
+        let mut s = Sql::default();
+        push_where(&mut s, &f, false);
+        assert!(s.text.contains("FROM case_fts_public WHERE"), "{}", s.text);
     }
 
     #[test]

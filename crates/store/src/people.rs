@@ -451,7 +451,9 @@ impl Store {
     pub async fn tokens(&self, user_id: Option<i64>) -> Result<Vec<ApiTokenRow>> {
         let v = match user_id {
             Some(u) => {
-                let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id");
+                let sql = format!(
+                    "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id"
+                );
                 on_read!(self, p => sqlx::query_as::<_, ApiTokenRow>(sqlx::AssertSqlSafe(&*sql)).bind(u).fetch_all(p).await?)
             }
             None => {

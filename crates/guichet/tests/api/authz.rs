@@ -291,9 +291,21 @@ async fn fixture(t: &TestApp) -> Fx {
     )
     .await;
     ids.insert("category", category);
-    let schedule = created(t, "/api/v2/business_hours/schedules.json", schedule_body("Bureau"), "schedule").await;
+    let schedule = created(
+        t,
+        "/api/v2/business_hours/schedules.json",
+        schedule_body("Bureau"),
+        "schedule",
+    )
+    .await;
     ids.insert("schedule", schedule);
-    let standard = created(t, "/api/v2/standards.json", standard_body("Réponse"), "standard").await;
+    let standard = created(
+        t,
+        "/api/v2/standards.json",
+        standard_body("Réponse"),
+        "standard",
+    )
+    .await;
     ids.insert("standard", standard);
     let v = created(
         t,
@@ -319,7 +331,12 @@ async fn fixture(t: &TestApp) -> Fx {
     )
     .await;
     let (_, n) = t
-        .call(Method::GET, "/api/v2/notifications.json", &creds["agent"], None)
+        .call(
+            Method::GET,
+            "/api/v2/notifications.json",
+            &creds["agent"],
+            None,
+        )
         .await;
     ids.insert(
         "notification",
@@ -425,9 +442,7 @@ async fn request(
         .await
         .to_string(),
         (_, p) if p.starts_with("/api/v2/groups/{id}") => fx.id("group").to_string(),
-        ("GET", "/api/v2/job_statuses/{id}") => {
-            fx.upload_token.lock().unwrap().clone().unwrap()
-        }
+        ("GET", "/api/v2/job_statuses/{id}") => fx.upload_token.lock().unwrap().clone().unwrap(),
         ("DELETE", "/api/v2/uploads/{token}") => {
             let r = t
                 .req(
@@ -483,7 +498,10 @@ async fn request(
         )
         .await
         .to_string(),
-        (_, p) if p.starts_with("/api/v2/standards/{id}") || p.starts_with("/api/v2/slas/policies/{id}") => {
+        (_, p)
+            if p.starts_with("/api/v2/standards/{id}")
+                || p.starts_with("/api/v2/slas/policies/{id}") =>
+        {
             fx.id("standard").to_string()
         }
         (_, p) if p.starts_with("/api/v2/notifications/{id}") => fx.id("notification").to_string(),
@@ -512,7 +530,9 @@ async fn request(
         ("GET", "/api/v2/tickets/show_many") | ("GET", "/api/v2/users/show_many") => {
             url.push_str(&format!("?ids={ta},{tb},{}", fx.id("customer_a")));
         }
-        ("GET", "/api/v2/organizations/show_many") => url.push_str(&format!("?ids={}", fx.id("org"))),
+        ("GET", "/api/v2/organizations/show_many") => {
+            url.push_str(&format!("?ids={}", fx.id("org")))
+        }
         ("GET", "/api/v2/search") | ("GET", "/api/v2/search/count") => url.push_str("?query=colis"),
         ("GET", "/api/v2/users/search") => url.push_str("?query=client"),
         ("GET", "/api/v2/organizations/search") => url.push_str("?name=Maison"),
@@ -528,31 +548,73 @@ async fn request(
     }
     if body.is_none() {
         body = match (method, path) {
-            ("POST", "/api/v2/tickets") => Some(json!({"ticket": {"subject": format!("Nouveau {role}"), "comment": {"body": "Bonjour"}}})),
-            ("PUT", "/api/v2/tickets/{id}") => Some(json!({"ticket": {"comment": {"body": format!("Message de {role}")}}})),
-            ("POST", "/api/v2/tickets/create_many") => Some(json!({"tickets": [{"subject": "Lot", "comment": {"body": "x"}, "requester_id": fx.id("customer_b")}]})),
-            ("PUT", "/api/v2/tickets/update_many") => Some(json!({"ticket": {"priority": "normal"}})),
-            ("POST", "/api/v2/tickets/{id}/compensations") => Some(json!({"compensation": {"kind": "gift", "amount": 1, "currency": "EUR"}})),
-            ("POST", "/api/v2/users") => Some(json!({"user": {"name": "Nouveau", "email": format!("nouveau{n}@client.fr")}})),
+            ("POST", "/api/v2/tickets") => Some(
+                json!({"ticket": {"subject": format!("Nouveau {role}"), "comment": {"body": "Bonjour"}}}),
+            ),
+            ("PUT", "/api/v2/tickets/{id}") => {
+                Some(json!({"ticket": {"comment": {"body": format!("Message de {role}")}}}))
+            }
+            ("POST", "/api/v2/tickets/create_many") => Some(
+                json!({"tickets": [{"subject": "Lot", "comment": {"body": "x"}, "requester_id": fx.id("customer_b")}]}),
+            ),
+            ("PUT", "/api/v2/tickets/update_many") => {
+                Some(json!({"ticket": {"priority": "normal"}}))
+            }
+            ("POST", "/api/v2/tickets/{id}/compensations") => {
+                Some(json!({"compensation": {"kind": "gift", "amount": 1, "currency": "EUR"}}))
+            }
+            ("POST", "/api/v2/users") => {
+                Some(json!({"user": {"name": "Nouveau", "email": format!("nouveau{n}@client.fr")}}))
+            }
             ("PUT", "/api/v2/users/{id}") => Some(json!({"user": {"time_zone": "Europe/Paris"}})),
-            ("POST", "/api/v2/organizations") => Some(json!({"organization": {"name": format!("Org {n}")}})),
-            ("PUT", "/api/v2/organizations/{id}") => Some(json!({"organization": {"notes": format!("n{n}")}})),
-            ("POST", "/api/v2/organizations/create_many") => Some(json!({"organizations": [{"name": format!("Lot {n}")}]})),
+            ("POST", "/api/v2/organizations") => {
+                Some(json!({"organization": {"name": format!("Org {n}")}}))
+            }
+            ("PUT", "/api/v2/organizations/{id}") => {
+                Some(json!({"organization": {"notes": format!("n{n}")}}))
+            }
+            ("POST", "/api/v2/organizations/create_many") => {
+                Some(json!({"organizations": [{"name": format!("Lot {n}")}]}))
+            }
             ("POST", "/api/v2/groups") => Some(json!({"group": {"name": format!("Groupe {n}")}})),
-            ("PUT", "/api/v2/groups/{id}") => Some(json!({"group": {"description": format!("d{n}")}})),
-            ("POST", "/api/v2/group_memberships") => Some(json!({"group_membership": {"user_id": fx.id("agent"), "group_id": fx.id("group")}})),
-            ("POST", "/api/v2/categories") => Some(json!({"category": {"name": format!("Cat {n}")}})),
-            ("PUT", "/api/v2/categories/{id}") => Some(json!({"category": {"name": format!("Livraison {n}")}})),
-            ("POST", "/api/v2/business_hours/schedules") => Some(schedule_body(&format!("Cal {n}"))),
-            ("PUT", "/api/v2/business_hours/schedules/{id}") => Some(json!({"schedule": {"name": format!("Bureau {n}"), "time_zone": "Europe/Paris"}})),
-            ("PUT", "/api/v2/business_hours/schedules/{id}/workweek") => Some(json!({"workweek": {"intervals": [{"start_time": 1980, "end_time": 2460}]}})),
-            ("POST", "/api/v2/business_hours/schedules/{id}/holidays") => Some(json!({"holiday": {"name": format!("Férié {n}"), "start_date": "2026-07-14", "end_date": "2026-07-14"}})),
+            ("PUT", "/api/v2/groups/{id}") => {
+                Some(json!({"group": {"description": format!("d{n}")}}))
+            }
+            ("POST", "/api/v2/group_memberships") => Some(
+                json!({"group_membership": {"user_id": fx.id("agent"), "group_id": fx.id("group")}}),
+            ),
+            ("POST", "/api/v2/categories") => {
+                Some(json!({"category": {"name": format!("Cat {n}")}}))
+            }
+            ("PUT", "/api/v2/categories/{id}") => {
+                Some(json!({"category": {"name": format!("Livraison {n}")}}))
+            }
+            ("POST", "/api/v2/business_hours/schedules") => {
+                Some(schedule_body(&format!("Cal {n}")))
+            }
+            ("PUT", "/api/v2/business_hours/schedules/{id}") => Some(
+                json!({"schedule": {"name": format!("Bureau {n}"), "time_zone": "Europe/Paris"}}),
+            ),
+            ("PUT", "/api/v2/business_hours/schedules/{id}/workweek") => {
+                Some(json!({"workweek": {"intervals": [{"start_time": 1980, "end_time": 2460}]}}))
+            }
+            ("POST", "/api/v2/business_hours/schedules/{id}/holidays") => Some(
+                json!({"holiday": {"name": format!("Férié {n}"), "start_date": "2026-07-14", "end_date": "2026-07-14"}}),
+            ),
             ("POST", "/api/v2/standards") => Some(standard_body(&format!("Std {n}"))),
             ("PUT", "/api/v2/standards/{id}") => Some(standard_body(&format!("Réponse {n}"))),
-            ("POST", "/api/v2/charter/versions") => Some(json!({"charter": {"vision": format!("Vision {n}")}})),
-            ("POST", "/api/v2/mailboxes") => Some(json!({"mailbox": {"address": format!("boite{n}@guichet.test"), "name": "Boîte"}})),
-            ("PUT", "/api/v2/mailboxes/{id}") => Some(json!({"mailbox": {"address": "support@guichet.test", "name": format!("Support {n}")}})),
-            ("PUT", "/api/v2/email_templates/{key}/{locale}") => Some(json!({"email_template": {"subject": "Reçu {{ case_id }}", "body": "Bonjour"}})),
+            ("POST", "/api/v2/charter/versions") => {
+                Some(json!({"charter": {"vision": format!("Vision {n}")}}))
+            }
+            ("POST", "/api/v2/mailboxes") => Some(
+                json!({"mailbox": {"address": format!("boite{n}@guichet.test"), "name": "Boîte"}}),
+            ),
+            ("PUT", "/api/v2/mailboxes/{id}") => Some(
+                json!({"mailbox": {"address": "support@guichet.test", "name": format!("Support {n}")}}),
+            ),
+            ("PUT", "/api/v2/email_templates/{key}/{locale}") => Some(
+                json!({"email_template": {"subject": "Reçu {{ case_id }}", "body": "Bonjour"}}),
+            ),
             _ => None,
         };
     }
@@ -610,7 +672,10 @@ async fn every_documented_operation_answers_each_role_as_the_table_says() {
         "operations of openapi.json without a row in the authorization table: {missing:?}"
     );
     let extra: Vec<_> = rows.difference(&ops).collect();
-    assert!(extra.is_empty(), "rows for undocumented operations: {extra:?}");
+    assert!(
+        extra.is_empty(),
+        "rows for undocumented operations: {extra:?}"
+    );
 
     let fx = fixture(&t).await;
     let print = std::env::var("GUICHET_AUTHZ_PRINT").is_ok();

@@ -14,8 +14,10 @@ async fn customer_with_internal_first_note(t: &TestApp) -> ((String, String), i6
         .admin(
             Method::POST,
             "/api/v2/tickets.json",
-            Some(json!({"ticket": {"subject": "Appel du client", "requester_id": cid,
-                "comment": {"body": "Note interne zebre: client difficile", "public": false}}})),
+            Some(
+                json!({"ticket": {"subject": "Appel du client", "requester_id": cid,
+                "comment": {"body": "Note interne zebre: client difficile", "public": false}}}),
+            ),
         )
         .await;
     assert_eq!(s, 201, "{b}");
@@ -54,7 +56,12 @@ async fn a_case_opened_with_an_internal_note_never_shows_it_to_the_customer() {
         no_leak(&b, &["zebre", "difficile"], &path);
     }
     let (_, b) = t
-        .call(Method::GET, &format!("/api/v2/tickets/{id}.json"), &cust, None)
+        .call(
+            Method::GET,
+            &format!("/api/v2/tickets/{id}.json"),
+            &cust,
+            None,
+        )
         .await;
     assert_eq!(b["ticket"]["description"], "");
     // The first public message becomes the customer's description.
@@ -67,13 +74,20 @@ async fn a_case_opened_with_an_internal_note_never_shows_it_to_the_customer() {
         .await;
     assert_eq!(s, 200);
     let (_, b) = t
-        .call(Method::GET, &format!("/api/v2/tickets/{id}.json"), &cust, None)
+        .call(
+            Method::GET,
+            &format!("/api/v2/tickets/{id}.json"),
+            &cust,
+            None,
+        )
         .await;
     assert_eq!(
         b["ticket"]["description"],
         "Bonjour, nous avons bien noté votre appel"
     );
-    let (_, l) = t.call(Method::GET, "/api/v2/tickets.json", &cust, None).await;
+    let (_, l) = t
+        .call(Method::GET, "/api/v2/tickets.json", &cust, None)
+        .await;
     assert_eq!(
         l["tickets"][0]["description"],
         "Bonjour, nous avons bien noté votre appel"
@@ -178,7 +192,10 @@ async fn a_customer_gets_the_end_user_view_without_internal_fields() {
         Some(json!({"user": {"notes": "rembourse deux fois deja", "tags": ["surveille"]}})),
     )
     .await;
-    for path in ["/api/v2/users/me.json".to_string(), format!("/api/v2/users/{cid}.json")] {
+    for path in [
+        "/api/v2/users/me.json".to_string(),
+        format!("/api/v2/users/{cid}.json"),
+    ] {
         let (s, u) = t.call(Method::GET, &path, &cust, None).await;
         assert_eq!(s, 200);
         no_leak(&u, &["rembourse", "surveille"], &path);
@@ -212,7 +229,12 @@ async fn a_customer_search_never_matches_words_only_in_internal_notes() {
         let t = &t;
         async move {
             let (s, b) = t
-                .call(Method::GET, &format!("/api/v2/search.json?query={q}"), &who, None)
+                .call(
+                    Method::GET,
+                    &format!("/api/v2/search.json?query={q}"),
+                    &who,
+                    None,
+                )
                 .await;
             assert_eq!(s, 200, "{q}: {b}");
             b["count"].as_i64().unwrap()
@@ -244,7 +266,12 @@ async fn a_customer_search_never_matches_words_only_in_internal_notes() {
     // Keywords on internal fields are refused to customers (they would probe them).
     for q in ["tags:vip", "assignee:me", "group:none", "priority:high"] {
         let (s, b) = t
-            .call(Method::GET, &format!("/api/v2/search.json?query={q}"), &cust, None)
+            .call(
+                Method::GET,
+                &format!("/api/v2/search.json?query={q}"),
+                &cust,
+                None,
+            )
             .await;
         assert_eq!(s, 422, "{q}: {b}");
     }
@@ -320,10 +347,22 @@ async fn a_customer_cannot_claim_an_address_phone_or_external_id_through_their_p
     let t = spawn_app().await;
     let (cust, cid) = t.user_with_role(Role::EndUser, "moi@client.fr").await;
     for (path, user) in [
-        ("/api/v2/users/me.json".to_string(), json!({"email": "pdg@victime.fr"})),
-        (format!("/api/v2/users/{cid}.json"), json!({"emails": ["moi@client.fr", "pdg@victime.fr"]})),
-        ("/api/v2/users/me.json".to_string(), json!({"phone": "+33612345678"})),
-        (format!("/api/v2/users/{cid}.json"), json!({"external_id": "crm-42"})),
+        (
+            "/api/v2/users/me.json".to_string(),
+            json!({"email": "pdg@victime.fr"}),
+        ),
+        (
+            format!("/api/v2/users/{cid}.json"),
+            json!({"emails": ["moi@client.fr", "pdg@victime.fr"]}),
+        ),
+        (
+            "/api/v2/users/me.json".to_string(),
+            json!({"phone": "+33612345678"}),
+        ),
+        (
+            format!("/api/v2/users/{cid}.json"),
+            json!({"external_id": "crm-42"}),
+        ),
     ] {
         let (s, b) = t
             .call(Method::PUT, &path, &cust, Some(json!({ "user": user })))
@@ -345,7 +384,9 @@ async fn a_customer_cannot_claim_an_address_phone_or_external_id_through_their_p
         )
         .await;
     assert_eq!(s, 201);
-    let (_, l) = t.call(Method::GET, "/api/v2/tickets.json", &cust, None).await;
+    let (_, l) = t
+        .call(Method::GET, "/api/v2/tickets.json", &cust, None)
+        .await;
     assert_eq!(l["count"], 0);
     // Other profile fields, and sending back one's own address, are fine.
     let (s, b) = t
@@ -369,7 +410,10 @@ async fn a_customer_cannot_claim_an_address_phone_or_external_id_through_their_p
         )
         .await;
     assert_eq!(s, 200, "{b}");
-    assert_eq!(b["user"]["emails"], json!(["moi@client.fr", "moi.pro@client.fr"]));
+    assert_eq!(
+        b["user"]["emails"],
+        json!(["moi@client.fr", "moi.pro@client.fr"])
+    );
 }
 
 // ---------- 17. who sets a password ----------
@@ -399,7 +443,11 @@ async fn only_an_admin_or_the_user_sets_a_password() {
         .await
         .unwrap();
     let (_, me) = body_of(basic).await;
-    assert_eq!(me["user"]["id"], Value::Null, "the agent's password did not take");
+    assert_eq!(
+        me["user"]["id"],
+        Value::Null,
+        "the agent's password did not take"
+    );
     let (s, _) = t
         .admin(
             Method::PUT,
@@ -480,7 +528,10 @@ async fn changing_ones_own_password_through_the_api_needs_the_current_one() {
         )
         .await;
     assert_eq!(s, 422, "{b}");
-    assert_eq!(b["details"]["current_password"][0]["code"], "password-wrong");
+    assert_eq!(
+        b["details"]["current_password"][0]["code"],
+        "password-wrong"
+    );
     assert!(
         t.app
             .authenticate_password("moi@guichet.test", "ancien-mot-de-passe")
@@ -509,7 +560,9 @@ async fn api_tokens_are_listed_revoked_expire_and_end_with_deactivation() {
     let t = spawn_app().await;
     let (agent, aid) = t.user_with_role(Role::Agent, "jeton@guichet.test").await;
     let (other, _) = t.user_with_role(Role::Agent, "autre@guichet.test").await;
-    let (s, l) = t.call(Method::GET, "/api/v2/api_tokens.json", &agent, None).await;
+    let (s, l) = t
+        .call(Method::GET, "/api/v2/api_tokens.json", &agent, None)
+        .await;
     assert_eq!(s, 200, "{l}");
     assert_eq!(l["count"], 1);
     assert_eq!(l["api_tokens"][0]["user_id"], aid);
@@ -528,16 +581,30 @@ async fn api_tokens_are_listed_revoked_expire_and_end_with_deactivation() {
         .await;
     assert_eq!(s, 404);
     let (s, _) = t
-        .call(Method::DELETE, &format!("/api/v2/api_tokens/{tid}.json"), &other, None)
+        .call(
+            Method::DELETE,
+            &format!("/api/v2/api_tokens/{tid}.json"),
+            &other,
+            None,
+        )
         .await;
     assert_eq!(s, 404);
-    let (s, _) = t.call(Method::GET, "/api/v2/tickets.json", &agent, None).await;
+    let (s, _) = t
+        .call(Method::GET, "/api/v2/tickets.json", &agent, None)
+        .await;
     assert_eq!(s, 200);
     let (s, _) = t
-        .call(Method::DELETE, &format!("/api/v2/api_tokens/{tid}.json"), &agent, None)
+        .call(
+            Method::DELETE,
+            &format!("/api/v2/api_tokens/{tid}.json"),
+            &agent,
+            None,
+        )
         .await;
     assert_eq!(s, 204);
-    let (s, _) = t.call(Method::GET, "/api/v2/tickets.json", &agent, None).await;
+    let (s, _) = t
+        .call(Method::GET, "/api/v2/tickets.json", &agent, None)
+        .await;
     assert_eq!(s, 401, "a revoked token is refused");
     // Expiry.
     let now = t.clock.now();
@@ -546,18 +613,27 @@ async fn api_tokens_are_listed_revoked_expire_and_end_with_deactivation() {
         .create_token_expiring(
             "jeton@guichet.test",
             "court",
-            Some(now.checked_add(jiff::SignedDuration::from_hours(1)).unwrap()),
+            Some(
+                now.checked_add(jiff::SignedDuration::from_hours(1))
+                    .unwrap(),
+            ),
         )
         .await
         .unwrap();
     let short = ("jeton@guichet.test/token".to_string(), tok);
-    let (s, _) = t.call(Method::GET, "/api/v2/tickets.json", &short, None).await;
+    let (s, _) = t
+        .call(Method::GET, "/api/v2/tickets.json", &short, None)
+        .await;
     assert_eq!(s, 200);
     t.clock.advance(jiff::SignedDuration::from_hours(2));
-    let (s, _) = t.call(Method::GET, "/api/v2/tickets.json", &short, None).await;
+    let (s, _) = t
+        .call(Method::GET, "/api/v2/tickets.json", &short, None)
+        .await;
     assert_eq!(s, 401, "an expired token is refused");
     // Deactivation ends tokens for good: reactivating does not revive them.
-    let (s, _) = t.call(Method::GET, "/api/v2/tickets.json", &other, None).await;
+    let (s, _) = t
+        .call(Method::GET, "/api/v2/tickets.json", &other, None)
+        .await;
     assert_eq!(s, 200);
     let oid = t
         .app
@@ -577,7 +653,9 @@ async fn api_tokens_are_listed_revoked_expire_and_end_with_deactivation() {
         Some(json!({"user": {"active": true}})),
     )
     .await;
-    let (s, _) = t.call(Method::GET, "/api/v2/tickets.json", &other, None).await;
+    let (s, _) = t
+        .call(Method::GET, "/api/v2/tickets.json", &other, None)
+        .await;
     assert_eq!(s, 401);
     let (_, l) = t
         .admin(
@@ -596,7 +674,9 @@ async fn a_supervisor_never_decides_their_own_request_and_the_case_total_counts(
     let t = spawn_app().await;
     let (agent, _) = t.user_with_role(Role::Agent, "ag@guichet.test").await;
     let (sup, sup_id) = t.user_with_role(Role::Supervisor, "sup@guichet.test").await;
-    let (_, sup2_id) = t.user_with_role(Role::Supervisor, "sup2@guichet.test").await;
+    let (_, sup2_id) = t
+        .user_with_role(Role::Supervisor, "sup2@guichet.test")
+        .await;
     let id = t.new_ticket(&t.admin, "Geste", "geste@client.fr").await["id"]
         .as_i64()
         .unwrap();
@@ -706,7 +786,12 @@ async fn merging_cases_of_two_customers_is_refused_unless_merged_as_internal() {
     assert_eq!(b["details"]["ids"][0]["code"], "merge-requesters");
     // Nothing moved: B still has their message.
     let (_, c) = t
-        .call(Method::GET, &format!("/api/v2/tickets/{b1}/comments.json"), &cb, None)
+        .call(
+            Method::GET,
+            &format!("/api/v2/tickets/{b1}/comments.json"),
+            &cb,
+            None,
+        )
         .await;
     assert_eq!(c["count"], 1);
     // Same customer: fine.
@@ -728,14 +813,26 @@ async fn merging_cases_of_two_customers_is_refused_unless_merged_as_internal() {
         .await;
     assert_eq!(s, 200, "{b}");
     let (_, c) = t
-        .call(Method::GET, &format!("/api/v2/tickets/{a1}/comments.json"), &ca, None)
+        .call(
+            Method::GET,
+            &format!("/api/v2/tickets/{a1}/comments.json"),
+            &ca,
+            None,
+        )
         .await;
     assert_eq!(c["count"], 2, "{c}");
     no_leak(&c, &["Lilas"], "A's comments");
     let (_, c) = t
-        .admin(Method::GET, &format!("/api/v2/tickets/{a1}/comments.json"), None)
+        .admin(
+            Method::GET,
+            &format!("/api/v2/tickets/{a1}/comments.json"),
+            None,
+        )
         .await;
-    assert!(c.to_string().contains("Lilas"), "staff keep B's text as a note");
+    assert!(
+        c.to_string().contains("Lilas"),
+        "staff keep B's text as a note"
+    );
     let (s, _) = t
         .call(Method::GET, "/api/v2/search.json?query=lilas", &ca, None)
         .await;
@@ -767,7 +864,9 @@ async fn a_safe_update_with_an_old_stamp_is_a_409() {
         .admin(
             Method::PUT,
             &format!("/api/v2/tickets/{id}.json"),
-            Some(json!({"ticket": {"priority": "low", "safe_update": true, "updated_stamp": stamp}})),
+            Some(
+                json!({"ticket": {"priority": "low", "safe_update": true, "updated_stamp": stamp}}),
+            ),
         )
         .await;
     assert_eq!(s, 409, "{b}");
@@ -872,7 +971,10 @@ async fn an_idempotency_key_reused_with_other_fields_is_a_422() {
         b["ticket"][k] = v;
         let (s, r) = send(b).await;
         assert_eq!(s, 422, "{k}: {r}");
-        assert_eq!(r["details"]["Idempotency-Key"][0]["code"], "idempotency-mismatch");
+        assert_eq!(
+            r["details"]["Idempotency-Key"][0]["code"],
+            "idempotency-mismatch"
+        );
     }
 }
 
@@ -889,7 +991,11 @@ async fn a_huge_search_page_is_a_4xx_never_a_5xx() {
         "page=1001&per_page=1",
     ] {
         let (s, b) = t
-            .admin(Method::GET, &format!("/api/v2/search.json?query=page&{q}"), None)
+            .admin(
+                Method::GET,
+                &format!("/api/v2/search.json?query=page&{q}"),
+                None,
+            )
             .await;
         assert_eq!(s, 422, "{q}: {b}");
     }

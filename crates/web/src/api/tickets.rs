@@ -355,7 +355,9 @@ fn safe_update(ck: &mut Check, t: &TicketIn) -> Option<i64> {
         ));
         return None;
     }
-    let ms = ck.time("ticket.updated_stamp", &t.updated_stamp)?.as_millisecond();
+    let ms = ck
+        .time("ticket.updated_stamp", &t.updated_stamp)?
+        .as_millisecond();
     Some(ms - ms.rem_euclid(1000) + 999)
 }
 
