@@ -117,7 +117,7 @@ impl App {
     pub async fn authenticate_token(&self, email: &str, token: &str) -> Result<Actor> {
         let owner = self
             .store
-            .token_owner(&hash_token(token))
+            .live_token_owner(&hash_token(token), self.now_ms())
             .await?
             .ok_or(AppError::Unauthenticated)?;
         let email = EmailAddress::parse(email).map_err(|_| AppError::Unauthenticated)?;
@@ -136,7 +136,7 @@ impl App {
     pub async fn authenticate_bearer(&self, token: &str) -> Result<Actor> {
         let owner = self
             .store
-            .token_owner(&hash_token(token))
+            .live_token_owner(&hash_token(token), self.now_ms())
             .await?
             .ok_or(AppError::Unauthenticated)?;
         self.actor_of(owner.user_id).await
@@ -175,6 +175,19 @@ impl App {
 
     /// Create a new API token for the user with this email; returns the token (shown once).
     pub async fn create_token(&self, email: &str, name: &str) -> Result<String> {
+        self.create_token_expiring(email, name, None)
+            .await
+            .map(|(_, t)| t)
+    }
+
+    /// Create a token that stops working at `expires_at` (if given); returns its id and the
+    /// token (shown once).
+    pub async fn create_token_expiring(
+        &self,
+        email: &str,
+        name: &str,
+        expires_at: Option<jiff::Timestamp>,
+    ) -> Result<(i64, String)> {
         let email = EmailAddress::parse(email)
             .map_err(|_| AppError::invalid("email", "email-invalid", email.to_string()))?;
         let user = self
@@ -182,12 +195,72 @@ impl App {
             .user_by_identity("email", email.as_str())
             .await?
             .ok_or(AppError::NotFound("user"))?;
+        let now = self.now_ms();
+        let expires = expires_at.map(|t| t.as_millisecond());
+        if expires.is_some_and(|e| e <= now) {
+            return Err(AppError::invalid(
+                "expires_at",
+                "invalid-value",
+                "a time in the future",
+            ));
+        }
         let token = new_token();
         let mut tx = self.store.begin().await?;
-        tx.insert_token(user.id, &hash_token(&token), name, self.now_ms())
+        let id = tx
+            .insert_token_expiring(user.id, &hash_token(&token), name, now, expires)
             .await?;
         tx.commit().await?;
-        Ok(token)
+        Ok((id, token))
+    }
+
+    /// API tokens an actor may see: an administrator every token (or one user's), anyone
+    /// else their own.
+    pub async fn list_tokens(
+        &self,
+        actor: &Actor,
+        user_id: Option<i64>,
+    ) -> Result<Vec<store::ApiTokenRow>> {
+        let whose = if actor.role == Role::Admin {
+            user_id
+        } else {
+            match user_id {
+                Some(u) if u != actor.user_id => return Err(AppError::NotFound("user")),
+                _ => Some(actor.user_id),
+            }
+        };
+        Ok(self.store.tokens(whose).await?)
+    }
+
+    /// Revoke an API token: its owner or an administrator. Another user's token looks
+    /// absent to a non-admin.
+    pub async fn revoke_token(&self, actor: Option<&Actor>, id: i64) -> Result<()> {
+        let t = self
+            .store
+            .token(id)
+            .await?
+            .ok_or(AppError::NotFound("api_token"))?;
+        if let Some(a) = actor
+            && a.role != Role::Admin
+            && a.user_id != t.user_id
+        {
+            return Err(AppError::NotFound("api_token"));
+        }
+        let mut tx = self.store.begin().await?;
+        tx.delete_token(id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Tokens of the user with this email (the command line: no actor).
+    pub async fn tokens_of_email(&self, email: &str) -> Result<Vec<store::ApiTokenRow>> {
+        let email = EmailAddress::parse(email)
+            .map_err(|_| AppError::invalid("email", "email-invalid", email.to_string()))?;
+        let user = self
+            .store
+            .user_by_identity("email", email.as_str())
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        Ok(self.store.tokens(Some(user.id)).await?)
     }
 }
 

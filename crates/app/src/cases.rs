@@ -99,6 +99,9 @@ pub struct CaseChanges {
     pub due_at: Option<Option<Timestamp>>,
     pub comment: Option<CommentInput>,
     pub complaint: Option<ComplaintPatch>,
+    /// Safe update: refuse (409, code `stale`) if the case changed after this instant
+    /// (ms). Checked inside the write transaction, on the locked row.
+    pub unchanged_since: Option<i64>,
 }
 
 impl CaseChanges {
@@ -315,6 +318,20 @@ impl App {
         Ok((rows, n))
     }
 
+    /// What each case's customer sees as its description: the first public message
+    /// (never an internal note, even when the case began with one); empty when none.
+    pub async fn public_descriptions(
+        &self,
+        case_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, String>> {
+        Ok(self
+            .store
+            .first_public_bodies(case_ids)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
     pub async fn case_events(&self, actor: &Actor, id: i64) -> Result<Vec<EventRow>> {
         actor.require_staff()?;
         self.get_case(actor, id).await?;
@@ -402,11 +419,16 @@ impl App {
             c.subject,
             self.people_text(tx, c.requester_id).await?
         );
+        let mut public = doc.clone();
         for m in tx.messages_in_tx(c.id).await? {
             doc.push(' ');
             doc.push_str(&m.body);
+            if m.public {
+                public.push(' ');
+                public.push_str(&m.body);
+            }
         }
-        tx.set_search_doc(c.id, &fold(&doc)).await?;
+        tx.set_search_doc(c.id, &fold(&doc), &fold(&public)).await?;
         Ok(())
     }
 
@@ -493,6 +515,9 @@ impl App {
                 || new.status.is_some_and(|s| s != Status::New))
         {
             return Err(AppError::Forbidden("customers cannot assign or set status"));
+        }
+        if customer && !via_mail {
+            errs.extend(staff_only_fields(&new));
         }
         if !errs.is_empty() {
             return Err(AppError::Invalid(errs));
@@ -748,7 +773,13 @@ impl App {
             None => None,
         };
         let doc = format!("{} {} {}", subject, requester.text, case.description);
-        tx.insert_search_doc(case.id, &fold(&doc)).await?;
+        // An internal first note stays out of the customer's search document.
+        let public_doc = match &message {
+            Some(m) if !m.public => format!("{} {}", subject, requester.text),
+            _ => doc.clone(),
+        };
+        tx.insert_search_doc(case.id, &fold(&doc), &fold(&public_doc))
+            .await?;
         let events = tx
             .insert_events(case.id, Some(actor.user_id), now, &ev.0)
             .await?;
@@ -823,6 +854,17 @@ impl App {
         // customer copied: the email channel decided it belongs here.
         if customer && inbound.is_none() && c.requester_id != actor.user_id {
             return Err(AppError::NotFound("ticket"));
+        }
+        if let Some(seen) = ch.unchanged_since
+            && c.updated_at > seen
+        {
+            // Checked here, on the row this transaction has locked: two stale saves racing
+            // cannot both pass a check made before the write.
+            return Err(AppError::Conflict(FieldError::new(
+                "ticket",
+                "stale",
+                fmt_ms(Some(c.updated_at)).unwrap_or_default(),
+            )));
         }
         if c.status == Status::Closed.as_str() {
             return Err(lifecycle_err(LifecycleError::Closed));
@@ -1033,7 +1075,7 @@ impl App {
             if !by_customer && public {
                 self.queue_reply(&mut tx, &c, &m, &attachments, now).await?;
             }
-            tx.append_search_doc(c.id, &fold(&cm.body)).await?;
+            tx.append_search_doc(c.id, &fold(&cm.body), public).await?;
             clock_events.push(ClockEvent::Message {
                 at: now,
                 from_customer: by_customer,
@@ -1330,6 +1372,19 @@ impl App {
         target: i64,
         sources: &[i64],
     ) -> Result<CaseOutcome> {
+        self.merge_cases_with(actor, target, sources, false).await
+    }
+
+    /// Merge; cases of another customer are refused (their messages and files would go to
+    /// the target's customer, and they would lose sight of them) unless `as_internal`: then
+    /// their messages arrive as internal notes, which no customer sees.
+    pub async fn merge_cases_with(
+        &self,
+        actor: &Actor,
+        target: i64,
+        sources: &[i64],
+        as_internal: bool,
+    ) -> Result<CaseOutcome> {
         actor.require_case_writer()?;
         if sources.is_empty() || sources.contains(&target) {
             return Err(AppError::invalid(
@@ -1359,7 +1414,18 @@ impl App {
             if s.status == Status::Closed.as_str() {
                 return Err(AppError::invalid("ids", "case-closed", sid.to_string()));
             }
-            tx.move_messages(sid, target).await?;
+            if s.requester_id != t.requester_id {
+                if !as_internal {
+                    return Err(AppError::invalid(
+                        "ids",
+                        "merge-requesters",
+                        sid.to_string(),
+                    ));
+                }
+                tx.move_messages_as_internal(sid, target).await?;
+            } else {
+                tx.move_messages(sid, target).await?;
+            }
             let old = s.status.clone();
             s.status = Status::Closed.as_str().into();
             s.closed_at = Some(now);
@@ -1369,7 +1435,8 @@ impl App {
             let clocks = self.plan_clocks(&mut tx, &mut s, &[], false, now).await?;
             tx.update_case(&s).await?;
             self.write_clocks(&mut tx, &s, clocks, now).await?;
-            tx.set_search_doc(sid, &fold(&s.subject)).await?;
+            tx.set_search_doc(sid, &fold(&s.subject), &fold(&s.subject))
+                .await?;
             let ev = [
                 NewEvent {
                     kind: "merged_into",
@@ -1554,6 +1621,39 @@ impl App {
         self.announce_case(&c, actor, "compensation").await;
         Ok(row)
     }
+}
+
+/// The fields of a new case only staff may set, each named when an end user sets it: a
+/// customer gives a subject, a comment and uploads (A1); back-dating, priority, another
+/// organisation, the register or custom fields would let them start clocks in the past,
+/// jump the queue or write internal data. A 422 naming the field (not a silent drop), so a
+/// client sees what was refused.
+fn staff_only_fields(new: &NewCase) -> Vec<FieldError> {
+    let set = [
+        ("ticket.priority", new.priority.is_some()),
+        ("ticket.channel", new.channel.is_some()),
+        ("ticket.received_at", new.received_at.is_some()),
+        ("ticket.received_by_id", new.received_by_id.is_some()),
+        ("ticket.organization_id", new.organization_id.is_some()),
+        ("ticket.category_id", new.category_id.is_some()),
+        ("ticket.submitter_id", new.submitter_id.is_some()),
+        ("ticket.type", new.ticket_type.is_some()),
+        ("ticket.kind", new.kind.is_some()),
+        ("ticket.journey_stage", new.journey_stage.is_some()),
+        ("ticket.tags", !new.tags.is_empty()),
+        ("ticket.custom_fields", new.custom_fields.is_some()),
+        ("ticket.external_id", new.external_id.is_some()),
+        ("ticket.due_at", new.due_at.is_some()),
+        ("ticket.complaint", new.complaint.is_some()),
+        (
+            "ticket.comment.author_id",
+            new.comment.as_ref().is_some_and(|c| c.author_id.is_some()),
+        ),
+    ];
+    set.iter()
+        .filter(|(_, s)| *s)
+        .map(|(f, _)| FieldError::new(*f, "end-user-field", "staff only"))
+        .collect()
 }
 
 /// The clock events of a new case: it exists, and its register may carry dates.

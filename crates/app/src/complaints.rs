@@ -92,13 +92,33 @@ impl App {
             .await?
             .filter(|r| r.case_id == case_id)
             .ok_or(AppError::NotFound("compensation"))?;
+        // Four eyes: whoever asked for a gesture does not decide it, whatever their role.
+        if comp.requested_by_id == actor.user_id {
+            return Err(AppError::invalid(
+                "compensation",
+                "own-request",
+                comp.id.to_string(),
+            ));
+        }
+        // The authority covers what the case has been given in all, as when it is recorded:
+        // approving this one must keep the case's approved total within the decider's limit.
+        let given: i64 = tx
+            .compensations_in_tx(case_id)
+            .await?
+            .iter()
+            .filter(|r| r.status == "approved" && r.currency == comp.currency && r.id != comp.id)
+            .map(|r| r.amount_cents)
+            .sum();
+        let total = given.saturating_add(comp.amount_cents);
         let foreign = comp.currency != self.config.limit_currency;
-        if approve && (comp.amount_cents > limit || (foreign && actor.role != domain::Role::Admin))
-        {
+        if approve && (total > limit || (foreign && actor.role != domain::Role::Admin)) {
             return Err(AppError::invalid(
                 "compensation.amount",
                 "over-authority",
-                format!("{} {}", comp.amount_cents, comp.currency),
+                format!(
+                    "{} {} (case total {total})",
+                    comp.amount_cents, comp.currency
+                ),
             ));
         }
         let status = if approve { "approved" } else { "declined" };

@@ -47,6 +47,10 @@ pub const CODES: &[&str] = &[
     "template",
     "shortcut",
     "stale",
+    // Security review (issue 14).
+    "end-user-field",
+    "merge-requesters",
+    "own-request",
 ];
 
 impl FieldError {

@@ -62,6 +62,8 @@ pub struct UserChanges {
     pub details: Option<Option<String>>,
     pub tags: Option<Vec<Tag>>,
     pub password: Option<String>,
+    /// Required with `password` when users change their own (and have one).
+    pub current_password: Option<String>,
     pub compensation_limit_cents: Option<i64>,
     pub active: Option<bool>,
 }
@@ -272,8 +274,36 @@ impl App {
 
     pub async fn update_user(&self, actor: &Actor, id: i64, ch: UserChanges) -> Result<UserView> {
         let self_service = actor.user_id == id;
+        // Another user looks absent to a customer, as on reads.
+        if !self_service && !actor.role.is_staff() {
+            return Err(AppError::NotFound("user"));
+        }
         if !self_service {
             actor.require_case_writer()?;
+        }
+        // One's own change proves the current password (a borrowed token or session must
+        // not be enough to take the account over). Checked before the write transaction:
+        // Argon2 is slow and the check reads through the sign-in path.
+        if self_service && ch.password.is_some() {
+            let has_password = self
+                .store
+                .user(id)
+                .await?
+                .is_some_and(|u| u.password_hash.is_some());
+            if has_password
+                && !self
+                    .current_password_ok(id, ch.current_password.as_deref())
+                    .await?
+            {
+                return Err(match ch.current_password {
+                    None => {
+                        AppError::invalid("user.current_password", "required", "current_password")
+                    }
+                    Some(_) => {
+                        AppError::invalid("user.current_password", "password-wrong", String::new())
+                    }
+                });
+            }
         }
         let mut tx = self.store.begin().await?;
         let u = tx.user_in_tx(id).await?.ok_or(AppError::NotFound("user"))?;
@@ -296,6 +326,45 @@ impl App {
                 "customers may only change their own profile",
             ));
         }
+        // An address, phone or external id is an identity: cases and mail for it land in
+        // this account. A customer cannot claim one by editing their profile (Zendesk
+        // answers 403 too); staff add identities they have checked. Sending back the
+        // identities one already has is not a change.
+        if !actor.role.is_staff() {
+            let ids = tx.identities_in_tx(id).await?;
+            let same = |kind: &str, new: Vec<&str>| {
+                let mut have: Vec<&str> = ids
+                    .iter()
+                    .filter(|i| i.kind == kind)
+                    .map(|i| i.value.as_str())
+                    .collect();
+                let mut new = new;
+                have.sort_unstable();
+                new.sort_unstable();
+                new.dedup();
+                have == new
+            };
+            if ch
+                .emails
+                .as_ref()
+                .is_some_and(|e| !same("email", e.iter().map(|x| x.as_str()).collect()))
+                || ch
+                    .phones
+                    .as_ref()
+                    .is_some_and(|p| !same("phone", p.iter().map(|x| x.as_str()).collect()))
+                || ch.external_id.as_ref().is_some_and(|x| *x != u.external_id)
+            {
+                return Err(AppError::Forbidden(
+                    "end users cannot change their emails, phones or external_id",
+                ));
+            }
+        }
+        // A password is its owner's or an administrator's to set: an agent who set a
+        // customer's password could sign in as them.
+        if ch.password.is_some() && !self_service {
+            actor.require_admin()?;
+        }
+
         let mut d = UserData::from(&u);
         if let Some(n) = ch.name {
             d.name = domain::required_text(&n, 255)
@@ -339,6 +408,7 @@ impl App {
         if let Some(a) = ch.active {
             d.active = a;
         }
+        let new_password = ch.password.is_some();
         if let Some(p) = ch.password {
             check_password(&p)?;
             d.password_hash = Some(
@@ -349,6 +419,17 @@ impl App {
         }
         let now = self.now_ms();
         tx.update_user(id, &d, now).await?;
+        // A new password (a reset by an administrator or one's own change through the API,
+        // which has no session to keep) ends every browser session of the user.
+        if new_password {
+            tx.delete_other_sessions(id, "").await?;
+        }
+        // A deactivated user's credentials end with them, so reactivating does not revive
+        // tokens or sessions handed out before.
+        if ch.active == Some(false) && u.active {
+            tx.delete_tokens_of(id).await?;
+            tx.delete_other_sessions(id, "").await?;
+        }
         if let Some(emails) = ch.emails {
             tx.delete_identities(id, "email").await?;
             self.write_identities(&mut tx, id, &emails, &[], now)
@@ -366,6 +447,29 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("user"))?;
         self.user_view(u).await
+    }
+
+    /// Whether `given` is the user's current password (through the sign-in check, so its
+    /// throttle counts these attempts too).
+    async fn current_password_ok(&self, id: i64, given: Option<&str>) -> Result<bool> {
+        let Some(given) = given else {
+            return Ok(false);
+        };
+        let Some(email) = self
+            .store
+            .identities(id)
+            .await?
+            .into_iter()
+            .find(|i| i.kind == "email")
+            .map(|i| i.value)
+        else {
+            return Ok(false);
+        };
+        match self.authenticate_password(&email, given).await {
+            Ok(a) => Ok(a.user_id == id),
+            Err(AppError::Throttled(s)) => Err(AppError::Throttled(s)),
+            Err(_) => Ok(false),
+        }
     }
 
     /// Users are never erased (their cases keep them): deleting deactivates.

@@ -412,8 +412,13 @@ impl App {
         if let Some(rt) = types_only {
             return self.search_people(actor, rt, &q, limit, offset).await;
         }
+        if !actor.role.is_staff() {
+            end_user_terms(&q)?;
+        }
         let (mut f, _) = self.case_filter(actor, &q, sort).await?;
         if !actor.role.is_staff() {
+            // A customer's words match public text only (never an internal note).
+            f.public_text = true;
             f.push(Cond::Col {
                 col: CaseCol::RequesterId,
                 cmp: Cmp::Eq,
@@ -512,6 +517,40 @@ impl App {
             }
         }
     }
+}
+
+/// Keywords a customer may search by: what their end-user view shows. Internal fields
+/// (tags, assignee, group, priority…) would let them probe values they cannot read.
+const END_USER_KEYWORDS: &[&str] = &[
+    "type",
+    "status",
+    "subject",
+    "description",
+    "comment",
+    "id",
+    "ticket_id",
+    "created",
+    "created_at",
+    "updated",
+    "updated_at",
+    "solved",
+    "solved_at",
+    "order_by",
+    "sort",
+];
+
+fn end_user_terms(q: &search::Query) -> Result<()> {
+    for t in &q.terms {
+        if let Term::Field { key, .. } = t
+            && !END_USER_KEYWORDS.contains(&key.as_str())
+        {
+            return Err(qerr(format!(
+                "'{key}:' is not available to end users ({})",
+                END_USER_KEYWORDS.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Dates on equality need an upper bound too (`created:2024-01-01` = that whole day).

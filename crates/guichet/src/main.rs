@@ -88,6 +88,19 @@ enum TokenCmd {
         email: String,
         #[arg(long, default_value = "cli")]
         name: String,
+        /// Stop working after this many days (default: never).
+        #[arg(long)]
+        days: Option<u32>,
+    },
+    /// List a user's API tokens (id, name, dates; never the token).
+    List {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke an API token by its id.
+    Revoke {
+        #[arg(long)]
+        id: i64,
     },
 }
 
@@ -380,14 +393,56 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Cmd::Token {
-            cmd: TokenCmd::Create { email, name },
+            cmd: TokenCmd::Create { email, name, days },
         } => {
             let app = open_app(&cfg).await?;
-            let t = app
-                .create_token(&email, &name)
+            let expires = days
+                .map(|d| {
+                    app.clock
+                        .now()
+                        .checked_add(jiff::SignedDuration::from_hours(24 * i64::from(d)))
+                })
+                .transpose()?;
+            let (_, t) = app
+                .create_token_expiring(&email, &name, expires)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{t}");
+            Ok(())
+        }
+        Cmd::Token {
+            cmd: TokenCmd::List { email },
+        } => {
+            let app = open_app(&cfg).await?;
+            let v = app
+                .tokens_of_email(&email)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let when = |ms: Option<i64>| {
+                ms.and_then(|m| jiff::Timestamp::from_millisecond(m).ok())
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|| "-".into())
+            };
+            for t in v {
+                println!(
+                    "{}\t{}\tcreated {}\tlast used {}\texpires {}",
+                    t.id,
+                    t.name,
+                    when(Some(t.created_at)),
+                    when(t.last_used_at),
+                    when(t.expires_at)
+                );
+            }
+            Ok(())
+        }
+        Cmd::Token {
+            cmd: TokenCmd::Revoke { id },
+        } => {
+            let app = open_app(&cfg).await?;
+            app.revoke_token(None, id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("token {id} revoked");
             Ok(())
         }
         Cmd::Config {

@@ -202,37 +202,72 @@ impl Tx {
         self.insert_case_tags(case_id, tags).await
     }
 
-    /// The search document of a new case (text already folded by the caller).
-    pub async fn insert_search_doc(&mut self, case_id: i64, doc: &str) -> Result<()> {
-        let sql = match self {
-            Tx::Sqlite(_) => "INSERT INTO case_fts (rowid, doc) VALUES ($1, $2)",
-            Tx::Postgres(_) => "INSERT INTO case_search (case_id, doc) VALUES ($1, $2)",
-        };
-        on_tx!(self, t => sqlx::query(sql).bind(case_id).bind(doc).execute(&mut **t).await?.rows_affected());
-        Ok(())
-    }
-
-    /// Replace the case's search document (text already folded by the caller).
-    pub async fn set_search_doc(&mut self, case_id: i64, doc: &str) -> Result<()> {
+    /// The search documents of a new case (text already folded by the caller): `doc` for
+    /// staff (every message), `public_doc` for its customer (public text only).
+    pub async fn insert_search_doc(
+        &mut self,
+        case_id: i64,
+        doc: &str,
+        public_doc: &str,
+    ) -> Result<()> {
         match self {
             Tx::Sqlite(t) => {
-                sqlx::query("DELETE FROM case_fts WHERE rowid = $1")
-                    .bind(case_id)
-                    .execute(&mut **t)
-                    .await?;
                 sqlx::query("INSERT INTO case_fts (rowid, doc) VALUES ($1, $2)")
                     .bind(case_id)
                     .bind(doc)
                     .execute(&mut **t)
                     .await?;
+                sqlx::query("INSERT INTO case_fts_public (rowid, doc) VALUES ($1, $2)")
+                    .bind(case_id)
+                    .bind(public_doc)
+                    .execute(&mut **t)
+                    .await?;
+            }
+            Tx::Postgres(t) => {
+                sqlx::query("INSERT INTO case_search (case_id, doc, pub_doc) VALUES ($1, $2, $3)")
+                    .bind(case_id)
+                    .bind(doc)
+                    .bind(public_doc)
+                    .execute(&mut **t)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Replace the case's search documents (text already folded by the caller).
+    pub async fn set_search_doc(
+        &mut self,
+        case_id: i64,
+        doc: &str,
+        public_doc: &str,
+    ) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => {
+                for (table, text) in [("case_fts", doc), ("case_fts_public", public_doc)] {
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DELETE FROM {table} WHERE rowid = $1"
+                    )))
+                    .bind(case_id)
+                    .execute(&mut **t)
+                    .await?;
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "INSERT INTO {table} (rowid, doc) VALUES ($1, $2)"
+                    )))
+                    .bind(case_id)
+                    .bind(text)
+                    .execute(&mut **t)
+                    .await?;
+                }
             }
             Tx::Postgres(t) => {
                 sqlx::query(
-                    "INSERT INTO case_search (case_id, doc) VALUES ($1, $2) \
-                     ON CONFLICT (case_id) DO UPDATE SET doc = EXCLUDED.doc",
+                    "INSERT INTO case_search (case_id, doc, pub_doc) VALUES ($1, $2, $3) \
+                     ON CONFLICT (case_id) DO UPDATE SET doc = EXCLUDED.doc, pub_doc = EXCLUDED.pub_doc",
                 )
                 .bind(case_id)
                 .bind(doc)
+                .bind(public_doc)
                 .execute(&mut **t)
                 .await?;
             }
@@ -240,31 +275,50 @@ impl Tx {
         Ok(())
     }
 
-    /// Add text (a new message) to the case's search document.
-    pub async fn append_search_doc(&mut self, case_id: i64, text: &str) -> Result<()> {
+    /// Add text (a new message) to the case's search document; a public message also to
+    /// its public document.
+    pub async fn append_search_doc(
+        &mut self,
+        case_id: i64,
+        text: &str,
+        public: bool,
+    ) -> Result<()> {
         match self {
             Tx::Sqlite(t) => {
-                let n = sqlx::query("UPDATE case_fts SET doc = doc || ' ' || $2 WHERE rowid = $1")
+                let tables: &[&str] = if public {
+                    &["case_fts", "case_fts_public"]
+                } else {
+                    &["case_fts"]
+                };
+                for table in tables {
+                    let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "UPDATE {table} SET doc = doc || ' ' || $2 WHERE rowid = $1"
+                    )))
                     .bind(case_id)
                     .bind(text)
                     .execute(&mut **t)
                     .await?
                     .rows_affected();
-                if n == 0 {
-                    sqlx::query("INSERT INTO case_fts (rowid, doc) VALUES ($1, $2)")
+                    if n == 0 {
+                        sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "INSERT INTO {table} (rowid, doc) VALUES ($1, $2)"
+                        )))
                         .bind(case_id)
                         .bind(text)
                         .execute(&mut **t)
                         .await?;
+                    }
                 }
             }
             Tx::Postgres(t) => {
                 sqlx::query(
-                    "INSERT INTO case_search (case_id, doc) VALUES ($1, $2) \
-                     ON CONFLICT (case_id) DO UPDATE SET doc = case_search.doc || ' ' || EXCLUDED.doc",
+                    "INSERT INTO case_search (case_id, doc, pub_doc) VALUES ($1, $2, CASE WHEN $3 THEN $2 ELSE '' END) \
+                     ON CONFLICT (case_id) DO UPDATE SET doc = case_search.doc || ' ' || EXCLUDED.doc, \
+                     pub_doc = CASE WHEN $3 THEN case_search.pub_doc || ' ' || EXCLUDED.doc ELSE case_search.pub_doc END",
                 )
                 .bind(case_id)
                 .bind(text)
+                .bind(public)
                 .execute(&mut **t)
                 .await?;
             }
@@ -276,6 +330,14 @@ impl Tx {
     pub async fn move_messages(&mut self, from: i64, into: i64) -> Result<u64> {
         let n = on_tx!(self, t => sqlx::query("UPDATE messages SET case_id = $2 WHERE case_id = $1")
             .bind(from).bind(into).execute(&mut **t).await?.rows_affected());
+        Ok(n)
+    }
+
+    /// Move every message of `from` to `into` as internal notes (a merge across customers:
+    /// the target's customer must not receive another customer's messages or files).
+    pub async fn move_messages_as_internal(&mut self, from: i64, into: i64) -> Result<u64> {
+        let n = on_tx!(self, t => sqlx::query("UPDATE messages SET case_id = $2, public = $3 WHERE case_id = $1")
+            .bind(from).bind(into).bind(false).execute(&mut **t).await?.rows_affected());
         Ok(n)
     }
 
@@ -330,9 +392,10 @@ impl Store {
         if let (crate::Db::Sqlite { read, .. }, Some((m, h))) =
             (&self.db, crate::filter::frequent_text_scan(f))
         {
-            let n: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM (SELECT rowid FROM case_fts WHERE case_fts MATCH $1 LIMIT $2)",
-            )
+            let t = crate::filter::fts_table(f.public_text);
+            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM (SELECT rowid FROM {t} WHERE {t} MATCH $1 LIMIT $2)"
+            )))
             .bind(m)
             .bind(crate::filter::FREQUENT_MATCHES)
             .fetch_one(read)
@@ -453,6 +516,28 @@ impl Store {
         let v = on_read!(self, p => sqlx::query_as::<_, MessageRow>(
             "SELECT id, case_id, author_id, public, channel, body, html_body, automatic, created_at \
              FROM messages WHERE id = $1").bind(id).fetch_optional(p).await?);
+        Ok(v)
+    }
+
+    /// The body of each case's first public message: what its customer sees as the
+    /// description (the first message may be an internal note).
+    pub async fn first_public_bodies(&self, case_ids: &[i64]) -> Result<Vec<(i64, String)>> {
+        if case_ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let ps: Vec<String> = (0..case_ids.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT case_id, body FROM messages WHERE id IN \
+             (SELECT MIN(id) FROM messages WHERE public = $1 AND case_id IN ({}) GROUP BY case_id)",
+            ps.join(", ")
+        );
+        let v = on_read!(self, p => {
+            let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(&*sql)).bind(true);
+            for id in case_ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(p).await?
+        });
         Ok(v)
     }
 

@@ -207,6 +207,27 @@ pub(crate) fn frequent_text_scan(f: &CaseFilter) -> Option<(String, &'static str
     Some((words, hint))
 }
 
+/// A LIKE pattern matching `s` literally (with `ESCAPE '\\'`), on both databases.
+pub(crate) fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The SQLite full-text table a filter's text terms read.
+pub(crate) fn fts_table(public_text: bool) -> &'static str {
+    if public_text {
+        "case_fts_public"
+    } else {
+        "case_fts"
+    }
+}
+
 /// Matches beyond which `frequent_text_scan` applies.
 pub(crate) const FREQUENT_MATCHES: i64 = 2_000;
 
@@ -219,6 +240,9 @@ pub struct CaseFilter {
     /// values the planner cannot see that `next_due_at < $1` is selective and picks the
     /// status index, sorting hundreds of thousands of rows (measured at 1M cases).
     pub index: Option<InboxIndex>,
+    /// Full-text terms match the public search document only (subject, requester, public
+    /// messages): set for every customer's search so internal notes never match.
+    pub public_text: bool,
 }
 
 /// The inbox indexes of migration 0006 a view may name.
@@ -264,11 +288,11 @@ pub(crate) fn push_where(sql: &mut Sql, f: &CaseFilter, postgres: bool) {
     sql.text.push_str(" WHERE deleted_at IS NULL");
     for c in &f.conds {
         sql.text.push_str(" AND ");
-        push_cond(sql, c, postgres);
+        push_cond(sql, c, postgres, f.public_text);
     }
 }
 
-fn push_cond(sql: &mut Sql, c: &Cond, postgres: bool) {
+fn push_cond(sql: &mut Sql, c: &Cond, postgres: bool, public_text: bool) {
     match c {
         Cond::Col { col, cmp, val } => {
             let p = sql.bind(val.clone());
@@ -325,21 +349,28 @@ fn push_cond(sql: &mut Sql, c: &Cond, postgres: bool) {
                 } else {
                     "plainto_tsquery"
                 };
+                let col = if public_text { "pub_tsv" } else { "tsv" };
                 sql.text.push_str(&format!(
-                    "id {n}IN (SELECT case_id FROM case_search WHERE tsv @@ \
+                    "id {n}IN (SELECT case_id FROM case_search WHERE {col} @@ \
                      ({f}('english', {p}) || {f}('french', {p})))"
                 ));
             } else {
                 let p = sql.bind(Val::Text(fts5_match(words, *phrase)));
+                let t = fts_table(public_text);
                 sql.text.push_str(&format!(
-                    "id {n}IN (SELECT rowid FROM case_fts WHERE case_fts MATCH {p})"
+                    "id {n}IN (SELECT rowid FROM {t} WHERE {t} MATCH {p})"
                 ));
             }
         }
         Cond::SubjectLike { text, negated } => {
-            let p = sql.bind(Val::Text(format!("%{}%", text.to_lowercase())));
+            // `%` and `_` in the user's text are literal characters, not wildcards.
+            let p = sql.bind(Val::Text(format!(
+                "%{}%",
+                like_escape(&text.to_lowercase())
+            )));
             let n = if *negated { "NOT " } else { "" };
-            sql.text.push_str(&format!("LOWER(subject) {n}LIKE {p}"));
+            sql.text
+                .push_str(&format!("LOWER(subject) {n}LIKE {p} ESCAPE '\\'"));
         }
         Cond::Nothing => sql.text.push_str("1=0"),
         // Both start from the few rows that qualify (an index each), not from every case.
@@ -416,6 +447,32 @@ mod tests {
         assert!(!s.text.contains("DROP"));
         assert!(!s.text.contains("brien"));
         assert_eq!(s.binds.len(), 2);
+    }
+
+    #[test]
+    fn subject_like_binds_wildcards_escaped_and_public_text_reads_the_public_index() {
+        let mut f = CaseFilter::default();
+        f.push(Cond::SubjectLike {
+            text: "50%_off\\".into(),
+            negated: false,
+        });
+        f.push(Cond::Text {
+            words: vec!["colis".into()],
+            phrase: false,
+            negated: false,
+        });
+        let mut s = Sql::default();
+        push_where(&mut s, &f, false);
+        assert_eq!(s.binds[0], Val::Text("%50\\%\\_off\\\\%".into()));
+        assert!(s.text.contains("ESCAPE '\\'"), "{}", s.text);
+        assert!(s.text.contains("FROM case_fts WHERE"), "{}", s.text);
+        f.public_text = true;
+        let mut s = Sql::default();
+        push_where(&mut s, &f, true);
+        assert!(s.text.contains("pub_tsv @@"), "{}", s.text);
+        let mut s = Sql::default();
+        push_where(&mut s, &f, false);
+        assert!(s.text.contains("FROM case_fts_public WHERE"), "{}", s.text);
     }
 
     #[test]

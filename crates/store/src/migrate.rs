@@ -43,6 +43,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0006_inbox_views.sql"),
     },
     Migration {
+        version: 7,
+        name: "security",
+        sql: include_str!("../migrations/sqlite/0007_security.sql"),
+    },
+    Migration {
         version: 9,
         name: "health_probe",
         sql: include_str!("../migrations/sqlite/0009_health_probe.sql"),
@@ -79,6 +84,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 6,
         name: "inbox_views",
         sql: include_str!("../migrations/postgres/0006_inbox_views.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "security",
+        sql: include_str!("../migrations/postgres/0007_security.sql"),
     },
     Migration {
         version: 9,

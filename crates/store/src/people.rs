@@ -402,3 +402,71 @@ impl Store {
         Ok(n)
     }
 }
+
+const TOKEN_COLUMNS: &str = "id, user_id, name, created_at, last_used_at, expires_at";
+
+impl Tx {
+    /// A new API token with an optional expiry; returns its id.
+    pub async fn insert_token_expiring(
+        &mut self,
+        user_id: i64,
+        hash: &str,
+        name: &str,
+        at: i64,
+        expires_at: Option<i64>,
+    ) -> Result<i64> {
+        let id: i64 = on_tx!(self, t => sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, token_hash, name, created_at, expires_at) \
+             VALUES ($1,$2,$3,$4,$5) RETURNING id")
+            .bind(user_id).bind(hash).bind(name).bind(at).bind(expires_at).fetch_one(&mut **t).await?);
+        Ok(id)
+    }
+
+    /// Revoke one token; false when there is no such token.
+    pub async fn delete_token(&mut self, id: i64) -> Result<bool> {
+        let n = on_tx!(self, t => sqlx::query("DELETE FROM api_tokens WHERE id = $1")
+            .bind(id).execute(&mut **t).await?.rows_affected());
+        Ok(n > 0)
+    }
+
+    /// Revoke every token of a user (deactivation).
+    pub async fn delete_tokens_of(&mut self, user_id: i64) -> Result<u64> {
+        let n = on_tx!(self, t => sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
+            .bind(user_id).execute(&mut **t).await?.rows_affected());
+        Ok(n)
+    }
+}
+
+impl Store {
+    /// The owner of a token that has not expired at `now`.
+    pub async fn live_token_owner(&self, hash: &str, now: i64) -> Result<Option<TokenOwner>> {
+        let r = on_read!(self, p => sqlx::query_as::<_, TokenOwner>(
+            "SELECT id AS token_id, user_id FROM api_tokens \
+             WHERE token_hash = $1 AND (expires_at IS NULL OR expires_at > $2)")
+            .bind(hash).bind(now).fetch_optional(p).await?);
+        Ok(r)
+    }
+
+    /// Tokens of one user, or of everyone when `user_id` is `None`, oldest first.
+    pub async fn tokens(&self, user_id: Option<i64>) -> Result<Vec<ApiTokenRow>> {
+        let v = match user_id {
+            Some(u) => {
+                let sql = format!(
+                    "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id"
+                );
+                on_read!(self, p => sqlx::query_as::<_, ApiTokenRow>(sqlx::AssertSqlSafe(&*sql)).bind(u).fetch_all(p).await?)
+            }
+            None => {
+                let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY id");
+                on_read!(self, p => sqlx::query_as::<_, ApiTokenRow>(sqlx::AssertSqlSafe(&*sql)).fetch_all(p).await?)
+            }
+        };
+        Ok(v)
+    }
+
+    pub async fn token(&self, id: i64) -> Result<Option<ApiTokenRow>> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1");
+        let r = on_read!(self, p => sqlx::query_as::<_, ApiTokenRow>(sqlx::AssertSqlSafe(&*sql)).bind(id).fetch_optional(p).await?);
+        Ok(r)
+    }
+}

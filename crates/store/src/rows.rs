@@ -216,6 +216,17 @@ pub struct AttachmentRow {
     pub created_at: i64,
 }
 
+/// An API token as its owner or an administrator lists it (never its value or hash).
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq)]
+pub struct ApiTokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub expires_at: Option<i64>,
+}
+
 /// An authenticated token's owner.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenOwner {

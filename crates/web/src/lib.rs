@@ -136,6 +136,8 @@ pub fn router(state: AppState) -> Router {
         .route("/users/me", get(users::me).put(users::update_me))
         .route("/users/search", get(users::search_users))
         .route("/users/show_many", get(users::show_many_users))
+        .route("/api_tokens", get(users::list_tokens))
+        .route("/api_tokens/{id}", delete(users::revoke_token))
         .route(
             "/users/{id}",
             get(users::show_user)

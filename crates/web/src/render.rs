@@ -91,6 +91,86 @@ pub fn ticket(c: &CaseRow, base: &str) -> Value {
     })
 }
 
+/// A ticket as its customer (end user) sees it. Built from an allow-list, never by removing
+/// keys from the staff view: a field added to `ticket` stays internal until it is added
+/// here. `description` is the case's first *public* message (the first message may be an
+/// internal note). No tags, custom fields (Guichet has no customer-visible custom field
+/// yet), assignee, group, received_by, root cause or prevention; `hold` reads `open`, as
+/// Zendesk shows it to end users.
+pub fn ticket_end_user(c: &CaseRow, description: &str, base: &str) -> Value {
+    let status = if c.status == "hold" {
+        "open"
+    } else {
+        c.status.as_str()
+    };
+    json!({
+        "url": format!("{base}/api/v2/tickets/{}.json", c.id),
+        "id": c.id,
+        "via": {"channel": c.channel, "source": {"from": {}, "to": {}, "rel": null}},
+        "created_at": ts(c.created_at),
+        "updated_at": ts(c.updated_at),
+        "type": c.ticket_type,
+        "subject": c.subject,
+        "raw_subject": c.subject,
+        "description": description,
+        "priority": c.priority,
+        "status": status,
+        "requester_id": c.requester_id,
+        "organization_id": c.organization_id,
+        "collaborator_ids": [],
+        "email_cc_ids": [],
+        "is_public": true,
+        "custom_fields": [],
+        "fields": [],
+        "allow_attachments": true,
+        "channel": c.channel,
+        "received_at": ts(c.received_at),
+        "solved_at": ts_opt(c.solved_at),
+        "closed_at": ts_opt(c.closed_at),
+        "merged_into_id": c.merged_into_id,
+        "complaint": {
+            "agreed_solution": c.agreed_solution,
+            "promised_at": ts_opt(c.promised_at),
+            "resolved_at": ts_opt(c.complaint_resolved_at),
+        },
+    })
+}
+
+/// The audit a customer gets with their own create or comment: their public comment, the
+/// creation and the status it moved to; no other field change.
+pub fn audit_end_user(
+    c: &CaseRow,
+    author: i64,
+    message: Option<&MessageRow>,
+    atts: &[AttachmentRow],
+    events: &[EventRow],
+    base: &str,
+) -> Value {
+    let audit_id = events.first().map(|e| e.id);
+    let mut items = Vec::new();
+    if let Some(m) = message.filter(|m| m.public) {
+        items.push(comment(m, audit_id, atts, base));
+    }
+    for e in events {
+        match (e.kind.as_str(), e.field.as_deref()) {
+            ("field_changed", Some("status")) => items.push(json!({
+                "id": e.id, "type": "Change", "field_name": "status", "value": e.new_value, "previous_value": e.old_value,
+            })),
+            ("created", _) => items.push(json!({"id": e.id, "type": "Create", "field_name": "status", "value": c.status})),
+            _ => {}
+        }
+    }
+    json!({
+        "id": audit_id,
+        "ticket_id": c.id,
+        "created_at": ts(events.first().map(|e| e.created_at).unwrap_or(c.updated_at)),
+        "author_id": author,
+        "metadata": {"system": {}, "custom": {}},
+        "via": {"channel": c.channel},
+        "events": items,
+    })
+}
+
 /// An attachment as Zendesk shows it; `content_url` needs the caller's credentials.
 pub fn attachment(a: &AttachmentRow, base: &str) -> Value {
     let content = format!("{base}/api/v2/attachments/{}/content", a.id);
@@ -241,6 +321,39 @@ pub fn user(v: &UserView, base: &str) -> Value {
     })
 }
 
+/// A user as an end user sees their own profile: an allow-list without the staff's notes,
+/// details, tags, external id or compensation authority.
+pub fn user_end_user(v: &UserView, base: &str) -> Value {
+    let full = user(v, base);
+    let mut out = serde_json::Map::new();
+    for k in [
+        "id",
+        "url",
+        "name",
+        "email",
+        "phone",
+        "created_at",
+        "updated_at",
+        "time_zone",
+        "iana_time_zone",
+        "locale",
+        "locale_id",
+        "organization_id",
+        "role",
+        "verified",
+        "active",
+        "photo",
+        "emails",
+        "phones",
+        "postal_address",
+    ] {
+        out.insert(k.into(), full[k].clone());
+    }
+    out.insert("user_fields".into(), json!({}));
+    out.insert("suspended".into(), json!(false));
+    Value::Object(out)
+}
+
 pub fn org(o: &OrgRow, base: &str) -> Value {
     let domains: Value = serde_json::from_str(&o.domain_names).unwrap_or(json!([]));
     json!({
@@ -249,6 +362,15 @@ pub fn org(o: &OrgRow, base: &str) -> Value {
         "external_id": o.external_id, "created_at": ts(o.created_at), "updated_at": ts(o.updated_at),
         "domain_names": domains, "details": o.details, "notes": o.notes, "group_id": null,
         "tags": tags(&o.tags), "organization_fields": {},
+    })
+}
+
+/// An organisation as one of its members (an end user) sees it: its name, never the staff's
+/// notes, details, tags or external id.
+pub fn org_end_user(o: &OrgRow, base: &str) -> Value {
+    json!({
+        "url": format!("{base}/api/v2/organizations/{}.json", o.id),
+        "id": o.id, "name": o.name, "created_at": ts(o.created_at), "updated_at": ts(o.updated_at),
     })
 }
 

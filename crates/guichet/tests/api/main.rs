@@ -3,6 +3,7 @@
 //! database); by default each test gets a temporary SQLite file.
 
 mod attachments;
+mod authz;
 mod bad_input;
 mod cases;
 mod categories;
@@ -11,6 +12,7 @@ mod faults;
 mod mail;
 mod people;
 mod search;
+mod security;
 mod standards;
 mod ui;
 

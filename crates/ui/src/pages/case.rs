@@ -538,7 +538,12 @@ pub async fn post_properties(
     let a = &agent;
     let c = s.app.get_case(a.actor(), id).await.map_err(|e| a.err(e))?;
     not_stale(a, &c, f.seen)?;
-    let mut ch = CaseChanges::default();
+    let mut ch = CaseChanges {
+        // Re-checked on the locked row inside the write (the check above is only the early
+        // answer: two stale saves could both pass it).
+        unchanged_since: f.seen,
+        ..Default::default()
+    };
     if !f.status.is_empty() && f.status != c.status {
         ch.status = Some(super::parse_enum::<Status>(a, "status", &f.status)?);
     }
@@ -686,6 +691,9 @@ pub async fn post_complaint(
                 id,
                 CaseChanges {
                     complaint: Some(p),
+                    // Re-checked on the locked row inside the write (the check above is
+                    // only the early answer: two stale saves could both pass it).
+                    unchanged_since: f.seen,
                     ..Default::default()
                 },
             )

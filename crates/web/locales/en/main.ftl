@@ -47,6 +47,9 @@ err-already-decided = { $field }: this request was already decided
 err-template = { $field }: the template cannot be used ({ $detail })
 err-shortcut = { $field }: a shortcut is 1 to 32 letters, digits, - or _
 err-stale = { $field }: the case changed since you opened it ({ $detail }); reload it and try again
+err-end-user-field = { $field }: only staff set this field on a ticket (end users give a subject, a comment and uploads)
+err-merge-requesters = { $field }: ticket { $detail } belongs to another customer; merging would hand their messages and files over (merge as internal to keep them as internal notes)
+err-own-request = { $field }: you requested this compensation; another supervisor or an administrator decides it
 
 # Service standards as sentences (B1).
 std-first_response = { $share } of cases get a first response within { $threshold }

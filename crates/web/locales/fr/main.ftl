@@ -47,6 +47,9 @@ err-already-decided = { $field } : cette demande a déjà été tranchée
 err-template = { $field } : le modèle est inutilisable ({ $detail })
 err-shortcut = { $field } : un raccourci compte de 1 à 32 lettres, chiffres, - ou _
 err-stale = { $field } : le dossier a changé depuis que vous l'avez ouvert ({ $detail }) ; rechargez-le et recommencez
+err-end-user-field = { $field } : seul le personnel renseigne ce champ d'un dossier (un client donne un objet, un commentaire et des pièces jointes)
+err-merge-requesters = { $field } : le dossier { $detail } appartient à un autre client ; la fusion lui remettrait ses messages et fichiers (fusionnez en interne pour les garder comme notes internes)
+err-own-request = { $field } : vous avez demandé ce geste commercial ; un autre superviseur ou un administrateur en décide
 
 # Les standards de service en une phrase (B1).
 std-first_response = { $share } des demandes reçoivent une première réponse en moins de { $threshold }

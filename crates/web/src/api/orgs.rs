@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use store::OrgData;
 
 #[derive(Deserialize, Default, Clone)]
@@ -124,8 +124,17 @@ pub async fn show_org(
         .map_err(|e| ctx.err(e))?;
     Ok(json_ok(
         StatusCode::OK,
-        json!({"organization": render::org(&o, &ctx.base)}),
+        json!({"organization": org_for(&ctx, &o)}),
     ))
+}
+
+/// An organisation in the caller's audience (a member who is an end user sees its name).
+fn org_for(ctx: &Ctx, o: &store::OrgRow) -> Value {
+    if ctx.actor.role.is_staff() {
+        render::org(o, &ctx.base)
+    } else {
+        render::org_end_user(o, &ctx.base)
+    }
 }
 
 pub async fn update_org(
@@ -222,7 +231,7 @@ pub async fn show_many_orgs(
     let mut items = Vec::new();
     for id in ids {
         match s.app.get_org(&ctx.actor, id).await {
-            Ok(o) => items.push(render::org(&o, &ctx.base)),
+            Ok(o) => items.push(org_for(&ctx, &o)),
             Err(AppError::NotFound(_)) => {}
             Err(e) => return Err(ctx.err(e)),
         }

@@ -25,6 +25,25 @@ fn hit(h: &Hit, base: &str) -> Value {
     v
 }
 
+/// Hits in the caller's audience: a customer's tickets use the end-user view.
+async fn hits_for(s: &AppState, ctx: &Ctx, hits: &[Hit]) -> Result<Vec<Value>, ApiError> {
+    if ctx.actor.role.is_staff() {
+        return Ok(hits.iter().map(|h| hit(h, &ctx.base)).collect());
+    }
+    let rows: Vec<store::CaseRow> = hits
+        .iter()
+        .filter_map(|h| match h {
+            Hit::Ticket(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut out = super::tickets::tickets_for(s, ctx, &rows).await?;
+    for v in &mut out {
+        v["result_type"] = json!("ticket");
+    }
+    Ok(out)
+}
+
 pub async fn search(State(s): State<AppState>, ctx: Ctx, p: Params) -> Result<Response, ApiError> {
     if p.get("page[size]").is_some() {
         return Err(ApiError::Param(
@@ -43,7 +62,8 @@ pub async fn search(State(s): State<AppState>, ctx: Ctx, p: Params) -> Result<Re
             ctx.locale,
         ));
     }
-    if (page - 1) * per_page >= WINDOW {
+    // `page` is bounded before any arithmetic: a huge page would overflow the offset.
+    if page > WINDOW || (page - 1) * per_page >= WINDOW {
         return Err(ApiError::SearchWindow(ctx.locale));
     }
     let sort = SortSpec {
@@ -73,7 +93,7 @@ pub async fn search(State(s): State<AppState>, ctx: Ctx, p: Params) -> Result<Re
         .search(&ctx.actor, query, sort, limit, (page - 1) * per_page)
         .await
         .map_err(|e| ctx.err(e))?;
-    let items: Vec<Value> = hits.iter().map(|h| hit(h, &ctx.base)).collect();
+    let items = hits_for(&s, &ctx, &hits).await?;
     let mut body = super::offset_body(
         "results",
         items,

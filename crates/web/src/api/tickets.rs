@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use store::{CaseFilter, CaseSort, Cmp, Cond, Page, SortDir, Val};
 
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Default, Clone, Debug)]
 #[serde(untagged)]
 pub enum CommentIn {
     Text(String),
@@ -40,7 +40,7 @@ pub enum CommentIn {
     None,
 }
 
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, Debug)]
 pub struct RequesterIn {
     #[serde(default)]
     name: Option<String>,
@@ -49,7 +49,7 @@ pub struct RequesterIn {
     locale: Option<String>,
 }
 
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Default, Clone, Debug)]
 pub struct ComplaintIn {
     #[serde(default, deserialize_with = "double")]
     agreed_solution: Option<Option<String>>,
@@ -70,7 +70,7 @@ pub struct ComplaintIn {
 }
 
 /// A ticket in a request: every key optional (updates are merges).
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Default, Clone, Debug)]
 pub struct TicketIn {
     #[serde(default)]
     id: Option<i64>,
@@ -124,6 +124,11 @@ pub struct TicketIn {
     received_by_id: Option<i64>,
     #[serde(default)]
     complaint: Option<ComplaintIn>,
+    /// Zendesk's safe update: with `updated_stamp`, a 409 if the ticket changed since.
+    #[serde(default)]
+    safe_update: Option<bool>,
+    #[serde(default)]
+    updated_stamp: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -336,6 +341,26 @@ pub fn new_case(t: &TicketIn) -> Result<NewCase, AppError> {
     Ok(new)
 }
 
+/// `safe_update: true` with `updated_stamp`: the instant the client last saw. Timestamps go
+/// out with second precision, so a stamp stands for its whole second.
+fn safe_update(ck: &mut Check, t: &TicketIn) -> Option<i64> {
+    if t.safe_update != Some(true) {
+        return None;
+    }
+    if t.updated_stamp.is_none() {
+        ck.0.push(FieldError::new(
+            "ticket.updated_stamp",
+            "required",
+            "updated_stamp with safe_update",
+        ));
+        return None;
+    }
+    let ms = ck
+        .time("ticket.updated_stamp", &t.updated_stamp)?
+        .as_millisecond();
+    Some(ms - ms.rem_euclid(1000) + 999)
+}
+
 pub fn changes(t: &TicketIn) -> Result<CaseChanges, AppError> {
     let mut ck = Check(vec![]);
     let ch = CaseChanges {
@@ -362,26 +387,64 @@ pub fn changes(t: &TicketIn) -> Result<CaseChanges, AppError> {
         due_at: ck.time2("ticket.due_at", &t.due_at),
         comment: comment(&t.comment, &None),
         complaint: complaint(&mut ck, &t.complaint),
+        unchanged_since: safe_update(&mut ck, t),
     };
     ck.done()?;
     Ok(ch)
 }
 
+/// The request an Idempotency-Key stands for: every field of the ticket, so a retry that
+/// changes any of them (priority, tags, uploads…) is a 422, not a silent replay of another
+/// request.
 fn fingerprint(body: &TicketIn) -> String {
-    // Stable enough: the fields that shape the case.
-    let s = format!(
-        "{:?}|{:?}|{:?}|{:?}|{:?}",
-        body.subject,
-        body.requester.as_ref().map(|r| &r.email),
-        body.requester_id,
-        match &body.comment {
-            Some(CommentIn::Text(t)) => Some(t.clone()),
-            Some(CommentIn::Full { body, .. }) => body.clone(),
-            _ => None,
-        },
-        body.description
-    );
-    hex::encode(Sha256::digest(s.as_bytes()))
+    hex::encode(Sha256::digest(format!("{body:?}").as_bytes()))
+}
+
+/// Tickets in the caller's audience: staff get the staff view, a customer the end-user view
+/// (its description is the first public message, read in one query for the page).
+pub async fn tickets_for(
+    s: &AppState,
+    ctx: &Ctx,
+    rows: &[store::CaseRow],
+) -> Result<Vec<Value>, ApiError> {
+    if ctx.actor.role.is_staff() {
+        return Ok(rows.iter().map(|c| render::ticket(c, &ctx.base)).collect());
+    }
+    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+    let desc = s
+        .app
+        .public_descriptions(&ids)
+        .await
+        .map_err(|e| ctx.err(e))?;
+    Ok(rows
+        .iter()
+        .map(|c| {
+            let d = desc.get(&c.id).map(String::as_str).unwrap_or("");
+            render::ticket_end_user(c, d, &ctx.base)
+        })
+        .collect())
+}
+
+pub async fn ticket_for(s: &AppState, ctx: &Ctx, c: &store::CaseRow) -> Result<Value, ApiError> {
+    let mut v = tickets_for(s, ctx, std::slice::from_ref(c)).await?;
+    Ok(v.pop().unwrap_or(Value::Null))
+}
+
+/// The audit of a write in the caller's audience.
+fn audit_for(ctx: &Ctx, out: &app::cases::CaseOutcome) -> Value {
+    let f = if ctx.actor.role.is_staff() {
+        render::audit
+    } else {
+        render::audit_end_user
+    };
+    f(
+        &out.case,
+        ctx.actor.user_id,
+        out.message.as_ref(),
+        &out.attachments,
+        &out.events,
+        &ctx.base,
+    )
 }
 
 fn with_location(mut r: Response, url: &str) -> Response {
@@ -417,9 +480,9 @@ pub async fn create_ticket(
         .create_case(&ctx.actor, new, key.as_deref().map(|k| (k, fp.as_str())))
         .await
         .map_err(|e| ctx.err(e))?;
-    let t = render::ticket(&out.case, &ctx.base);
+    let t = ticket_for(&s, &ctx, &out.case).await?;
     let url = format!("{}/api/v2/tickets/{}.json", ctx.base, out.case.id);
-    let body = json!({"ticket": t, "audit": render::audit(&out.case, ctx.actor.user_id, out.message.as_ref(), &out.attachments, &out.events, &ctx.base)});
+    let body = json!({"ticket": t, "audit": audit_for(&ctx, &out)});
     let mut r = with_location(json_ok(StatusCode::CREATED, body), &url);
     if out.replayed {
         r.headers_mut()
@@ -439,10 +502,8 @@ pub async fn show_ticket(
         .get_case(&ctx.actor, id)
         .await
         .map_err(|e| ctx.err(e))?;
-    Ok(json_ok(
-        StatusCode::OK,
-        json!({"ticket": render::ticket(&c, &ctx.base)}),
-    ))
+    let t = ticket_for(&s, &ctx, &c).await?;
+    Ok(json_ok(StatusCode::OK, json!({ "ticket": t })))
 }
 
 pub fn path_id(raw: &str, ctx: &Ctx) -> Result<i64, ApiError> {
@@ -458,13 +519,27 @@ pub async fn update_ticket(
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, &ctx)?;
     let ch = changes(&env.ticket).map_err(|e| ctx.err(e))?;
-    let out = s
-        .app
-        .update_case(&ctx.actor, id, ch)
-        .await
-        .map_err(|e| ctx.err(e))?;
-    let body = json!({"ticket": render::ticket(&out.case, &ctx.base), "audit": render::audit(&out.case, ctx.actor.user_id, out.message.as_ref(), &out.attachments, &out.events, &ctx.base)});
+    let out = match s.app.update_case(&ctx.actor, id, ch).await {
+        Ok(o) => o,
+        Err(AppError::Conflict(f)) if f.code == "stale" => return Ok(update_conflict(&ctx, &f)),
+        Err(e) => return Err(ctx.err(e)),
+    };
+    let t = ticket_for(&s, &ctx, &out.case).await?;
+    let body = json!({"ticket": t, "audit": audit_for(&ctx, &out)});
     Ok(json_ok(StatusCode::OK, body))
+}
+
+/// Zendesk's answer to a safe update of a ticket changed since `updated_stamp`: 409.
+fn update_conflict(ctx: &Ctx, f: &FieldError) -> Response {
+    let d = crate::i18n::tr(
+        ctx.locale,
+        "err-stale",
+        &[("field", &f.field), ("detail", &f.detail)],
+    );
+    json_ok(
+        StatusCode::CONFLICT,
+        json!({"error": "UpdateConflict", "description": d, "details": {"updated_at": [{"description": d, "error": "UpdateConflict", "code": f.code, "field": f.field}]}}),
+    )
 }
 
 pub async fn delete_ticket(
@@ -545,7 +620,7 @@ pub async fn list_tickets(
                 )
                 .await
                 .map_err(|e| ctx.err(e.into()))?;
-            let items = rows.iter().map(|c| render::ticket(c, &ctx.base)).collect();
+            let items = tickets_for(&s, &ctx, &rows).await?;
             Ok(json_ok(
                 StatusCode::OK,
                 offset_body("tickets", items, n, page, per_page, &ctx.base, path, &p),
@@ -583,7 +658,7 @@ pub async fn list_tickets(
             if backwards {
                 rows.reverse();
             }
-            let items = rows.iter().map(|c| render::ticket(c, &ctx.base)).collect();
+            let items = tickets_for(&s, &ctx, &rows).await?;
             let body = cursor_body(
                 "tickets",
                 items,
@@ -612,11 +687,11 @@ pub async fn show_many_tickets(
         .cases_by_ids(&ids)
         .await
         .map_err(|e| ctx.err(e.into()))?;
-    let visible: Vec<Value> = rows
-        .iter()
+    let rows: Vec<store::CaseRow> = rows
+        .into_iter()
         .filter(|c| ctx.actor.role.is_staff() || c.requester_id == ctx.actor.user_id)
-        .map(|c| render::ticket(c, &ctx.base))
         .collect();
+    let visible = tickets_for(&s, &ctx, &rows).await?;
     let n = visible.len();
     Ok(json_ok(
         StatusCode::OK,
@@ -836,6 +911,9 @@ pub async fn list_events(
 #[derive(Deserialize)]
 pub struct MergeIn {
     ids: Vec<i64>,
+    /// Guichet: merge cases of other customers, their messages becoming internal notes.
+    #[serde(default)]
+    as_internal: bool,
 }
 
 pub async fn merge_tickets(
@@ -850,13 +928,11 @@ pub async fn merge_tickets(
     }
     let out = s
         .app
-        .merge_cases(&ctx.actor, id, &m.ids)
+        .merge_cases_with(&ctx.actor, id, &m.ids, m.as_internal)
         .await
         .map_err(|e| ctx.err(e))?;
-    Ok(json_ok(
-        StatusCode::OK,
-        json!({"ticket": render::ticket(&out.case, &ctx.base)}),
-    ))
+    let t = ticket_for(&s, &ctx, &out.case).await?;
+    Ok(json_ok(StatusCode::OK, json!({ "ticket": t })))
 }
 
 #[derive(Deserialize)]
@@ -996,10 +1072,8 @@ pub async fn confirm_ticket(
         .confirm_by_customer(&ctx.actor, id)
         .await
         .map_err(|e| ctx.err(e))?;
-    Ok(json_ok(
-        StatusCode::OK,
-        json!({"ticket": render::ticket(&out.case, &ctx.base)}),
-    ))
+    let t = ticket_for(&s, &ctx, &out.case).await?;
+    Ok(json_ok(StatusCode::OK, json!({ "ticket": t })))
 }
 
 pub async fn show_job(

@@ -50,6 +50,8 @@ pub struct UserIn {
     #[serde(default)]
     password: Option<String>,
     #[serde(default)]
+    current_password: Option<String>,
+    #[serde(default)]
     compensation_limit: Option<f64>,
     #[serde(default)]
     active: Option<bool>,
@@ -229,7 +231,7 @@ pub async fn create_user(
         .map_err(|e| ctx.err(e))?;
     Ok(json_ok(
         StatusCode::CREATED,
-        json!({"user": render::user(&v, &ctx.base)}),
+        json!({"user": user_for(&ctx.actor, &v, &ctx.base)}),
     ))
 }
 
@@ -269,6 +271,7 @@ async fn apply_update(s: AppState, ctx: Ctx, id: i64, u: UserIn) -> Result<Respo
         details: u.details,
         tags: p.tags,
         password: u.password,
+        current_password: u.current_password,
         compensation_limit_cents: p.limit,
         active: u.active,
     };
@@ -279,8 +282,18 @@ async fn apply_update(s: AppState, ctx: Ctx, id: i64, u: UserIn) -> Result<Respo
         .map_err(|e| ctx.err(e))?;
     Ok(json_ok(
         StatusCode::OK,
-        json!({"user": render::user(&v, &ctx.base)}),
+        json!({"user": user_for(&ctx.actor, &v, &ctx.base)}),
     ))
+}
+
+/// A user in the caller's audience: a customer sees their own profile without the staff's
+/// notes, details, tags or external id.
+fn user_for(actor: &app::Actor, v: &app::people::UserView, base: &str) -> Value {
+    if actor.role.is_staff() {
+        render::user(v, base)
+    } else {
+        render::user_end_user(v, base)
+    }
 }
 
 pub async fn show_user(
@@ -296,7 +309,7 @@ pub async fn show_user(
         .map_err(|e| ctx.err(e))?;
     Ok(json_ok(
         StatusCode::OK,
-        json!({"user": render::user(&v, &ctx.base)}),
+        json!({"user": user_for(&ctx.actor, &v, &ctx.base)}),
     ))
 }
 
@@ -313,7 +326,7 @@ pub async fn delete_user(
         .map_err(|e| ctx.err(e))?;
     Ok(json_ok(
         StatusCode::OK,
-        json!({"user": render::user(&v, &ctx.base)}),
+        json!({"user": user_for(&ctx.actor, &v, &ctx.base)}),
     ))
 }
 
@@ -328,7 +341,7 @@ pub async fn me(State(s): State<AppState>, ctx: MaybeCtx) -> Result<Response, Ap
                 .map_err(|e| ApiError::App(e, ctx.locale))?;
             Ok(json_ok(
                 StatusCode::OK,
-                json!({"user": render::user(&v, &ctx.base)}),
+                json!({"user": user_for(&a, &v, &ctx.base)}),
             ))
         }
         None => Ok(json_ok(
@@ -437,7 +450,7 @@ pub async fn show_many_users(
     let mut items = Vec::new();
     for id in ids {
         match s.app.get_user(&ctx.actor, id).await {
-            Ok(v) => items.push(render::user(&v, &ctx.base)),
+            Ok(v) => items.push(user_for(&ctx.actor, &v, &ctx.base)),
             Err(AppError::NotFound(_)) => {}
             Err(e) => return Err(ctx.err(e)),
         }
@@ -446,5 +459,55 @@ pub async fn show_many_users(
     Ok(json_ok(
         StatusCode::OK,
         json!({"users": items, "next_page": null, "previous_page": null, "count": n}),
+    ))
+}
+
+fn api_token(t: &store::ApiTokenRow, base: &str) -> Value {
+    json!({
+        "id": t.id,
+        "url": format!("{base}/api/v2/api_tokens/{}.json", t.id),
+        "user_id": t.user_id,
+        "description": t.name,
+        "created_at": render::ts(t.created_at),
+        "last_used_at": render::ts_opt(t.last_used_at),
+        "expires_at": render::ts_opt(t.expires_at),
+        "active": true,
+    })
+}
+
+/// `GET /api_tokens`: the caller's own tokens; an administrator sees every token, or one
+/// user's with `user_id`. Never the token values (only their SHA-256 is stored).
+pub async fn list_tokens(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    p: Params,
+) -> Result<Response, ApiError> {
+    let user = p.int("user_id", ctx.locale)?;
+    let v = s
+        .app
+        .list_tokens(&ctx.actor, user)
+        .await
+        .map_err(|e| ctx.err(e))?;
+    let items: Vec<Value> = v.iter().map(|t| api_token(t, &ctx.base)).collect();
+    let n = items.len();
+    Ok(json_ok(
+        StatusCode::OK,
+        json!({"api_tokens": items, "count": n, "next_page": null, "previous_page": null}),
+    ))
+}
+
+/// `DELETE /api_tokens/{id}`: revoke a token (its owner or an administrator); 204.
+pub async fn revoke_token(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, &ctx)?;
+    s.app
+        .revoke_token(Some(&ctx.actor), id)
+        .await
+        .map_err(|e| ctx.err(e))?;
+    Ok(axum::response::IntoResponse::into_response(
+        StatusCode::NO_CONTENT,
     ))
 }
