@@ -487,8 +487,17 @@ async fn lmtp_delivery_then_agent_reply_reaches_the_customer_threaded_with_retry
         .await
         .unwrap();
     assert_eq!(
-        sent, 1,
-        "the ack went through, the first attempt at the reply was refused"
+        sent,
+        1,
+        "the ack went through, the first attempt at the reply was refused: {:?}",
+        t.app
+            .store
+            .outbox_of_case(1)
+            .await
+            .unwrap()
+            .iter()
+            .map(|o| (o.kind.clone(), o.last_error.clone()))
+            .collect::<Vec<_>>()
     );
     let all = t.app.store.outbox_of_case(1).await.unwrap();
     let reply = all.iter().find(|o| o.kind == "reply").unwrap();
