@@ -52,7 +52,7 @@ pub struct Config {
     /// Open HTTP connections at most; beyond, new connections are closed.
     pub max_http_connections: usize,
     /// Seconds a client has to send a request's headers (and that an idle keep-alive
-    /// connection stays open).
+    /// connection stays open: keep it above a reverse proxy's upstream idle timeout).
     pub header_timeout_secs: u64,
     /// Seconds a client has to send a request's whole body.
     pub body_timeout_secs: u64,
@@ -88,8 +88,8 @@ impl Default for Config {
             compensation_currency: "EUR".into(),
             write_queue: 1024,
             max_http_connections: 2048,
-            header_timeout_secs: 15,
-            body_timeout_secs: 30,
+            header_timeout_secs: 65,
+            body_timeout_secs: 120,
             shutdown_grace_secs: 20,
             mail_timeout_secs: 60,
         }

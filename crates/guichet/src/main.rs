@@ -330,7 +330,14 @@ async fn serve(cfg: Config) -> Result<()> {
         shutdown_grace: std::time::Duration::from_secs(cfg.shutdown_grace_secs),
     };
     web::serve_router(listener, router, shutdown_signal(), opts).await?;
-    store.close().await;
+    // A request still holding a connection after the grace period must not keep the
+    // process alive.
+    if tokio::time::timeout(std::time::Duration::from_secs(5), store.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("database connections still in use at exit");
+    }
     Ok(())
 }
 

@@ -95,24 +95,28 @@ pub async fn poll_once(
     m: &MailboxRow,
     opts: &ImapOptions,
 ) -> anyhow::Result<PollReport> {
+    // A failure before any message is taken: say why on the mailbox (the admin sees it)
+    // and keep the stored position.
+    let failed_early = async |e: anyhow::Error| {
+        let _ = app
+            .save_imap_state(
+                m.id,
+                m.imap_uidvalidity,
+                m.imap_last_uid,
+                Some(&e.to_string()),
+            )
+            .await;
+        e
+    };
     let mut s = match connect(m, opts).await {
         Ok(s) => s,
-        Err(e) => {
-            // Say why on the mailbox (the admin sees it), keep the position.
-            let _ = app
-                .save_imap_state(
-                    m.id,
-                    m.imap_uidvalidity,
-                    m.imap_last_uid,
-                    Some(&e.to_string()),
-                )
-                .await;
-            return Err(e);
-        }
+        Err(e) => return Err(failed_early(e).await),
     };
-    let selected = tokio::time::timeout(opts.timeout, s.select(&m.imap_folder))
-        .await
-        .map_err(|_| anyhow::anyhow!("IMAP timeout (SELECT)"))??;
+    let selected = match tokio::time::timeout(opts.timeout, s.select(&m.imap_folder)).await {
+        Ok(Ok(sel)) => sel,
+        Ok(Err(e)) => return Err(failed_early(e.into()).await),
+        Err(_) => return Err(failed_early(anyhow::anyhow!("IMAP timeout (SELECT)")).await),
+    };
     let validity = selected.uid_validity.map(i64::from);
     let mut last_uid = if validity.is_some() && validity == m.imap_uidvalidity {
         m.imap_last_uid
@@ -123,12 +127,16 @@ pub async fn poll_once(
         last_uid,
         ..Default::default()
     };
-    let found = tokio::time::timeout(
+    let found = match tokio::time::timeout(
         opts.timeout,
         s.uid_search(format!("UID {}:*", last_uid + 1)),
     )
     .await
-    .map_err(|_| anyhow::anyhow!("IMAP timeout (SEARCH)"))??;
+    {
+        Ok(Ok(f)) => f,
+        Ok(Err(e)) => return Err(failed_early(e.into()).await),
+        Err(_) => return Err(failed_early(anyhow::anyhow!("IMAP timeout (SEARCH)")).await),
+    };
     let mut uids: Vec<u32> = found
         .into_iter()
         .filter(|u| i64::from(*u) > last_uid)
@@ -227,11 +235,14 @@ async fn chunk_messages(
     report: &mut PollReport,
 ) -> anyhow::Result<()> {
     use futures_util::StreamExt;
-    let meta: Vec<_> = s
-        .uid_fetch(uid_set(chunk), "(UID RFC822.SIZE)")
-        .await?
-        .try_collect()
-        .await?;
+    let meta: Vec<_> = tokio::time::timeout(opts.timeout, async {
+        s.uid_fetch(uid_set(chunk), "(UID RFC822.SIZE)")
+            .await?
+            .try_collect()
+            .await
+    })
+    .await
+    .map_err(|_| anyhow::anyhow!("IMAP timeout (FETCH sizes)"))??;
     let size: HashMap<u32, usize> = meta
         .iter()
         .filter_map(|f| Some((f.uid?, f.size.unwrap_or(0) as usize)))
@@ -325,11 +336,14 @@ async fn chunk_messages(
             Some(o) => o,
             None => match size.get(&uid) {
                 Some(&n) if n > opts.max_message_bytes => {
-                    let head: Vec<_> = s
-                        .uid_fetch(uid.to_string(), "BODY.PEEK[HEADER]")
-                        .await?
-                        .try_collect()
-                        .await?;
+                    let head: Vec<_> = tokio::time::timeout(opts.timeout, async {
+                        s.uid_fetch(uid.to_string(), "BODY.PEEK[HEADER]")
+                            .await?
+                            .try_collect()
+                            .await
+                    })
+                    .await
+                    .map_err(|_| anyhow::anyhow!("IMAP timeout (FETCH header)"))??;
                     let header = head
                         .first()
                         .and_then(|f| f.header().map(<[u8]>::to_vec))

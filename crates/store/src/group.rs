@@ -102,6 +102,8 @@ pub(crate) struct Health {
     failing: Mutex<Option<String>>,
     /// When a readiness probe last wrote successfully.
     probed: Mutex<Option<std::time::Instant>>,
+    /// A probe is running (concurrent checks do not pile up writes).
+    pub(crate) probing: std::sync::atomic::AtomicBool,
 }
 
 impl Health {
@@ -118,6 +120,8 @@ impl Health {
         let mut p = self.probed.lock().unwrap_or_else(|p| p.into_inner());
         match r {
             Ok(()) => *p = Some(std::time::Instant::now()),
+            // A loaded writer is not a failing one.
+            Err(StoreError::Busy) => {}
             Err(e) => {
                 *p = None;
                 drop(p);
@@ -271,7 +275,7 @@ async fn writer(pool: SqlitePool, mut rx: mpsc::Receiver<Begin>, health: Arc<Hea
         if let Err(Ok(t)) = b.reply.send(Ok(lent)) {
             drop(t);
         }
-        let Returned { mut conn, how } = match back_rx.await {
+        let Returned { mut conn, how } = match wait_back(back_rx, &health).await {
             Ok(r) => r,
             Err(_) => {
                 // The connection was lost with its holder (cannot happen short of a panic
@@ -326,6 +330,38 @@ async fn writer(pool: SqlitePool, mut rx: mpsc::Receiver<Begin>, health: Arc<Hea
     }
     if open.is_some() {
         commit(&mut open, &health).await;
+    }
+}
+
+/// How long a request may hold the writer before it is reported (it cannot be taken back:
+/// the request is running statements on it).
+const HELD_TOO_LONG: Duration = Duration::from_secs(20);
+
+/// Wait for the lent connection; a request holding it too long (awaiting something slow
+/// inside its transaction) is logged and makes the writer not ready until it gives it back.
+async fn wait_back(
+    mut back_rx: oneshot::Receiver<Returned>,
+    health: &Health,
+) -> Result<Returned, oneshot::error::RecvError> {
+    let t0 = std::time::Instant::now();
+    let mut stalled = false;
+    loop {
+        tokio::select! {
+            r = &mut back_rx => {
+                if stalled {
+                    tracing::warn!(held = ?t0.elapsed(), "the writer connection came back");
+                }
+                return r;
+            }
+            _ = tokio::time::sleep(HELD_TOO_LONG) => {
+                stalled = true;
+                let why = format!(
+                    "a transaction has held the SQLite writer for {} s; every other write waits",
+                    t0.elapsed().as_secs()
+                );
+                health.fail(&why);
+            }
+        }
     }
 }
 

@@ -74,7 +74,8 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// When a write last failed because the disk was full (ms since the epoch; process-wide).
+/// When a write last failed because the disk was full (ms on a monotonic clock since the
+/// process started; process-wide).
 /// Readiness stays off for [`FULL_GRACE_MS`] after it: a one-row probe may still fit where
 /// real writes do not.
 static LAST_FULL_MS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
@@ -84,11 +85,15 @@ pub(crate) fn note_full() {
     LAST_FULL_MS.store(now_ms(), std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Milliseconds on a monotonic clock (a wall-clock step cannot stretch the grace period).
 fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    // Offset so that "never full" (0) is far in the past.
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_millis() as i64
+        + FULL_GRACE_MS * 2
 }
 
 /// PostgreSQL's `disk_full` (53100).
@@ -329,10 +334,25 @@ impl Store {
             Db::Sqlite { group, .. } => {
                 // Statements of a request can fail on a full disk without the group
                 // failing, so readiness writes for real (at most once a second).
-                if group.health.probe_due() {
-                    let r = self.probe_write().await;
+                use std::sync::atomic::Ordering;
+                if group.health.probe_due() && !group.health.probing.swap(true, Ordering::AcqRel) {
+                    // A short deadline: a probe queued behind a burst means "busy", not
+                    // "broken".
+                    let r = match tokio::time::timeout(Duration::from_secs(2), self.probe_write())
+                        .await
+                    {
+                        Ok(r) => r,
+                        Err(_) => Err(StoreError::Busy),
+                    };
+                    group.health.probing.store(false, Ordering::Release);
                     group.health.probed(&r);
-                    r?;
+                    match r {
+                        Ok(()) | Err(StoreError::Busy) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                if let Some(why) = group.health.failing() {
+                    return Err(StoreError::Db(sqlx::Error::Protocol(why)));
                 }
                 Ok(WriteStatus {
                     queue_depth: group.depth(),
@@ -356,7 +376,10 @@ impl Store {
 
     async fn probe_write(&self) -> Result<()> {
         let mut tx = self.begin().await?;
-        let now = now_ms();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
         on_tx!(&mut tx, c => sqlx::query("UPDATE health_probe SET at = $1 WHERE id = 1")
             .bind(now).execute(&mut **c).await?.rows_affected());
         tx.commit().await

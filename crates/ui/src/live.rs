@@ -54,11 +54,18 @@ pub async fn stream(State(s): State<AppState>, agent: Agent) -> Response {
     let app = s.app.clone();
     let session = agent.s.clone();
     let ended = async move {
-        loop {
-            tokio::time::sleep(SESSION_CHECK).await;
-            if !app.session_alive(&session).await {
-                break;
+        let session_over = async {
+            loop {
+                tokio::time::sleep(SESSION_CHECK).await;
+                if !app.session_alive(&session).await {
+                    break;
+                }
             }
+        };
+        // …or when the server shuts down (the browser reconnects to another node).
+        tokio::select! {
+            _ = session_over => {}
+            _ = web::shutting_down() => {}
         }
     };
     Sse::new(hello.chain(events).take_until(ended))

@@ -326,13 +326,27 @@ pub fn state(app: app::App, cfg: &WebConfig) -> AppState {
     }
 }
 
+fn shutdown_sender() -> &'static tokio::sync::watch::Sender<bool> {
+    static S: std::sync::OnceLock<tokio::sync::watch::Sender<bool>> = std::sync::OnceLock::new();
+    S.get_or_init(|| tokio::sync::watch::channel(false).0)
+}
+
+/// Resolves once the server has begun shutting down: long-lived responses (the live
+/// streams) end with it, so a drain does not wait for open agent tabs.
+pub async fn shutting_down() {
+    let mut rx = shutdown_sender().subscribe();
+    let _ = rx.wait_for(|v| *v).await;
+}
+
 /// Limits of the HTTP listener (slow and idle clients, connection cap, shutdown).
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// Open connections at most; beyond, new connections are closed at once.
     pub max_connections: usize,
     /// A request's headers must arrive within this time (slowloris), and a keep-alive
-    /// connection idle this long is closed.
+    /// connection idle this long is closed: keep it above a reverse proxy's upstream idle
+    /// timeout (nginx and cloud balancers use 60 s), or the proxy may reuse a connection
+    /// being closed.
     pub header_timeout: Duration,
     /// A request's whole body must arrive within this time.
     pub body_timeout: Duration,
@@ -344,8 +358,8 @@ impl Default for ServeOptions {
     fn default() -> Self {
         Self {
             max_connections: 2048,
-            header_timeout: Duration::from_secs(15),
-            body_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(65),
+            body_timeout: Duration::from_secs(120),
             shutdown_grace: Duration::from_secs(20),
         }
     }
@@ -444,6 +458,7 @@ pub async fn serve_router(
     }
     drop(listener);
     let _ = stop.send(true);
+    shutdown_sender().send_replace(true);
     tracing::info!("listener closed; finishing requests in flight");
     let all_closed = async {
         // Every connection holds a slot until it has closed.

@@ -154,6 +154,32 @@ impl Server {
     }
 }
 
+/// Sign in on the pages as the administrator; returns the session cookie.
+async fn sign_in(s: &Server) -> String {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = browser
+        .post(format!("{}/login", s.base))
+        .form(&[
+            ("email", ADMIN),
+            ("password", PASSWORD),
+            ("next", "/inbox/mine"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "sign-in");
+    r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
 fn ticket_body(subject: &str, body: &str) -> serde_json::Value {
     json!({"ticket": {"subject": subject, "comment": {"body": body}}})
 }
@@ -686,6 +712,15 @@ async fn sigterm_finishes_the_request_in_flight_then_exits() {
     let test_db = fresh_database().await;
     let dir = tempfile::tempdir().unwrap();
     let mut s = Server::start(&test_db.url, dir.path(), &[]).await;
+    // An agent's open live stream must not hold the shutdown for the whole grace period.
+    let cookie = sign_in(&s).await;
+    let mut live = reqwest::Client::new()
+        .get(format!("{}/live", s.base))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), 200);
     let body = ticket_body("Arrêt en douceur", "fini avant l’arrêt").to_string();
     let mut c = tokio::net::TcpStream::connect(("127.0.0.1", s.port))
         .await
@@ -700,6 +735,7 @@ async fn sigterm_finishes_the_request_in_flight_then_exits() {
     c.write_all(&body.as_bytes()[..10]).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let pid = s.child.id().unwrap() as i32;
+    let term_at = Instant::now();
     std::process::Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status()
@@ -722,6 +758,16 @@ async fn sigterm_finishes_the_request_in_flight_then_exits() {
         .expect("exits")
         .unwrap();
     assert!(status.success(), "{status:?}");
+    assert!(
+        term_at.elapsed() < Duration::from_secs(10),
+        "the open live stream ended with the shutdown instead of holding it ({:?})",
+        term_at.elapsed()
+    );
+    let ended = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Ok(Some(_)) = live.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the server ended the live stream");
     let id: i64 = {
         let json_start = text.find("\r\n\r\n").unwrap() + 4;
         let v: serde_json::Value =
