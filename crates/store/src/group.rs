@@ -541,7 +541,6 @@ mod tests {
             if id % 8 == 0 {
                 // Waves of 8 beside each other, so deadlines fall before, inside and after.
                 for t in tasks.drain(..) {
-                    let _: tokio::task::JoinHandle<()> = t;
                     t.await.unwrap();
                 }
             }

@@ -1274,7 +1274,7 @@ async fn soak_of_mixed_traffic_keeps_memory_and_latency_flat() {
                             .header("Authorization", &auth)
                             .json(&ticket_body(
                                 &format!("Endurance {w}-{i}"),
-                                if i % 200 == 0 {
+                                if i.is_multiple_of(200) {
                                     "Je demande un remboursement."
                                 } else {
                                     "Mon colis n’est pas arrivé, pouvez-vous vérifier ?"
@@ -1287,7 +1287,7 @@ async fn soak_of_mixed_traffic_keeps_memory_and_latency_flat() {
                         let id = mine[(i as usize * 7) % mine.len()];
                         http.put(format!("{base}/api/v2/tickets/{id}.json"))
                             .header("Authorization", &auth)
-                            .json(&json!({"ticket": {"comment": {"body": format!("Réponse {i}"), "public": i % 2 == 0}}}))
+                            .json(&json!({"ticket": {"comment": {"body": format!("Réponse {i}"), "public": i.is_multiple_of(2)}}}))
                             .send()
                             .await
                     }
