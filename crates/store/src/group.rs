@@ -541,7 +541,7 @@ mod tests {
             if id % 8 == 0 {
                 // Waves of 8 beside each other, so deadlines fall before, inside and after.
                 for t in tasks.drain(..) {
-                    t.await.unwrap();
+                    let () = t.await.unwrap();
                 }
             }
             seed ^= seed << 13;
