@@ -536,12 +536,12 @@ mod tests {
         tx.commit().await.unwrap();
         let committed = Arc::new(Mutex::new(Vec::new()));
         let mut seed = nanos | 1;
-        let mut tasks = Vec::new();
+        let mut tasks: Vec<tokio::task::JoinHandle<()>> = Vec::new();
         for id in 1..=600i64 {
             if id % 8 == 0 {
                 // Waves of 8 beside each other, so deadlines fall before, inside and after.
                 for t in tasks.drain(..) {
-                    let () = t.await.unwrap();
+                    t.await.unwrap();
                 }
             }
             seed ^= seed << 13;
