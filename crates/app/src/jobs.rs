@@ -1,6 +1,8 @@
 //! Bulk operations (`create_many`, `update_many`, `destroy_many`) reported as Zendesk job
 //! statuses. Each item is its own transaction so one bad item does not sink the others; the
-//! job is recorded completed with per-item results.
+//! job is recorded completed with per-item results. A storage failure (overload, outage)
+//! before the first item fails the request, which can then be retried whole; after it, the
+//! item fails in the results, so a retry never repeats what was committed.
 
 use crate::cases::{CaseChanges, NewCase};
 use crate::{Actor, App, AppError, Result};
@@ -24,6 +26,11 @@ fn item_error(e: &AppError) -> Value {
         AppError::Forbidden(m) => json!({"error": "Forbidden", "description": m}),
         AppError::Conflict(f) => {
             json!({"error": "DuplicateValue", "details": [{"field": f.field, "description": f.detail}]})
+        }
+        // Internal details stay in the log.
+        AppError::Store(e) => {
+            tracing::warn!(error = %e, "bulk item failed on storage");
+            json!({"error": "DatabaseUnavailable"})
         }
         other => json!({"error": "Failed", "description": other.to_string()}),
     }
@@ -59,7 +66,10 @@ impl App {
         for (i, item) in items.into_iter().enumerate() {
             match self.create_case(actor, item, None).await {
                 Ok(o) => results.push(json!({"index": i, "id": o.case.id, "status": "Created", "success": true})),
-                Err(AppError::Store(e)) => return Err(AppError::Store(e)),
+                // Nothing done yet: the whole request can be retried as it is.
+                Err(AppError::Store(e)) if results.is_empty() => return Err(AppError::Store(e)),
+                // Some items are committed: a retry of the whole request would repeat them,
+                // so the failure is this item's, in the job's results.
                 Err(e) => results.push(json!({"index": i, "success": false, "status": "Failed", "errors": item_error(&e)})),
             }
         }
@@ -76,7 +86,10 @@ impl App {
         for (id, ch) in items {
             match self.update_case(actor, id, ch).await {
                 Ok(_) => results.push(json!({"id": id, "action": "update", "status": "Updated", "success": true})),
-                Err(AppError::Store(e)) => return Err(AppError::Store(e)),
+                // Nothing done yet: the whole request can be retried as it is.
+                Err(AppError::Store(e)) if results.is_empty() => return Err(AppError::Store(e)),
+                // Some items are committed: a retry of the whole request would repeat them,
+                // so the failure is this item's, in the job's results.
                 Err(e) => results.push(json!({"id": id, "action": "update", "status": "Failed", "success": false, "errors": item_error(&e)})),
             }
         }
@@ -89,7 +102,10 @@ impl App {
         for &id in ids {
             match self.delete_case(actor, id).await {
                 Ok(()) => results.push(json!({"id": id, "action": "delete", "status": "Deleted", "success": true})),
-                Err(AppError::Store(e)) => return Err(AppError::Store(e)),
+                // Nothing done yet: the whole request can be retried as it is.
+                Err(AppError::Store(e)) if results.is_empty() => return Err(AppError::Store(e)),
+                // Some items are committed: a retry of the whole request would repeat them,
+                // so the failure is this item's, in the job's results.
                 Err(e) => results.push(json!({"id": id, "action": "delete", "status": "Failed", "success": false, "errors": item_error(&e)})),
             }
         }
