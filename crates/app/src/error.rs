@@ -47,6 +47,9 @@ pub const CODES: &[&str] = &[
     "template",
     "shortcut",
     "stale",
+    "control-character",
+    "too-many",
+    "quota",
 ];
 
 impl FieldError {

@@ -216,6 +216,29 @@ pub fn parse_time_zone(raw: &str) -> Result<String, ValueError> {
         .map_err(|_| ValueError::TimeZone)
 }
 
+/// NUL and the other C0 control characters except tab, line feed and carriage return: no
+/// text field takes them (PostgreSQL refuses NUL in text; the others only hide text).
+pub fn is_forbidden_control(c: char) -> bool {
+    c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r')
+}
+
+pub fn has_forbidden_control(s: &str) -> bool {
+    s.chars().any(is_forbidden_control)
+}
+
+/// `s` without the characters `is_forbidden_control` names (for text we must keep, such as
+/// a received email's, rather than refuse).
+pub fn strip_forbidden_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if has_forbidden_control(s) {
+        s.chars()
+            .filter(|c| !is_forbidden_control(*c))
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
 /// Trim a required free-text field and bound its length.
 pub fn required_text(raw: &str, max: usize) -> Result<String, ValueError> {
     let s = raw.trim();
@@ -231,6 +254,14 @@ pub fn required_text(raw: &str, max: usize) -> Result<String, ValueError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_other_than_tab_and_line_breaks_are_forbidden() {
+        assert!(has_forbidden_control("a\0b"));
+        assert!(has_forbidden_control("\u{1b}[31m"));
+        assert!(!has_forbidden_control("ligne 1\r\n\tligne 2 é"));
+        assert_eq!(strip_forbidden_controls("a\0b\u{7}c\n"), "abc\n");
+    }
 
     #[test]
     fn email_accepts_common_shapes_and_lowercases() {

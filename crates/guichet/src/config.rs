@@ -47,6 +47,17 @@ pub struct Config {
     pub imap_enabled: bool,
     /// ISO 4217 currency of the compensation authority limits (A8).
     pub compensation_currency: String,
+    /// The authserv-id your receiving MTA writes in `Authentication-Results`: mail from a
+    /// staff address counts as that agent's reply only with a DMARC (or aligned DKIM) pass
+    /// under this id. Empty: staff mail is always kept as an unverified internal note.
+    pub mail_authserv_id: String,
+    /// Public base URL of this server for the links it sends (`https://support.example.com`).
+    /// Empty: `http://` + the address it listens on (never a request's Host header).
+    pub public_url: String,
+    /// Bytes a customer may upload per hour.
+    pub upload_quota_customer_bytes: u64,
+    /// Bytes a staff member may upload per hour.
+    pub upload_quota_staff_bytes: u64,
 }
 
 impl Default for Config {
@@ -73,6 +84,10 @@ impl Default for Config {
             smtp_password: String::new(),
             imap_enabled: true,
             compensation_currency: "EUR".into(),
+            mail_authserv_id: String::new(),
+            public_url: String::new(),
+            upload_quota_customer_bytes: 50 * 1024 * 1024,
+            upload_quota_staff_bytes: 1024 * 1024 * 1024,
         }
     }
 }
@@ -117,6 +132,10 @@ impl Config {
             "smtp_password",
             "imap_enabled",
             "compensation_currency",
+            "mail_authserv_id",
+            "public_url",
+            "upload_quota_customer_bytes",
+            "upload_quota_staff_bytes",
         ]));
         f = f.merge(Serialized::defaults(overrides));
         f.extract().map_err(Box::new)

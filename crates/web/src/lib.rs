@@ -321,6 +321,10 @@ pub async fn serve_router(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let app = match listener.local_addr() {
+        Ok(a) => app.layer(axum::Extension(extract::LocalAddr(a))),
+        Err(_) => app,
+    };
     let svc = tower::util::MapRequestLayer::new(strip_json_suffix).layer(app);
     axum::serve(
         listener,

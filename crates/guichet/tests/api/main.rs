@@ -10,6 +10,7 @@ mod durability;
 mod mail;
 mod people;
 mod search;
+mod security_b;
 mod standards;
 mod ui;
 

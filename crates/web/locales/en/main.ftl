@@ -44,6 +44,10 @@ err-already-decided = { $field }: this request was already decided
 err-template = { $field }: the template cannot be used ({ $detail })
 err-shortcut = { $field }: a shortcut is 1 to 32 letters, digits, - or _
 err-stale = { $field }: the case changed since you opened it ({ $detail }); reload it and try again
+err-control-character = { $field }: NUL and control characters (other than tab and line breaks) are not accepted
+err-too-many = { $field }: too many values ({ $detail })
+err-quota = { $field }: upload quota exceeded ({ $detail })
+err-unsupported-media-type = Request bodies must be JSON: send Content-Type: application/json
 
 # Service standards as sentences (B1).
 std-first_response = { $share } of cases get a first response within { $threshold }

@@ -44,6 +44,10 @@ err-already-decided = { $field } : cette demande a déjà été tranchée
 err-template = { $field } : le modèle est inutilisable ({ $detail })
 err-shortcut = { $field } : un raccourci compte de 1 à 32 lettres, chiffres, - ou _
 err-stale = { $field } : le dossier a changé depuis que vous l'avez ouvert ({ $detail }) ; rechargez-le et recommencez
+err-control-character = { $field } : les caractères NUL et de contrôle (hors tabulation et sauts de ligne) ne sont pas acceptés
+err-too-many = { $field } : trop de valeurs ({ $detail })
+err-quota = { $field } : quota d'envoi de fichiers dépassé ({ $detail })
+err-unsupported-media-type = Le corps de la requête doit être du JSON : envoyez Content-Type: application/json
 
 # Les standards de service en une phrase (B1).
 std-first_response = { $share } des demandes reçoivent une première réponse en moins de { $threshold }
