@@ -79,7 +79,30 @@ fn credentials(parts: &Parts) -> Option<Credentials> {
     }
 }
 
-async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<Actor>, AppError> {
+/// The outcome of authenticating a request, left in its extensions by the rate limiter so
+/// the extractors do not check the credentials (an Argon2 hash, a throttle count) twice.
+#[derive(Clone)]
+pub struct AuthOutcome(std::sync::Arc<std::sync::Mutex<Option<Result<Option<Actor>, AppError>>>>);
+
+impl AuthOutcome {
+    pub fn new(r: Result<Option<Actor>, AppError>) -> Self {
+        Self(std::sync::Arc::new(std::sync::Mutex::new(Some(r))))
+    }
+}
+
+/// The request's caller: the outcome the rate limiter found, else authenticate now.
+async fn caller(state: &AppState, parts: &Parts) -> Result<Option<Actor>, AppError> {
+    let found = parts
+        .extensions
+        .get::<AuthOutcome>()
+        .and_then(|o| o.0.lock().ok().and_then(|mut g| g.take()));
+    match found {
+        Some(r) => r,
+        None => authenticate(state, parts).await,
+    }
+}
+
+pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<Actor>, AppError> {
     let app = &state.app;
     match credentials(parts) {
         None => Ok(None),
@@ -117,7 +140,7 @@ impl FromRequestParts<AppState> for Ctx {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let locale = locale_of(parts);
-        match authenticate(state, parts).await {
+        match caller(state, parts).await {
             Ok(Some(actor)) => Ok(Ctx {
                 actor,
                 locale,
@@ -143,7 +166,7 @@ impl FromRequestParts<AppState> for MaybeCtx {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let locale = locale_of(parts);
-        let actor = match authenticate(state, parts).await {
+        let actor = match caller(state, parts).await {
             Ok(a) => a,
             Err(AppError::Unauthenticated) => None,
             Err(e) => return Err(ApiError::App(e, locale)),

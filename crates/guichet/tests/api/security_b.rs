@@ -496,7 +496,14 @@ async fn password_flood_keeps_memory_bounded_and_the_real_user_signs_in() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_guichet"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", &test_db.url, "--data-dir"])
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            &test_db.url,
+            "--data-dir",
+        ])
         .arg(dir.path())
         .env("GUICHET_ADMIN_EMAIL", "flood@guichet.test")
         .env("GUICHET_ADMIN_PASSWORD", "flood-password-123")
@@ -557,7 +564,11 @@ async fn password_flood_keeps_memory_bounded_and_the_real_user_signs_in() {
                 break;
             }
             assert_eq!(r.status(), 429, "round {round}");
-            let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+            let wait: u64 = r.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
             assert!(wait <= 2, "a full queue asks for a short wait, got {wait}");
             assert!(start.elapsed().as_secs() < 20, "the real user never got in");
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -579,8 +590,14 @@ async fn password_flood_keeps_memory_bounded_and_the_real_user_signs_in() {
     );
     assert!(peak < 400 * 1024, "peak RSS {} MB", peak / 1024);
     // Wrong passwords are refused (401) or turned away at once (429); never a 5xx.
-    assert!(statuses.keys().all(|s| *s == 401 || *s == 429), "{statuses:?}");
-    assert!(statuses.get(&429).is_some(), "the queue bound answered 429: {statuses:?}");
+    assert!(
+        statuses.keys().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.get(&429).is_some(),
+        "the queue bound answered 429: {statuses:?}"
+    );
     child.kill().await.unwrap();
     drop(test_db);
 }
@@ -597,16 +614,23 @@ async fn a_stranger_cannot_lock_out_the_admin_and_one_address_cannot_spray_accou
             .send()
     };
     for _ in 0..12 {
-        let s = call(&stranger, "admin@guichet.test", "wrong-password-9").await.unwrap().status();
+        let s = call(&stranger, "admin@guichet.test", "wrong-password-9")
+            .await
+            .unwrap()
+            .status();
         assert!(s == 401 || s == 429 || s == 200, "{s}");
     }
     // The stranger's address is locked for this account …
-    let r = call(&stranger, "admin@guichet.test", "admin-password-1").await.unwrap();
+    let r = call(&stranger, "admin@guichet.test", "admin-password-1")
+        .await
+        .unwrap();
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
     // … the admin, from their own address, is not.
     let admin = client_from("127.0.0.4");
-    let r = call(&admin, "admin@guichet.test", "admin-password-1").await.unwrap();
+    let r = call(&admin, "admin@guichet.test", "admin-password-1")
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let (_, b) = body_of(r).await;
     assert_eq!(b["user"]["email"], "admin@guichet.test", "{b}");
@@ -625,7 +649,89 @@ async fn a_stranger_cannot_lock_out_the_admin_and_one_address_cannot_spray_accou
     }
     assert_eq!(first_429, Some(30), "per-address failures");
     // Another address still gets in.
-    let r = call(&client_from("127.0.0.6"), "admin@guichet.test", "admin-password-1")
+    let r = call(
+        &client_from("127.0.0.6"),
+        "admin@guichet.test",
+        "admin-password-1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+// ---------- finding 10: rate limit keys ----------
+
+#[tokio::test]
+async fn rate_limit_counts_the_caller_not_the_spelling_of_its_header_and_limits_junk_by_address() {
+    let t = spawn_app_with(web::WebConfig {
+        max_body_bytes: 64 * 1024,
+        rate_limit_per_minute: 6,
+    })
+    .await;
+    // One admin call (made from the test's own address) to create another user.
+    let (agent, _) = t.user_with_role(Role::Agent, "rl-agent@guichet.test").await;
+    let (user, token) = t.admin.clone();
+    let email = user.trim_end_matches("/token").to_string();
+    let url = format!("{}/api/v2/users/me.json", t.base);
+    let c = client_from("127.0.0.7");
+    let b64 = |s: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(s)
+    };
+    // Five more spellings of the same credentials: the rest of the one budget of 6.
+    let spellings = [
+        format!("Basic {}", b64(&format!("{email}/token:{token}"))),
+        format!("Basic  {}", b64(&format!("{email}/token:{token}"))),
+        format!(
+            "Basic {}",
+            b64(&format!("{}/token:{token}", email.to_uppercase()))
+        ),
+        format!("Bearer {token}"),
+        format!("Basic {}", b64(&format!(" {email}/token:{token}"))),
+    ];
+    for (i, h) in spellings.iter().enumerate() {
+        let r = c.get(&url).header("authorization", h).send().await.unwrap();
+        assert_eq!(r.status(), 200, "spelling {i}: {h}");
+        let (_, b) = body_of(r).await;
+        assert_eq!(
+            b["user"]["id"], t.admin_id,
+            "spelling {i} is the admin: {b}"
+        );
+    }
+    let r = c
+        .get(&url)
+        .header("authorization", format!("Bearer {token}   "))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429, "a seventh spelling gets no new budget");
+    assert!(r.headers().contains_key("retry-after"));
+    // The budget refills continuously (no minute boundary): the next token is ~10 s away.
+    let reset: u64 = r.headers()["ratelimit-reset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=10).contains(&reset), "{reset}");
+
+    // Junk headers and anonymous calls count against the address.
+    let junk = client_from("127.0.0.8");
+    let mut codes = Vec::new();
+    for i in 0..7 {
+        let r = junk
+            .get(&url)
+            .header("authorization", format!("Junk {i}"))
+            .send()
+            .await
+            .unwrap();
+        codes.push(r.status().as_u16());
+    }
+    assert_eq!(codes, [200, 200, 200, 200, 200, 200, 429], "{codes:?}");
+    // Another user on that address has their own budget.
+    let r = junk
+        .get(&url)
+        .basic_auth(&agent.0, Some(&agent.1))
+        .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
