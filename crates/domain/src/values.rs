@@ -21,6 +21,8 @@ pub enum ValueError {
     Empty,
     #[error("is longer than {0} characters")]
     TooLong(usize),
+    #[error("has more than {0} values")]
+    TooMany(usize),
 }
 
 /// An email address, lower-cased, checked for a plausible shape (local@domain.tld).
@@ -117,7 +119,11 @@ impl Tag {
     }
 }
 
-/// Parse a list of tags, removing duplicates and keeping a stable order.
+/// Most tags one case, user or organization carries (each is a row and a bound value).
+pub const MAX_TAGS: usize = 100;
+
+/// Parse a list of tags, removing duplicates and keeping a stable order; at most
+/// `MAX_TAGS` distinct ones.
 pub fn parse_tags<I, S>(raw: I) -> Result<Vec<Tag>, ValueError>
 where
     I: IntoIterator<Item = S>,
@@ -129,6 +135,9 @@ where
         for part in r.as_ref().split_whitespace() {
             let t = Tag::parse(part)?;
             if !out.contains(&t) {
+                if out.len() == MAX_TAGS {
+                    return Err(ValueError::TooMany(MAX_TAGS));
+                }
                 out.push(t);
             }
         }

@@ -736,3 +736,70 @@ async fn rate_limit_counts_the_caller_not_the_spelling_of_its_header_and_limits_
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+// ---------- finding 11: tag count ----------
+
+#[tokio::test]
+async fn a_case_takes_at_most_100_tags_with_a_422_naming_the_field() {
+    let t = spawn_app_with(web::WebConfig {
+        max_body_bytes: 1024 * 1024,
+        rate_limit_per_minute: 100_000,
+    })
+    .await;
+    let tags = |n: usize, from: usize| {
+        (from..from + n)
+            .map(|i| format!("t{i}"))
+            .collect::<Vec<_>>()
+    };
+    let create = |tags: Vec<String>| json!({"ticket": {"subject": "Tags", "comment": {"body": "x"}, "tags": tags}});
+    let before = t.app.store.case_total().await.unwrap();
+    let started = std::time::Instant::now();
+    let (s, b) = t
+        .admin(
+            Method::POST,
+            "/api/v2/tickets.json",
+            Some(create(tags(60_000, 0))),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(b["details"]["tags"][0]["field"], "ticket.tags", "{b}");
+    assert!(started.elapsed().as_secs() < 5, "refused at once");
+    let (s, b) = t
+        .admin(
+            Method::POST,
+            "/api/v2/tickets.json",
+            Some(create(tags(101, 0))),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(t.app.store.case_total().await.unwrap(), before);
+    let (s, b) = t
+        .admin(
+            Method::POST,
+            "/api/v2/tickets.json",
+            Some(create(tags(100, 0))),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let id = b["ticket"]["id"].as_i64().unwrap();
+    assert_eq!(b["ticket"]["tags"].as_array().unwrap().len(), 100);
+    // Adding to a full case is refused too, naming the field; removing one makes room.
+    let (s, b) = t
+        .admin(
+            Method::PUT,
+            &format!("/api/v2/tickets/{id}.json"),
+            Some(json!({"ticket": {"additional_tags": ["extra"]}})),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(b["details"]["tags"][0]["field"], "ticket.tags", "{b}");
+    assert_eq!(b["details"]["tags"][0]["code"], "too-many", "{b}");
+    let (s, b) = t
+        .admin(
+            Method::PUT,
+            &format!("/api/v2/tickets/{id}.json"),
+            Some(json!({"ticket": {"additional_tags": ["extra"], "remove_tags": ["t0"]}})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+}
