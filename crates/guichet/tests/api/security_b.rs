@@ -803,3 +803,65 @@ async fn a_case_takes_at_most_100_tags_with_a_422_naming_the_field() {
         .await;
     assert_eq!(s, 200, "{b}");
 }
+
+// ---------- finding 12: template memory bombs ----------
+
+#[tokio::test]
+async fn templates_that_would_grow_without_bound_are_refused_on_save() {
+    let t = spawn_app().await;
+    let doubling = format!(
+        "{{% set s = body %}}{}{{{{ s }}}}",
+        "{% set s = s ~ s %}".repeat(40)
+    );
+    let looped = format!(
+        "{{% for i in range(5000) %}}{}{{% endfor %}}",
+        "x".repeat(1000)
+    );
+    for (bomb, why) in [
+        (doubling.as_str(), "not allowed"),
+        ("{{ body * 100000000 }}", "not allowed"),
+        (
+            "{{ body|replace('', body)|replace('', body) }}",
+            "not allowed",
+        ),
+        (looped.as_str(), "longer than"),
+    ] {
+        let (s, b) = t
+            .admin(
+                Method::PUT,
+                "/api/v2/email_templates/reply/fr",
+                Some(json!({"email_template": {"subject": "Re: {{ subject }}", "body": bomb}})),
+            )
+            .await;
+        assert_eq!(s, 422, "{bomb}: {b}");
+        assert_eq!(
+            b["details"]["body"][0]["field"], "email_template.body",
+            "{b}"
+        );
+        assert!(b.to_string().contains(why), "{b}");
+    }
+    let (s, b) = t
+        .admin(
+            Method::PUT,
+            "/api/v2/email_templates/reply/fr",
+            Some(json!({"email_template": {"subject": "Re: {{ subject }}", "body": "{{ body|trim }}\n-- {{ agent_name }}"}})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    // Canned answers go through the same checks (the pages call this use case).
+    let admin = t.actor(t.admin_id, Role::Admin);
+    for bomb in [doubling.as_str(), looped.as_str()] {
+        let bomb = bomb.replace("body", "customer_name");
+        match t
+            .app
+            .save_canned(&admin, None, "bombe", "Bombe", &bomb)
+            .await
+        {
+            Err(app::AppError::Invalid(e)) => {
+                assert_eq!(e[0].field, "body");
+                assert_eq!(e[0].code, "template");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
