@@ -42,6 +42,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "inbox_views",
         sql: include_str!("../migrations/sqlite/0006_inbox_views.sql"),
     },
+    Migration {
+        version: 8,
+        name: "upload_quota",
+        sql: include_str!("../migrations/sqlite/0008_upload_quota.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -74,6 +79,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 6,
         name: "inbox_views",
         sql: include_str!("../migrations/postgres/0006_inbox_views.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "upload_quota",
+        sql: include_str!("../migrations/postgres/0008_upload_quota.sql"),
     },
 ];
 

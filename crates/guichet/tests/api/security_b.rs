@@ -865,3 +865,60 @@ async fn templates_that_would_grow_without_bound_are_refused_on_save() {
         }
     }
 }
+
+// ---------- finding 15: upload quotas ----------
+
+#[tokio::test]
+async fn uploads_are_held_to_an_hourly_quota_per_user_with_a_429() {
+    let t = spawn_app_full(
+        web::WebConfig {
+            max_body_bytes: 64 * 1024,
+            rate_limit_per_minute: 100_000,
+        },
+        app::AppConfig {
+            max_attachment_bytes: ATTACHMENT_LIMIT,
+            upload_quota_customer: 500 * 1024,
+            upload_quota_staff: 2 * 1024 * 1024,
+            ..Default::default()
+        },
+    )
+    .await;
+    let (customer, _) = t.user_with_role(Role::EndUser, "quota@example.fr").await;
+    let (agent, _) = t
+        .user_with_role(Role::Agent, "quota-agent@guichet.test")
+        .await;
+    let file = vec![7u8; 200 * 1024];
+    let up = |who: (String, String), n: u8| {
+        let mut data = file.clone();
+        data[0] = n; // distinct files
+        t.req(Method::POST, "/api/v2/uploads.json?filename=f.bin", &who)
+            .header("content-type", "application/octet-stream")
+            .body(data)
+            .send()
+    };
+    for n in 0..2 {
+        assert_eq!(up(customer.clone(), n).await.unwrap().status(), 201);
+    }
+    let r = up(customer.clone(), 2).await.unwrap();
+    assert_eq!(r.status(), 429);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((3500..=3600).contains(&retry), "{retry}");
+    let (_, b) = body_of(r).await;
+    assert_eq!(b["details"]["file"][0]["code"], "quota", "{b}");
+    assert_eq!(b["details"]["file"][0]["field"], "file", "{b}");
+    // Staff have a larger quota; each user has their own.
+    for n in 0..5 {
+        assert_eq!(
+            up(agent.clone(), n).await.unwrap().status(),
+            201,
+            "agent upload {n}"
+        );
+    }
+    // An hour later there is room again.
+    t.clock.advance(jiff::SignedDuration::from_mins(61));
+    assert_eq!(up(customer.clone(), 3).await.unwrap().status(), 201);
+}
