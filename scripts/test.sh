@@ -5,7 +5,7 @@
 #   GUICHET_PG_URL  PostgreSQL server URL whose user may CREATE DATABASE
 #                   (default postgres://postgres@127.0.0.1:5432/postgres).
 # Needs: cargo, a running PostgreSQL, python3 with the packages of tests/interop/requirements.txt
-# and tests/mail/requirements.txt, Debian's dovecot-imapd and swaks (.ci/run installs them).
+# and tests/mail/requirements.txt (tests/schemathesis/requirements.txt is installed here), Debian's dovecot-imapd and swaks (.ci/run installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_URL="${GUICHET_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -53,4 +53,8 @@ db="guichet_interop_$$"
 psql "$PG_URL" -qc "CREATE DATABASE $db" >/dev/null
 run_interop "${PG_URL%/*}/$db" || { psql "$PG_URL" -qc "DROP DATABASE $db WITH (FORCE)"; exit 1; }
 psql "$PG_URL" -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null
+
+echo "== schemathesis (OpenAPI property tests against the real binary, both databases)"
+python3 -m pip install --quiet -r tests/schemathesis/requirements.txt
+scripts/schemathesis.sh
 echo "== all tests passed"

@@ -187,17 +187,17 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
         let locale = locale_of(&parts);
-        if !is_json(&parts) {
-            // A browser may send text/plain or a form cross-site without a preflight, with
-            // the Basic credentials it cached: only JSON bodies are taken.
-            return Err(ApiError::UnsupportedMediaType(locale));
-        }
         let limit = state.max_body_bytes;
         let bytes = axum::body::to_bytes(body, limit)
             .await
             .map_err(|_| ApiError::BodyTooLarge(limit, locale))?;
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(ApiError::InvalidJson("empty body".into(), locale));
+        }
+        if !is_json(&parts) {
+            // A browser may send text/plain or a form cross-site without a preflight, with
+            // the Basic credentials it cached: only bodies declared JSON are taken.
+            return Err(ApiError::UnsupportedMediaType(locale));
         }
         let value: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| ApiError::InvalidJson(e.to_string(), locale))?;
