@@ -139,7 +139,7 @@ pub fn inflate(data: &[u8]) -> Result<Vec<u8>> {
 }
 
 enum Thread {
-    Case(CaseRow),
+    Case(Box<CaseRow>),
     New,
 }
 
@@ -394,7 +394,7 @@ impl App {
         if let Some(e) = self.store.first_known_email(&parents).await?
             && let Some(c) = self.live_case(e.case_id).await?
         {
-            return Ok(Thread::Case(c));
+            return Ok(Thread::Case(Box::new(c)));
         }
         let trusted = |c: &CaseRow| sender_staff || Some(c.requester_id) == sender_id;
         let plus = rcpt.and_then(mail::thread::plus_case).or_else(|| {
@@ -409,7 +409,7 @@ impl App {
             if let Some(c) = self.live_case(n).await?
                 && trusted(&c)
             {
-                return Ok(Thread::Case(c));
+                return Ok(Thread::Case(Box::new(c)));
             }
         }
         Ok(Thread::New)

@@ -175,18 +175,17 @@ pub fn check_safe(source: &str) -> std::result::Result<(), String> {
                     ));
                 }
             }
-            Token::Ident(name) if matches!(prev, Some(Token::BlockStart)) => {
-                if !STATEMENTS.contains(name) {
-                    return Err(format!(
-                        "the statement {{% {name} %}} is not allowed in templates"
-                    ));
-                }
+            Token::Ident(name)
+                if matches!(prev, Some(Token::BlockStart)) && !STATEMENTS.contains(name) =>
+            {
+                return Err(format!(
+                    "the statement {{% {name} %}} is not allowed in templates"
+                ));
             }
-            Token::Ident(name) if matches!(prev, Some(Token::Pipe)) => {
-                if !FILTERS.contains(name) {
-                    return Err(format!("the filter {name} is not allowed in templates"));
-                }
+            Token::Ident(name) if matches!(prev, Some(Token::Pipe)) && !FILTERS.contains(name) => {
+                return Err(format!("the filter {name} is not allowed in templates"));
             }
+            Token::Ident(_) if matches!(prev, Some(Token::BlockStart | Token::Pipe)) => {}
             Token::Ident(name)
                 if matches!(next, Some(Token::ParenOpen))
                     && !matches!(prev, Some(Token::Dot | Token::Ident("is" | "not")))

@@ -82,10 +82,12 @@ fn credentials(parts: &Parts) -> Option<Credentials> {
 /// The outcome of authenticating a request, left in its extensions by the rate limiter so
 /// the extractors do not check the credentials (an Argon2 hash, a throttle count) twice.
 #[derive(Clone)]
-pub struct AuthOutcome(std::sync::Arc<std::sync::Mutex<Option<Result<Option<Actor>, AppError>>>>);
+pub struct AuthOutcome(std::sync::Arc<std::sync::Mutex<Option<AuthResult>>>);
+
+type AuthResult = Result<Option<Actor>, AppError>;
 
 impl AuthOutcome {
-    pub fn new(r: Result<Option<Actor>, AppError>) -> Self {
+    pub fn new(r: AuthResult) -> Self {
         Self(std::sync::Arc::new(std::sync::Mutex::new(Some(r))))
     }
 }
