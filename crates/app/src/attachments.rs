@@ -179,6 +179,12 @@ impl App {
 
     /// Remove an unclaimed upload of the caller (all its files).
     pub async fn delete_upload(&self, actor: &Actor, token: &str) -> Result<()> {
+        // Our tokens are short and alphanumeric; anything else (a NUL, which PostgreSQL
+        // refuses in text, included) names no upload.
+        if token.is_empty() || token.len() > 64 || !token.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Err(AppError::NotFound("upload"));
+        }
         let mut tx = self.store.begin().await?;
         let n = tx.delete_uploads(Some((token, actor.user_id)), 0).await?;
         if n == 0 {

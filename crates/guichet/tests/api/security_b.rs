@@ -212,6 +212,11 @@ async fn nul_and_control_characters_are_refused_naming_the_field_and_stripped_fr
         .admin(Method::GET, "/api/v2/search.json?query=colis%00", None)
         .await;
     assert_eq!(s, 400, "{b}");
+    // A path segment with a NUL names nothing (PostgreSQL refused it: 503).
+    let (s, b) = t
+        .admin(Method::DELETE, "/api/v2/uploads/abc%00def", None)
+        .await;
+    assert_eq!(s, 404, "{b}");
 
     // A quoted-printable =00 in a mail (PostgreSQL refused it: LMTP 451 for ever).
     support_mailbox(&t).await;
