@@ -56,6 +56,9 @@ db="guichet_interop_$$"
 psql "$PG_URL" -qc "CREATE DATABASE $db" >/dev/null
 run_interop "${PG_URL%/*}/$db" || { psql "$PG_URL" -qc "DROP DATABASE $db WITH (FORCE)"; exit 1; }
 psql "$PG_URL" -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null
+echo "== schemathesis (OpenAPI property tests against the real binary, both databases)"
+scripts/schemathesis.sh
+
 FUZZ="${GUICHET_FUZZ_SECONDS:-60}"
 if [ "$FUZZ" != 0 ]; then
     echo "== fuzzing the inbound mail pipeline for $FUZZ s"

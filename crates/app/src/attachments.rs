@@ -76,6 +76,17 @@ pub fn content_type_for(declared: Option<&str>, file_name: &str) -> String {
     .to_string()
 }
 
+/// The seconds to wait when `e` is an upload-quota refusal (for a `Retry-After`).
+pub fn quota_retry_secs(e: &AppError) -> Option<u64> {
+    let AppError::Invalid(errs) = e else {
+        return None;
+    };
+    let f = errs.iter().find(|f| f.code == "quota")?;
+    f.detail
+        .rsplit_once("retry in ")
+        .and_then(|(_, r)| r.trim_end_matches(" s").parse().ok())
+}
+
 impl App {
     /// Store a file under a new upload token, or add it to `token` (an unclaimed upload of
     /// the same user).
@@ -100,6 +111,8 @@ impl App {
         let sha = hex::encode(Sha256::digest(data));
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
+        self.check_upload_quota(&mut tx, actor, data.len(), now)
+            .await?;
         let upload_token = match token.filter(|t| !t.is_empty()) {
             Some(t) => {
                 if tx.pending_uploads(t, actor.user_id).await?.is_empty() {
@@ -136,8 +149,42 @@ impl App {
         })
     }
 
+    /// Bytes per user and hour (customers get less than staff): a file that would take the
+    /// caller over it is refused with the code `quota`, its detail saying when there is room.
+    async fn check_upload_quota(
+        &self,
+        tx: &mut store::Tx,
+        actor: &Actor,
+        size: usize,
+        now: i64,
+    ) -> Result<()> {
+        const HOUR_MS: i64 = 3_600_000;
+        let quota = if actor.role.is_staff() {
+            self.config.upload_quota_staff
+        } else {
+            self.config.upload_quota_customer
+        };
+        let (used, oldest) = tx.uploaded_since(actor.user_id, now - HOUR_MS).await?;
+        let used = used.max(0) as u64;
+        if used.saturating_add(size as u64) <= quota {
+            return Ok(());
+        }
+        let retry_secs = oldest.map_or(3600, |o| ((o + HOUR_MS - now) / 1000).max(1));
+        Err(AppError::Invalid(vec![crate::FieldError::new(
+            "file",
+            "quota",
+            format!("{quota} bytes per hour, {used} used; retry in {retry_secs} s"),
+        )]))
+    }
+
     /// Remove an unclaimed upload of the caller (all its files).
     pub async fn delete_upload(&self, actor: &Actor, token: &str) -> Result<()> {
+        // Our tokens are short and alphanumeric; anything else (a NUL, which PostgreSQL
+        // refuses in text, included) names no upload.
+        if token.is_empty() || token.len() > 64 || !token.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Err(AppError::NotFound("upload"));
+        }
         let mut tx = self.store.begin().await?;
         let n = tx.delete_uploads(Some((token, actor.user_id)), 0).await?;
         if n == 0 {

@@ -18,6 +18,9 @@ pub const VARIABLES: &[(&str, &str)] = &[
 
 const MAX_BODY: usize = 20_000;
 
+/// Largest rendered canned answer: what a message body takes (256k characters).
+const MAX_RENDERED: usize = 1024 * 1024;
+
 fn first_name(name: &str) -> String {
     name.split_whitespace().next().unwrap_or("").to_string()
 }
@@ -43,9 +46,13 @@ fn check_body(body: &str) -> Result<()> {
         return Err(AppError::invalid("body", "too-long", MAX_BODY.to_string()));
     }
     let sample: std::collections::BTreeMap<&str, &str> = VARIABLES.iter().copied().collect();
-    crate::templates::render(body, &minijinja::Value::from_serialize(&sample))
-        .map(|_| ())
-        .map_err(|e| AppError::invalid("body", "template", e))
+    crate::templates::render_capped(
+        body,
+        &minijinja::Value::from_serialize(&sample),
+        MAX_RENDERED,
+    )
+    .map(|_| ())
+    .map_err(|e| AppError::invalid("body", "template", e))
 }
 
 impl App {
@@ -136,7 +143,7 @@ impl App {
             agent_name => actor.name.clone(),
             team_name => team,
         };
-        let text = crate::templates::render(&canned.body, &vars)
+        let text = crate::templates::render_capped(&canned.body, &vars, MAX_RENDERED)
             .map_err(|e| AppError::invalid("body", "template", e))?;
         Ok((canned, text))
     }

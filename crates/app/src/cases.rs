@@ -995,6 +995,13 @@ impl App {
                 }
             }
             tags.retain(|x| !ch.remove_tags.iter().any(|r| r.as_str() == x));
+            if tags.len() > domain::MAX_TAGS {
+                return Err(AppError::invalid(
+                    "ticket.tags",
+                    "too-many",
+                    domain::MAX_TAGS.to_string(),
+                ));
+            }
             tags.sort();
             let new = tags.join(" ");
             if new != c.tags {

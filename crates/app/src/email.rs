@@ -30,6 +30,10 @@ pub struct MailConfig {
     pub acks_per_hour: i64,
     /// Outbound attempts before a mail is marked failed.
     pub max_attempts: i64,
+    /// The authserv-id our receiving MTA writes in `Authentication-Results` (RFC 8601).
+    /// Mail from a staff address counts as that agent's only with a DMARC (or aligned DKIM)
+    /// pass under this id; empty: no staff mail is trusted.
+    pub authserv_id: String,
 }
 
 impl Default for MailConfig {
@@ -40,6 +44,7 @@ impl Default for MailConfig {
             raw_retention_days: 90,
             acks_per_hour: 3,
             max_attempts: 10,
+            authserv_id: String::new(),
         }
     }
 }
@@ -110,6 +115,8 @@ pub struct InboundMail {
     /// Sanitised HTML of the whole message.
     pub(crate) html: Option<String>,
     pub(crate) send_ack: bool,
+    /// From a staff address without our MTA's proof: kept as an internal note, flagged.
+    pub(crate) unverified_staff: bool,
 }
 
 impl InboundMail {
@@ -132,7 +139,7 @@ pub fn inflate(data: &[u8]) -> Result<Vec<u8>> {
 }
 
 enum Thread {
-    Case(CaseRow),
+    Case(Box<CaseRow>),
     New,
 }
 
@@ -209,6 +216,14 @@ impl App {
         let sender_staff = sender
             .as_ref()
             .is_some_and(|u| u.role.parse::<Role>().is_ok_and(|r| r.is_staff()));
+        // Anyone can write a staff address in `From:` (and their own Authentication-Results):
+        // only our MTA's verdict makes it the agent's reply; otherwise an internal note.
+        let unverified_staff = sender_staff
+            && !mail::auth::sender_verified(
+                &parsed.all_authentication_results,
+                &self.config.mail.authserv_id,
+                &parsed.from,
+            );
         let thread = self
             .find_thread(&parsed, d.rcpt, sender.as_ref().map(|u| u.id), sender_staff)
             .await?;
@@ -241,6 +256,7 @@ impl App {
             raw_sha256,
             html,
             send_ack,
+            unverified_staff,
             parsed,
         });
         let p = &inbound.parsed;
@@ -262,7 +278,7 @@ impl App {
         let comment = CommentInput {
             body: body.clone(),
             html_body: None,
-            public: Some(true),
+            public: Some(!unverified_staff),
             author_id: Some(sender_id),
             uploads: vec![],
             inbound: Some(inbound.clone()),
@@ -302,6 +318,20 @@ impl App {
                 Ok(Ingested::Duplicate {
                     case_id: e.map(|e| e.case_id).unwrap_or_default(),
                 })
+            }
+            Err(AppError::Store(StoreError::Db(e))) if e.as_database_error().is_some() => {
+                // The database refused this message's data (not an outage, which stays a
+                // temporary failure for the sender to retry): quarantine it with its bytes
+                // rather than answer 451 for ever.
+                tracing::warn!(error = %e, "inbound email refused by the database");
+                self.quarantine(
+                    &d,
+                    Some(mailbox.id),
+                    "unstorable",
+                    Some(e.to_string()),
+                    Some(&inbound.parsed),
+                )
+                .await
             }
             Err(AppError::Invalid(errs)) => {
                 let detail = errs
@@ -348,9 +378,11 @@ impl App {
         .await
     }
 
-    /// Threading precedence: our id in In-Reply-To/References → plus address → `[#N]` in
-    /// the subject → a Message-ID we received → new case. Plus address and subject tag
-    /// are easy to forge, so they count only for the requester or staff.
+    /// Threading precedence: a Message-ID we stored (one we sent, or one we received) in
+    /// In-Reply-To/References → plus address → `[#N]` in the subject → new case. An id
+    /// that merely looks like ours (`gc{N}-…@domain`) proves nothing: anyone can write
+    /// one, so only the stored ones count. Plus address and subject tag are easy to
+    /// forge, so they count only for the requester or staff.
     async fn find_thread(
         &self,
         p: &Inbound,
@@ -358,14 +390,11 @@ impl App {
         sender_id: Option<i64>,
         sender_staff: bool,
     ) -> Result<Thread> {
-        let domain = &self.config.mail.domain;
         let parents = p.parent_ids();
-        for id in &parents {
-            if let Some(n) = mail::thread::case_of_id(id, domain)
-                && let Some(c) = self.live_case(n).await?
-            {
-                return Ok(Thread::Case(c));
-            }
+        if let Some(e) = self.store.first_known_email(&parents).await?
+            && let Some(c) = self.live_case(e.case_id).await?
+        {
+            return Ok(Thread::Case(Box::new(c)));
         }
         let trusted = |c: &CaseRow| sender_staff || Some(c.requester_id) == sender_id;
         let plus = rcpt.and_then(mail::thread::plus_case).or_else(|| {
@@ -380,13 +409,8 @@ impl App {
             if let Some(c) = self.live_case(n).await?
                 && trusted(&c)
             {
-                return Ok(Thread::Case(c));
+                return Ok(Thread::Case(Box::new(c)));
             }
-        }
-        if let Some(e) = self.store.first_known_email(&parents).await?
-            && let Some(c) = self.live_case(e.case_id).await?
-        {
-            return Ok(Thread::Case(c));
         }
         Ok(Thread::New)
     }
@@ -441,13 +465,17 @@ impl App {
     ) -> Result<Ingested> {
         let now = self.now_ms();
         let deflated = deflate(d.raw);
+        // Whatever made the message unusable must not make its quarantine row unstorable.
+        let clean = |s: Option<&str>| s.map(|s| domain::strip_forbidden_controls(s).into_owned());
+        let (envelope_from, envelope_to) = (clean(d.mail_from), clean(d.rcpt));
+        let detail = clean(detail.as_deref());
         let mut tx = self.store.begin().await?;
         let id = tx
             .insert_quarantine(&NewQuarantine {
                 mailbox_id,
                 source: d.source.as_str(),
-                envelope_from: d.mail_from,
-                envelope_to: d.rcpt,
+                envelope_from: envelope_from.as_deref(),
+                envelope_to: envelope_to.as_deref(),
                 reason,
                 detail: detail.as_deref(),
                 from_addr: parsed.map(|p| p.from.as_str()),
@@ -515,6 +543,20 @@ impl App {
             for a in &b.failed {
                 tx.set_identity_failing(a, true).await?;
             }
+        }
+        if inb.unverified_staff {
+            tx.insert_events(
+                case.id,
+                None,
+                now,
+                &[store::NewEvent {
+                    kind: "email_unverified",
+                    field: None,
+                    old_value: None,
+                    new_value: Some(p.from.clone()),
+                }],
+            )
+            .await?;
         }
         let upload_token = format!("mail-{}", m.id);
         for a in p.attachments.iter().filter(|a| !a.too_large) {

@@ -51,6 +51,9 @@ pub const CODES: &[&str] = &[
     "end-user-field",
     "merge-requesters",
     "own-request",
+    "control-character",
+    "too-many",
+    "quota",
 ];
 
 impl FieldError {

@@ -20,6 +20,7 @@ pub mod search;
 pub mod sessions;
 pub mod standards;
 pub mod templates;
+pub mod throttle;
 pub mod views;
 
 pub use error::{AppError, CODES, FieldError, Result};
@@ -42,6 +43,12 @@ pub struct AppConfig {
     /// The currency compensation authority limits are expressed in (A8); a gesture in
     /// another currency always goes to a supervisor, and only an admin approves it.
     pub limit_currency: String,
+    /// Base of the links we send (`https://support.example.com`); None: the address we
+    /// listen on. Never taken from a request's Host header.
+    pub public_url: Option<String>,
+    /// Bytes a user may upload per hour: customers, and staff.
+    pub upload_quota_customer: u64,
+    pub upload_quota_staff: u64,
 }
 
 impl Default for AppConfig {
@@ -53,6 +60,9 @@ impl Default for AppConfig {
             upload_ttl: jiff::SignedDuration::from_hours(24),
             mail: email::MailConfig::default(),
             limit_currency: "EUR".into(),
+            public_url: None,
+            upload_quota_customer: 50 * 1024 * 1024,
+            upload_quota_staff: 1024 * 1024 * 1024,
         }
     }
 }
@@ -64,6 +74,7 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<AppConfig>,
     pub(crate) throttle: Arc<auth::LoginThrottle>,
+    pub(crate) verifier: Arc<auth::Verifier>,
     pub(crate) snapshot: Arc<standards::SnapshotCache>,
     /// Live updates for the open agent screens.
     pub live: Arc<live::Bus>,
@@ -76,6 +87,7 @@ impl App {
             clock,
             config: Arc::new(config),
             throttle: Arc::new(auth::LoginThrottle::default()),
+            verifier: Arc::new(auth::Verifier::for_this_machine()),
             snapshot: Arc::new(standards::SnapshotCache::default()),
             live: Arc::new(live::Bus::default()),
         }

@@ -1,6 +1,10 @@
 //! Email templates: built-in French and English defaults, overridable by admins. Rendered
 //! with minijinja, strict about undefined variables and with a fuel limit, so an admin's
-//! template can neither leak a typo silently nor loop forever.
+//! template can neither leak a typo silently nor loop forever. Fuel counts instructions,
+//! not bytes (`{% set s = s ~ s %}` thirty times is a gigabyte in a hundred instructions),
+//! so templates are also held to a small language (`check_safe`: no assignments, macros or
+//! `*`, a few concatenations, filters that do not grow text, `range` as the only function)
+//! and their output is capped while it is written.
 
 use crate::{Actor, App, AppError, FieldError, Result};
 use store::Tx;
@@ -106,11 +110,139 @@ fn env() -> minijinja::Environment<'static> {
     env
 }
 
-/// Render one template string.
+/// Largest output of an email template (the reply's body is up to 256k characters).
+pub const MAX_OUTPUT_BYTES: usize = 2 * 1024 * 1024;
+
+/// Statements a template may use: choices and loops (bounded by fuel), nothing that
+/// assigns (the way to grow a string without bound) or defines.
+const STATEMENTS: &[&str] = &[
+    "if", "elif", "else", "endif", "for", "endfor", "raw", "endraw",
+];
+
+/// Filters that never make text much longer than their input.
+const FILTERS: &[&str] = &[
+    "upper",
+    "lower",
+    "title",
+    "capitalize",
+    "trim",
+    "default",
+    "d",
+    "length",
+    "count",
+    "first",
+    "last",
+    "int",
+    "float",
+    "abs",
+    "round",
+    "string",
+    "e",
+    "escape",
+    "safe",
+    "wordcount",
+    "reverse",
+    "sort",
+    "unique",
+    "min",
+    "max",
+    "bool",
+];
+
+/// `~` and `+` per template: each at most adds its operands (themselves bounded).
+const MAX_CONCATENATIONS: usize = 16;
+
+/// Refuse the constructs that let a short template allocate without bound.
+pub fn check_safe(source: &str) -> std::result::Result<(), String> {
+    use minijinja::machinery::{Token, tokenize};
+    let tokens: Vec<Token<'_>> = tokenize(source, false, Default::default(), Default::default())
+        .map(|r| r.map(|(t, _)| t))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let mut concatenations = 0;
+    for (i, t) in tokens.iter().enumerate() {
+        let prev = i.checked_sub(1).and_then(|p| tokens.get(p));
+        let next = tokens.get(i + 1);
+        match t {
+            Token::Mul | Token::Pow => {
+                return Err("the * and ** operators are not allowed in templates".into());
+            }
+            Token::Tilde | Token::Plus => {
+                concatenations += 1;
+                if concatenations > MAX_CONCATENATIONS {
+                    return Err(format!(
+                        "at most {MAX_CONCATENATIONS} uses of ~ and + in a template"
+                    ));
+                }
+            }
+            Token::Ident(name)
+                if matches!(prev, Some(Token::BlockStart)) && !STATEMENTS.contains(name) =>
+            {
+                return Err(format!(
+                    "the statement {{% {name} %}} is not allowed in templates"
+                ));
+            }
+            Token::Ident(name) if matches!(prev, Some(Token::Pipe)) && !FILTERS.contains(name) => {
+                return Err(format!("the filter {name} is not allowed in templates"));
+            }
+            Token::Ident(_) if matches!(prev, Some(Token::BlockStart | Token::Pipe)) => {}
+            Token::Ident(name)
+                if matches!(next, Some(Token::ParenOpen))
+                    && !matches!(prev, Some(Token::Dot | Token::Ident("is" | "not")))
+                    && *name != "range" =>
+            {
+                return Err(format!("the function {name}() is not allowed in templates"));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// An `io::Write` that refuses to grow past its cap.
+struct Capped {
+    out: Vec<u8>,
+    cap: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.out.len() + buf.len() > self.cap {
+            return Err(std::io::Error::other("output too large"));
+        }
+        self.out.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Render one template string, at most `MAX_OUTPUT_BYTES` long.
 pub fn render(source: &str, vars: &minijinja::Value) -> std::result::Result<String, String> {
+    render_capped(source, vars, MAX_OUTPUT_BYTES)
+}
+
+/// Render one template string (checked by `check_safe`), its output at most `cap` bytes.
+pub fn render_capped(
+    source: &str,
+    vars: &minijinja::Value,
+    cap: usize,
+) -> std::result::Result<String, String> {
+    check_safe(source)?;
     let env = env();
     let t = env.template_from_str(source).map_err(|e| e.to_string())?;
-    t.render(vars).map_err(|e| e.to_string())
+    let mut w = Capped {
+        out: Vec::new(),
+        cap,
+    };
+    match t.render_captured_to(vars, &mut w) {
+        Ok(_) => String::from_utf8(w.out).map_err(|e| e.to_string()),
+        Err(e) if e.kind() == minijinja::ErrorKind::WriteFailure => {
+            Err(format!("the text would be longer than {cap} bytes"))
+        }
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Sample values for the variables `key`'s template receives at run time, and only those:
@@ -296,5 +428,37 @@ mod tests {
             .is_err()
         );
         assert!(render("{% if %}", &sample_vars("ack")).is_err());
+    }
+
+    #[test]
+    fn constructs_that_grow_text_without_bound_are_refused() {
+        let v = sample_vars("reply");
+        let doubling = format!(
+            "{{% set s = body %}}{}{{{{ s }}}}",
+            "{% set s = s ~ s %}".repeat(40)
+        );
+        for bomb in [
+            doubling.as_str(),
+            "{{ body * 100000000 }}",
+            "{{ body|replace('', body)|replace('', body) }}",
+            "{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+            "{% macro m(x) %}{{ x ~ x }}{% endmacro %}{{ m(m(m(body))) }}",
+            "{{ [body, body]|join(body) }}",
+            "{{ body ~ body ~ body ~ body ~ body ~ body ~ body ~ body ~ body ~ body ~ body ~ body ~ body ~ body ~ body ~ body ~ body ~ body }}",
+        ] {
+            let e = render(bomb, &v).unwrap_err();
+            assert!(
+                e.contains("not allowed") || e.contains("at most"),
+                "{bomb}: {e}"
+            );
+        }
+        // Output is capped while written: a loop over a long text stops at the cap.
+        let text = "x".repeat(10_000);
+        let looped = format!("{{% for i in range(5000) %}}{text}{{% endfor %}}");
+        let e = render_capped(&looped, &v, 256 * 1024).unwrap_err();
+        assert!(e.contains("longer than"), "{e}");
+        // What templates need still works.
+        let ok = "{% if body %}{{ body|trim }}{% endif %} {{ 'Dossier ' ~ case_id }} {% for i in range(3) %}{{ loop.index }}{% endfor %} {{ agent_name|upper }} {% if agent_name is defined %}ok{% endif %}";
+        assert!(render(ok, &v).unwrap().contains("MARIE"));
     }
 }

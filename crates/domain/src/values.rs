@@ -21,6 +21,8 @@ pub enum ValueError {
     Empty,
     #[error("is longer than {0} characters")]
     TooLong(usize),
+    #[error("has more than {0} values")]
+    TooMany(usize),
 }
 
 /// An email address, lower-cased, checked for a plausible shape (local@domain.tld).
@@ -117,7 +119,11 @@ impl Tag {
     }
 }
 
-/// Parse a list of tags, removing duplicates and keeping a stable order.
+/// Most tags one case, user or organization carries (each is a row and a bound value).
+pub const MAX_TAGS: usize = 100;
+
+/// Parse a list of tags, removing duplicates and keeping a stable order; at most
+/// `MAX_TAGS` distinct ones.
 pub fn parse_tags<I, S>(raw: I) -> Result<Vec<Tag>, ValueError>
 where
     I: IntoIterator<Item = S>,
@@ -129,6 +135,9 @@ where
         for part in r.as_ref().split_whitespace() {
             let t = Tag::parse(part)?;
             if !out.contains(&t) {
+                if out.len() == MAX_TAGS {
+                    return Err(ValueError::TooMany(MAX_TAGS));
+                }
                 out.push(t);
             }
         }
@@ -216,6 +225,29 @@ pub fn parse_time_zone(raw: &str) -> Result<String, ValueError> {
         .map_err(|_| ValueError::TimeZone)
 }
 
+/// NUL and the other C0 control characters except tab, line feed and carriage return: no
+/// text field takes them (PostgreSQL refuses NUL in text; the others only hide text).
+pub fn is_forbidden_control(c: char) -> bool {
+    c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r')
+}
+
+pub fn has_forbidden_control(s: &str) -> bool {
+    s.chars().any(is_forbidden_control)
+}
+
+/// `s` without the characters `is_forbidden_control` names (for text we must keep, such as
+/// a received email's, rather than refuse).
+pub fn strip_forbidden_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if has_forbidden_control(s) {
+        s.chars()
+            .filter(|c| !is_forbidden_control(*c))
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
 /// Trim a required free-text field and bound its length.
 pub fn required_text(raw: &str, max: usize) -> Result<String, ValueError> {
     let s = raw.trim();
@@ -231,6 +263,14 @@ pub fn required_text(raw: &str, max: usize) -> Result<String, ValueError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_other_than_tab_and_line_breaks_are_forbidden() {
+        assert!(has_forbidden_control("a\0b"));
+        assert!(has_forbidden_control("\u{1b}[31m"));
+        assert!(!has_forbidden_control("ligne 1\r\n\tligne 2 é"));
+        assert_eq!(strip_forbidden_controls("a\0b\u{7}c\n"), "abc\n");
+    }
 
     #[test]
     fn email_accepts_common_shapes_and_lowercases() {

@@ -60,6 +60,17 @@ pub struct Config {
     pub shutdown_grace_secs: u64,
     /// Seconds an SMTP relay or IMAP server has to answer each exchange.
     pub mail_timeout_secs: u64,
+    /// The authserv-id your receiving MTA writes in `Authentication-Results`: mail from a
+    /// staff address counts as that agent's reply only with a DMARC (or aligned DKIM) pass
+    /// under this id. Empty: staff mail is always kept as an unverified internal note.
+    pub mail_authserv_id: String,
+    /// Public base URL of this server for the links it sends (`https://support.example.com`).
+    /// Empty: `http://` + the address it listens on (never a request's Host header).
+    pub public_url: String,
+    /// Bytes a customer may upload per hour.
+    pub upload_quota_customer_bytes: u64,
+    /// Bytes a staff member may upload per hour.
+    pub upload_quota_staff_bytes: u64,
 }
 
 impl Default for Config {
@@ -92,6 +103,10 @@ impl Default for Config {
             body_timeout_secs: 120,
             shutdown_grace_secs: 20,
             mail_timeout_secs: 60,
+            mail_authserv_id: String::new(),
+            public_url: String::new(),
+            upload_quota_customer_bytes: 50 * 1024 * 1024,
+            upload_quota_staff_bytes: 1024 * 1024 * 1024,
         }
     }
 }
@@ -142,6 +157,10 @@ impl Config {
             "body_timeout_secs",
             "shutdown_grace_secs",
             "mail_timeout_secs",
+            "mail_authserv_id",
+            "public_url",
+            "upload_quota_customer_bytes",
+            "upload_quota_staff_bytes",
         ]));
         f = f.merge(Serialized::defaults(overrides));
         f.extract().map_err(Box::new)

@@ -157,8 +157,12 @@ pub async fn open_app(cfg: &Config) -> Result<app::App> {
             domain: cfg.mail_domain.clone(),
             max_message_bytes: cfg.max_email_bytes,
             raw_retention_days: cfg.email_retention_days,
+            authserv_id: cfg.mail_authserv_id.clone(),
             ..Default::default()
         },
+        public_url: public_url(&cfg.public_url)?,
+        upload_quota_customer: cfg.upload_quota_customer_bytes,
+        upload_quota_staff: cfg.upload_quota_staff_bytes,
         limit_currency: domain::Currency::parse(&cfg.compensation_currency)
             .map_err(|_| anyhow::anyhow!("compensation_currency: not an ISO 4217 code"))?
             .as_str()
@@ -166,6 +170,28 @@ pub async fn open_app(cfg: &Config) -> Result<app::App> {
         ..Default::default()
     };
     Ok(app::App::new(store, clock, app_cfg))
+}
+
+/// `public_url`, checked: an http(s) URL without path, query or fragment.
+fn public_url(raw: &str) -> anyhow::Result<Option<String>> {
+    let u = raw.trim().trim_end_matches('/');
+    if u.is_empty() {
+        return Ok(None);
+    }
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"))
+        .ok_or_else(|| anyhow::anyhow!("public_url: must start with https:// or http://"))?;
+    if rest.is_empty()
+        || !rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    {
+        anyhow::bail!(
+            "public_url: a scheme and a host (and port) only, such as https://support.example.com"
+        );
+    }
+    Ok(Some(u.to_string()))
 }
 
 async fn shutdown_signal() {

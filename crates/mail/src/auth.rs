@@ -1,5 +1,7 @@
 //! DKIM, SPF and DMARC verdicts as the receiving MTA recorded them in its
-//! `Authentication-Results` header (RFC 8601). Recorded on the message, never enforced.
+//! `Authentication-Results` header (RFC 8601). Recorded on the message; a staff sender's
+//! mail is trusted only when `sender_verified` finds a pass written by our own MTA (its
+//! authserv-id), since anyone can add such a header to the mail they send.
 
 /// Results of one `Authentication-Results` header, lower-case (`pass`, `fail`, `softfail`,
 /// `neutral`, `none`, `temperror`, `permerror`, `policy`); `None` when the method is absent.
@@ -8,6 +10,8 @@ pub struct Verdict {
     /// The server that wrote the header (its authserv-id).
     pub server: Option<String>,
     pub dkim: Option<String>,
+    /// The signing domain (`header.d`) of the first DKIM result.
+    pub dkim_domain: Option<String>,
     pub spf: Option<String>,
     pub dmarc: Option<String>,
 }
@@ -59,9 +63,47 @@ pub fn verdict(header: &str) -> Verdict {
         };
         if slot.is_none() {
             *slot = Some(result);
+            if method.eq_ignore_ascii_case("dkim") {
+                v.dkim_domain = part
+                    .split_whitespace()
+                    .find_map(|p| p.strip_prefix("header.d=").or(p.strip_prefix("header.D=")))
+                    .map(|d| d.trim_matches('"').to_ascii_lowercase());
+            }
         }
     }
     v
+}
+
+/// Did the receiving MTA named `authserv_id` authenticate the `From:` address `from`?
+/// Only headers whose authserv-id is exactly ours count (RFC 8601 §5: the MTA removes or
+/// supersedes foreign ones; the topmost of ours is the one it added), and only a DMARC pass
+/// or a DKIM pass whose signing domain is aligned with the `From:` domain (relaxed: equal,
+/// or a parent domain). An empty `authserv_id` trusts nothing.
+pub fn sender_verified(headers: &[String], authserv_id: &str, from: &str) -> bool {
+    let id = authserv_id.trim().to_ascii_lowercase();
+    if id.is_empty() {
+        return false;
+    }
+    let Some(v) = headers
+        .iter()
+        .map(|h| verdict(h))
+        .find(|v| v.server.as_deref() == Some(id.as_str()))
+    else {
+        return false;
+    };
+    if v.dmarc.as_deref() == Some("pass") {
+        return true;
+    }
+    let from_domain = from
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_ascii_lowercase())
+        .unwrap_or_default();
+    match (v.dkim.as_deref(), v.dkim_domain.as_deref()) {
+        (Some("pass"), Some(d)) if !d.is_empty() => {
+            from_domain == d || from_domain.ends_with(&format!(".{d}"))
+        }
+        _ => false,
+    }
 }
 
 fn strip_comments(s: &str) -> String {
@@ -110,6 +152,49 @@ mod tests {
         assert_eq!(v.dkim.as_deref(), Some("fail"));
         assert_eq!(v.spf, None);
         assert_eq!(v.dmarc, None);
+    }
+
+    #[test]
+    fn only_our_authserv_id_and_an_aligned_pass_verify_a_sender() {
+        let ours = "mx.guichet.test; dkim=pass header.d=guichet-staff.fr; dmarc=none".to_string();
+        let forged = "evil.example; dmarc=pass header.from=guichet-staff.fr".to_string();
+        let from = "marie@guichet-staff.fr";
+        assert!(sender_verified(
+            std::slice::from_ref(&ours),
+            "mx.guichet.test",
+            from
+        ));
+        assert!(sender_verified(
+            std::slice::from_ref(&ours),
+            "MX.guichet.test",
+            "a@eu.guichet-staff.fr"
+        ));
+        assert!(!sender_verified(
+            std::slice::from_ref(&forged),
+            "mx.guichet.test",
+            from
+        ));
+        assert!(!sender_verified(std::slice::from_ref(&ours), "", from));
+        assert!(!sender_verified(
+            std::slice::from_ref(&ours),
+            "mx.guichet.test",
+            "a@other.fr"
+        ));
+        assert!(!sender_verified(
+            std::slice::from_ref(&ours),
+            "mx.guichet.test",
+            "a@xguichet-staff.fr"
+        ));
+        let dmarc = "mx.guichet.test; dkim=fail; dmarc=pass".to_string();
+        assert!(sender_verified(
+            &[forged.clone(), dmarc],
+            "mx.guichet.test",
+            from
+        ));
+        let fail = "mx.guichet.test; dkim=fail header.d=guichet-staff.fr; dmarc=fail".to_string();
+        // The topmost header of ours counts; a pass below it (forged) does not.
+        assert!(!sender_verified(&[fail, ours], "mx.guichet.test", from));
+        assert!(!sender_verified(&[], "mx.guichet.test", from));
     }
 
     #[test]

@@ -118,6 +118,9 @@ pub struct Inbound {
     pub null_return_path: bool,
     /// `Authentication-Results` as added by the receiving MTA (DKIM/SPF/DMARC verdicts).
     pub authentication_results: Option<String>,
+    /// Every `Authentication-Results` header, topmost first (the sender may add its own:
+    /// only the receiving MTA's authserv-id counts, see `auth::sender_verified`).
+    pub all_authentication_results: Vec<String>,
 }
 
 impl Inbound {
@@ -197,7 +200,7 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, ParseError> {
             .is_empty()
     });
 
-    Ok(Inbound {
+    Ok(scrub(Inbound {
         message_id,
         synthetic_id,
         from,
@@ -224,7 +227,70 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, ParseError> {
         authentication_results: msg
             .header_raw("Authentication-Results")
             .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ")),
-    })
+        all_authentication_results: msg
+            .headers_raw()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("Authentication-Results"))
+            .map(|(_, v)| v.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect(),
+    }))
+}
+
+/// NUL and the other C0 controls except tab and line breaks: PostgreSQL refuses NUL in
+/// text and none of them is text anyone wrote. A quoted-printable `=00` used to make the
+/// message unstorable (LMTP 451 for ever); the raw bytes keep them.
+fn is_stray_control(c: char) -> bool {
+    c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r')
+}
+
+fn clean(s: &mut String) {
+    if s.chars().any(is_stray_control) {
+        s.retain(|c| !is_stray_control(c));
+    }
+}
+
+/// Every text field of a parsed message without stray control characters.
+fn scrub(mut m: Inbound) -> Inbound {
+    for s in [
+        &mut m.message_id,
+        &mut m.from,
+        &mut m.subject,
+        &mut m.text,
+        &mut m.display_text,
+    ] {
+        clean(s);
+    }
+    for s in [
+        &mut m.from_name,
+        &mut m.reply_to,
+        &mut m.html,
+        &mut m.authentication_results,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        clean(s);
+    }
+    for v in [
+        &mut m.to,
+        &mut m.cc,
+        &mut m.in_reply_to,
+        &mut m.references,
+        &mut m.all_authentication_results,
+    ] {
+        v.iter_mut().for_each(clean);
+    }
+    for a in &mut m.attachments {
+        clean(&mut a.name);
+        clean(&mut a.content_type);
+        if let Some(c) = &mut a.content_id {
+            clean(c);
+        }
+    }
+    if let Some(b) = &mut m.bounce {
+        b.failed.iter_mut().for_each(clean);
+        b.original_ids.iter_mut().for_each(clean);
+    }
+    m
 }
 
 /// The first line must look like a header field (`Name: value`) or an mbox `From ` line.
@@ -592,6 +658,32 @@ mod tests {
 
     fn p(raw: &str) -> Result<Inbound, ParseError> {
         parse(raw.as_bytes(), &Limits::default())
+    }
+
+    #[test]
+    fn nul_and_control_characters_are_stripped_from_every_text_part() {
+        let raw = "From: =?UTF-8?Q?Jo=00_Bar?= <jo@example.fr>\r\nTo: support@guichet.test\r\n\
+            Subject: =?UTF-8?Q?Colis=00_perdu=07?=\r\nMessage-ID: <nul-1@example.fr>\r\n\
+            MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n\
+            --b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+            Bon=00jour=1B,\tligne\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\
+            Content-Transfer-Encoding: quoted-printable\r\n\r\n<p>Bon=00jour</p>\r\n--b--\r\n";
+        let m = p(raw).unwrap();
+        for s in [
+            &m.subject,
+            &m.text,
+            &m.display_text,
+            m.html.as_ref().unwrap(),
+        ] {
+            assert!(
+                !s.chars()
+                    .any(|c| c == '\0' || c == '\u{7}' || c == '\u{1b}'),
+                "{s:?}"
+            );
+        }
+        assert_eq!(m.subject, "Colis perdu");
+        assert!(m.text.contains("Bonjour,\tligne"), "{:?}", m.text);
+        assert_eq!(m.from_name.as_deref(), Some("Jo Bar"));
     }
 
     #[test]

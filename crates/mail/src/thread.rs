@@ -101,13 +101,11 @@ pub fn clean_subject(subject: &str) -> String {
         }
         // "Re[2]:" / "RE[3] :"
         let t = s.trim_start();
-        if t.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("re[")) {
-            if let Some(close) = t.find(']') {
-                let after = t[close + 1..].trim_start();
-                if let Some(rest) = after.strip_prefix(':') {
-                    s = rest.to_string();
-                }
-            }
+        if t.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("re["))
+            && let Some(close) = t.find(']')
+            && let Some(rest) = t[close + 1..].trim_start().strip_prefix(':')
+        {
+            s = rest.to_string();
         }
         s = s.split_whitespace().collect::<Vec<_>>().join(" ");
         if s == before {

@@ -48,6 +48,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0007_security.sql"),
     },
     Migration {
+        version: 8,
+        name: "upload_quota",
+        sql: include_str!("../migrations/sqlite/0008_upload_quota.sql"),
+    },
+    Migration {
         version: 9,
         name: "health_probe",
         sql: include_str!("../migrations/sqlite/0009_health_probe.sql"),
@@ -89,6 +94,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 7,
         name: "security",
         sql: include_str!("../migrations/postgres/0007_security.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "upload_quota",
+        sql: include_str!("../migrations/postgres/0008_upload_quota.sql"),
     },
     Migration {
         version: 9,

@@ -91,6 +91,20 @@ impl Tx {
         Ok(r)
     }
 
+    /// Bytes `uploader_id` uploaded since `since` (ms), and when the oldest of those was:
+    /// the upload quota's window. Files that came by email do not count.
+    pub async fn uploaded_since(
+        &mut self,
+        uploader_id: i64,
+        since: i64,
+    ) -> Result<(i64, Option<i64>)> {
+        let sql = "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT), MIN(created_at) FROM attachments \
+                   WHERE uploader_id = $1 AND created_at > $2 AND upload_token NOT LIKE 'mail-%'";
+        let r: (i64, Option<i64>) = on_tx!(self, t => sqlx::query_as(sql)
+            .bind(uploader_id).bind(since).fetch_one(&mut **t).await?);
+        Ok(r)
+    }
+
     /// Unclaimed attachments of an upload token that belong to `uploader_id`.
     pub async fn pending_uploads(
         &mut self,

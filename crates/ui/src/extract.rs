@@ -28,6 +28,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
     type Rejection = PageError;
     async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
         let l = locale(req.extensions(), req.headers());
+        // No text field takes NUL or other control characters (domain rule; PostgreSQL
+        // refuses NUL): refuse the form naming the field, before anything is written.
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, 2 * 1024 * 1024)
+            .await
+            .map_err(|e| PageError::Field("form", e.to_string(), l))?;
+        if let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            && let Some((k, _)) = pairs
+                .iter()
+                .find(|(k, v)| domain::has_forbidden_control(k) || domain::has_forbidden_control(v))
+        {
+            return Err(PageError::Field(
+                "form",
+                format!("{}: a control character", k.escape_debug()),
+                l,
+            ));
+        }
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
         match axum::Form::<T>::from_request(req, state).await {
             Ok(axum::Form(v)) => Ok(Form(v)),
             Err(e) => Err(PageError::Field("form", detail(e), l)),

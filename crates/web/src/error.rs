@@ -21,6 +21,7 @@ pub enum ApiError {
     RateLimited(u64, Locale),
     NoEndpoint(Locale),
     Method(Locale),
+    UnsupportedMediaType(Locale),
 }
 
 impl ApiError {
@@ -181,6 +182,10 @@ impl IntoResponse for ApiError {
             ApiError::NoEndpoint(l) => json_response(
                 StatusCode::NOT_FOUND,
                 json!({"error": "InvalidEndpoint", "description": tr(l, "err-invalid-endpoint", &[])}),
+            ),
+            ApiError::UnsupportedMediaType(l) => json_response(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                json!({"error": "UnsupportedMediaType", "description": tr(l, "err-unsupported-media-type", &[])}),
             ),
             ApiError::Method(l) => json_response(
                 StatusCode::METHOD_NOT_ALLOWED,

@@ -20,25 +20,29 @@ pub fn locale_of(parts: &Parts) -> Locale {
         .unwrap_or(Locale::En)
 }
 
-/// `scheme://host` as the client addressed us, so pagination links contain the client's
-/// own base URL (zenpy and node-zendesk follow them verbatim).
-pub fn base_url(parts: &Parts) -> String {
-    let host = parts
-        .headers
-        .get(axum::http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-        })
-        .unwrap_or("localhost");
-    let scheme = parts
-        .headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .filter(|s| *s == "https" || *s == "http")
-        .unwrap_or("http");
-    format!("{scheme}://{host}")
+/// The address a server listens on, for links when no public URL is configured.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalAddr(pub std::net::SocketAddr);
+
+/// Our base URL for the links we send (`url`, `next_page`, `Location`): the configured
+/// `public_url`, else the address we listen on. Never the request's Host header, which the
+/// client chooses (a forged one would put an attacker's host in links clients follow).
+pub fn base_url(state: &AppState, parts: &Parts) -> String {
+    if let Some(u) = state.app.config.public_url.as_deref() {
+        return u.trim_end_matches('/').to_string();
+    }
+    match parts.extensions.get::<LocalAddr>() {
+        Some(LocalAddr(a)) => format!("http://{a}"),
+        None => "http://localhost".to_string(),
+    }
+}
+
+/// The client's address (the TCP peer; forwarding headers are not trusted).
+pub fn client_ip(parts: &Parts) -> Option<std::net::IpAddr> {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 /// Credentials found in the Authorization header.
@@ -75,7 +79,32 @@ fn credentials(parts: &Parts) -> Option<Credentials> {
     }
 }
 
-async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<Actor>, AppError> {
+/// The outcome of authenticating a request, left in its extensions by the rate limiter so
+/// the extractors do not check the credentials (an Argon2 hash, a throttle count) twice.
+#[derive(Clone)]
+pub struct AuthOutcome(std::sync::Arc<std::sync::Mutex<Option<AuthResult>>>);
+
+type AuthResult = Result<Option<Actor>, AppError>;
+
+impl AuthOutcome {
+    pub fn new(r: AuthResult) -> Self {
+        Self(std::sync::Arc::new(std::sync::Mutex::new(Some(r))))
+    }
+}
+
+/// The request's caller: the outcome the rate limiter found, else authenticate now.
+async fn caller(state: &AppState, parts: &Parts) -> Result<Option<Actor>, AppError> {
+    let found = parts
+        .extensions
+        .get::<AuthOutcome>()
+        .and_then(|o| o.0.lock().ok().and_then(|mut g| g.take()));
+    match found {
+        Some(r) => r,
+        None => authenticate(state, parts).await,
+    }
+}
+
+pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<Actor>, AppError> {
     let app = &state.app;
     match credentials(parts) {
         None => Ok(None),
@@ -84,7 +113,11 @@ async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<Actor>, 
             app.authenticate_token(&email, &token).await.map(Some)
         }
         Some(Credentials::Password { email, password }) => {
-            app.authenticate_password(&email, &password).await.map(Some)
+            let auth = app.authenticate_password(&email, &password);
+            match client_ip(parts) {
+                Some(ip) => app::auth::CLIENT_IP.scope(ip, auth).await.map(Some),
+                None => auth.await.map(Some),
+            }
         }
     }
 }
@@ -109,11 +142,11 @@ impl FromRequestParts<AppState> for Ctx {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let locale = locale_of(parts);
-        match authenticate(state, parts).await {
+        match caller(state, parts).await {
             Ok(Some(actor)) => Ok(Ctx {
                 actor,
                 locale,
-                base: base_url(parts),
+                base: base_url(state, parts),
             }),
             Ok(None) => Err(ApiError::App(AppError::Unauthenticated, locale)),
             Err(e) => Err(ApiError::App(e, locale)),
@@ -135,7 +168,7 @@ impl FromRequestParts<AppState> for MaybeCtx {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let locale = locale_of(parts);
-        let actor = match authenticate(state, parts).await {
+        let actor = match caller(state, parts).await {
             Ok(a) => a,
             Err(AppError::Unauthenticated) => None,
             Err(e) => return Err(ApiError::App(e, locale)),
@@ -143,7 +176,7 @@ impl FromRequestParts<AppState> for MaybeCtx {
         Ok(MaybeCtx {
             actor,
             locale,
-            base: base_url(parts),
+            base: base_url(state, parts),
         })
     }
 }
@@ -163,8 +196,23 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(ApiError::InvalidJson("empty body".into(), locale));
         }
+        if !is_json(&parts) {
+            // A browser may send text/plain or a form cross-site without a preflight, with
+            // the Basic credentials it cached: only bodies declared JSON are taken.
+            return Err(ApiError::UnsupportedMediaType(locale));
+        }
         let value: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| ApiError::InvalidJson(e.to_string(), locale))?;
+        if let Some(field) = control_char_path(&value, &mut String::new()) {
+            return Err(ApiError::App(
+                AppError::invalid(
+                    field,
+                    "control-character",
+                    "NUL and control characters other than tab and line breaks",
+                ),
+                locale,
+            ));
+        }
         let t = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." {
@@ -181,6 +229,62 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
     }
 }
 
+/// `application/json` or `application/*+json`, with any parameters.
+fn is_json(parts: &Parts) -> bool {
+    let Some(ct) = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json"
+        || mime
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json") && sub.len() > 5)
+}
+
+/// The dotted path of the first string (key or value) holding a character no text field
+/// takes (see `domain::has_forbidden_control`), as `serde_path_to_error` names fields.
+fn control_char_path(v: &serde_json::Value, path: &mut String) -> Option<String> {
+    use serde_json::Value;
+    match v {
+        Value::String(s) if domain::has_forbidden_control(s) => Some(if path.is_empty() {
+            "body".into()
+        } else {
+            path.clone()
+        }),
+        Value::Array(a) => a.iter().enumerate().find_map(|(i, x)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let r = control_char_path(x, path);
+            path.truncate(len);
+            r
+        }),
+        Value::Object(m) => m.iter().find_map(|(k, x)| {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(k);
+            let r = if domain::has_forbidden_control(k) {
+                Some(path.clone())
+            } else {
+                control_char_path(x, path)
+            };
+            path.truncate(len);
+            r
+        }),
+        _ => None,
+    }
+}
+
 /// Query parameters, percent-decoded (keys too: `page%5Bsize%5D`), `+` as space, with the
 /// junk values some clients send (`include=None`, `cursor=undefined`) dropped.
 pub struct Params(pub Vec<(String, String)>);
@@ -191,6 +295,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
         let q = parts.uri.query().unwrap_or("");
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q)
             .map_err(|e| ApiError::Param("query", e.to_string(), locale_of(parts)))?;
+        if let Some((k, _)) = pairs
+            .iter()
+            .find(|(k, v)| domain::has_forbidden_control(k) || domain::has_forbidden_control(v))
+        {
+            return Err(ApiError::Param(
+                "query",
+                format!("a control character in '{}'", k.escape_debug()),
+                locale_of(parts),
+            ));
+        }
         Ok(Params(
             pairs
                 .into_iter()

@@ -397,6 +397,10 @@ pub async fn serve_router(
             next.run(Request::from_parts(parts, body)).await
         },
     ));
+    let app = match listener.local_addr() {
+        Ok(a) => app.layer(axum::Extension(extract::LocalAddr(a))),
+        Err(_) => app,
+    };
     let svc = tower::util::MapRequestLayer::new(strip_json_suffix).layer(app);
     let slots = Arc::new(tokio::sync::Semaphore::new(opts.max_connections.max(1)));
     let max = opts.max_connections.max(1);

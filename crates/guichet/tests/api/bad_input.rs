@@ -15,6 +15,7 @@ async fn malformed_wrong_typed_missing_and_oversized_bodies_are_rejected_without
     let t = spawn_app().await;
     let r = t
         .req(Method::POST, "/api/v2/tickets.json", &t.admin)
+        .header("content-type", "application/json")
         .body("{\"ticket\": {")
         .send()
         .await
@@ -302,6 +303,7 @@ async fn random_bodies_to_every_write_endpoint_never_cause_a_server_error() {
         let junk: Vec<u8> = (0..rng.gen_range(0..64)).map(|_| rng.r#gen()).collect();
         let r = t
             .req(Method::POST, "/api/v2/tickets", &t.admin)
+            .header("content-type", "application/json")
             .body(junk)
             .send()
             .await

@@ -13,6 +13,7 @@ mod mail;
 mod people;
 mod search;
 mod security;
+mod security_b;
 mod standards;
 mod ui;
 

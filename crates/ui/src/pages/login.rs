@@ -7,10 +7,11 @@ use crate::i18n::T;
 use crate::session::{Agent, MaybeSession, browser_locale, clear_cookie, is_tls, session_cookie};
 use askama::Template;
 use axum::Extension;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use std::net::SocketAddr;
 use web::AppState;
 
 #[derive(Template)]
@@ -72,6 +73,7 @@ pub struct LoginForm {
 
 pub async fn sign_in(
     State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -80,7 +82,9 @@ pub async fn sign_in(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    match s.app.sign_in(&f.email, &f.password, ua).await {
+    // The throttles key by the client's address (see app::auth::LoginThrottle).
+    let attempt = app::auth::CLIENT_IP.scope(peer.ip(), s.app.sign_in(&f.email, &f.password, ua));
+    match attempt.await {
         Ok((token, _)) => {
             let mut r = super::see_other(&safe_next(&f.next));
             if let Ok(v) = session_cookie(&token, is_tls(&headers)).parse() {
@@ -90,11 +94,15 @@ pub async fn sign_in(
         }
         Err(e) => {
             let t = T::new(locale, "UTC", 0);
+            let mut retry = None;
             let (status, msg) = match e {
-                app::AppError::Throttled(secs) => (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    web::i18n::tr(locale, "err-throttled", &[("detail", &secs.to_string())]),
-                ),
+                app::AppError::Throttled(secs) => {
+                    retry = Some(secs);
+                    (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        web::i18n::tr(locale, "err-throttled", &[("detail", &secs.to_string())]),
+                    )
+                }
                 app::AppError::Unauthenticated | app::AppError::Forbidden(_) => {
                     (StatusCode::UNAUTHORIZED, t.t("login-failed"))
                 }
@@ -107,6 +115,10 @@ pub async fn sign_in(
                 error: Some(msg),
             });
             *r.status_mut() = status;
+            if let Some(secs) = retry {
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, secs.max(1).into());
+            }
             r
         }
     }

@@ -50,6 +50,10 @@ err-stale = { $field }: the case changed since you opened it ({ $detail }); relo
 err-end-user-field = { $field }: only staff set this field on a ticket (end users give a subject, a comment and uploads)
 err-merge-requesters = { $field }: ticket { $detail } belongs to another customer; merging would hand their messages and files over (merge as internal to keep them as internal notes)
 err-own-request = { $field }: you requested this compensation; another supervisor or an administrator decides it
+err-control-character = { $field }: NUL and control characters (other than tab and line breaks) are not accepted
+err-too-many = { $field }: too many values ({ $detail })
+err-quota = { $field }: upload quota exceeded ({ $detail })
+err-unsupported-media-type = Request bodies must be JSON: send Content-Type: application/json
 
 # Service standards as sentences (B1).
 std-first_response = { $share } of cases get a first response within { $threshold }

@@ -50,6 +50,10 @@ err-stale = { $field } : le dossier a changé depuis que vous l'avez ouvert ({ $
 err-end-user-field = { $field } : seul le personnel renseigne ce champ d'un dossier (un client donne un objet, un commentaire et des pièces jointes)
 err-merge-requesters = { $field } : le dossier { $detail } appartient à un autre client ; la fusion lui remettrait ses messages et fichiers (fusionnez en interne pour les garder comme notes internes)
 err-own-request = { $field } : vous avez demandé ce geste commercial ; un autre superviseur ou un administrateur en décide
+err-control-character = { $field } : les caractères NUL et de contrôle (hors tabulation et sauts de ligne) ne sont pas acceptés
+err-too-many = { $field } : trop de valeurs ({ $detail })
+err-quota = { $field } : quota d'envoi de fichiers dépassé ({ $detail })
+err-unsupported-media-type = Le corps de la requête doit être du JSON : envoyez Content-Type: application/json
 
 # Les standards de service en une phrase (B1).
 std-first_response = { $share } des demandes reçoivent une première réponse en moins de { $threshold }

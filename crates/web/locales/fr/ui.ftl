@@ -297,3 +297,4 @@ event-playbook-done = a terminé l'étape
 event-playbook-undone = a rouvert l'étape
 event-closed-after-quiet-period = clos après la période de silence
 event-deleted = a supprimé le dossier
+event-email-unverified = courriel d'une adresse du personnel non authentifié par notre serveur de messagerie (gardé en note interne) :

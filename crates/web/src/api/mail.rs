@@ -228,7 +228,7 @@ pub async fn raw_quarantined(
         .quarantined(&ctx.actor, id)
         .await
         .map_err(|e| ctx.err(e))?;
-    Ok(([(header::CONTENT_TYPE, "message/rfc822")], raw).into_response())
+    Ok(raw_download(raw, &format!("quarantine-{id}.eml")))
 }
 
 fn ingested(i: &Ingested) -> Value {
@@ -356,7 +356,31 @@ pub async fn email_original(
         .email_original(&ctx.actor, email_id, id)
         .await
         .map_err(|e| ctx.err(e))?;
-    Ok(([(header::CONTENT_TYPE, "message/rfc822")], raw).into_response())
+    Ok(raw_download(
+        raw,
+        &format!("ticket-{id}-email-{email_id}.eml"),
+    ))
+}
+
+/// A stranger's raw mail, as a download only: never rendered or sniffed as HTML by the
+/// browser (its parts may hold scripts), and sandboxed should it be opened anyway.
+fn raw_download(raw: Vec<u8>, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "message/rfc822".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox".to_string(),
+            ),
+        ],
+        raw,
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]

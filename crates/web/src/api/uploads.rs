@@ -31,11 +31,24 @@ pub async fn upload(
     let ctype = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let up = s
+    let up = match s
         .app
         .upload(&ctx.actor, name, ctype, &data, p.get("token"))
         .await
-        .map_err(|e| ctx.err(e))?;
+    {
+        Ok(up) => up,
+        Err(e) => {
+            // Over the hourly quota: 429 with the field error and when to come back.
+            if let Some(secs) = app::attachments::quota_retry_secs(&e) {
+                let mut r = ctx.err(e).into_response();
+                *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+                return Ok(r);
+            }
+            return Err(ctx.err(e));
+        }
+    };
     let body = json!({"upload": {
         "token": up.token,
         "expires_at": render::ts(up.expires_at),
