@@ -15,7 +15,7 @@ use tokio::process::{Child, Command};
 const ADMIN: &str = "faults@guichet.test";
 const PASSWORD: &str = "faults-password-123";
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -1131,24 +1131,7 @@ async fn postgres_restart_under_load_is_survived_without_restarting_guichet() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let r = browser
-        .post(format!("{}/login", s.base))
-        .form(&[
-            ("email", ADMIN),
-            ("password", PASSWORD),
-            ("next", "/inbox/mine"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "sign-in");
-    let cookie = r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = sign_in(&s).await;
     let mut live = browser
         .get(format!("{}/live", s.base))
         .header("Cookie", &cookie)
@@ -1183,7 +1166,7 @@ async fn postgres_restart_under_load_is_survived_without_restarting_guichet() {
 }
 
 /// Resident memory of a process, in KiB.
-fn rss_kib(pid: u32) -> u64 {
+pub(crate) fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
@@ -1223,24 +1206,7 @@ async fn soak_of_mixed_traffic_keeps_memory_and_latency_flat() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let r = browser
-        .post(format!("{}/login", s.base))
-        .form(&[
-            ("email", ADMIN),
-            ("password", PASSWORD),
-            ("next", "/inbox/mine"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    let cookie = r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = sign_in(&s).await;
     let t0 = Instant::now();
     let end = t0 + Duration::from_secs(secs);
     // (seconds since start, kind, latency µs) of every request; failures apart.

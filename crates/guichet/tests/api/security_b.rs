@@ -463,25 +463,7 @@ async fn links_use_the_configured_public_url_or_the_bound_address_never_the_host
 
 // ---------- finding 4: password hashing cannot exhaust memory ----------
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn vm_rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
+use crate::faults::{free_port, rss_kib as vm_rss_kib};
 
 /// A client whose connections come from `ip` (any 127/8 address reaches the loopback).
 fn client_from(ip: &str) -> reqwest::Client {
