@@ -84,16 +84,10 @@ impl IntoResponse for PageError {
                         field_messages(l, &[f]),
                     ),
                     AppError::Store(e) => {
-                        // The API's answer decides status and Retry-After; the page says it
-                        // in words.
-                        let api = web::error::store_unavailable(&e, l);
-                        let key = match e {
-                            store::StoreError::Busy => "err-overloaded",
-                            store::StoreError::Full(_) => "err-storage-full",
-                            _ => "err-unavailable",
-                        };
-                        retry_after = api.headers().get(axum::http::header::RETRY_AFTER).cloned();
-                        (api.status(), l, tr(key, ""), vec![])
+                        // The same status and Retry-After as the API, said in words.
+                        let a = web::error::store_answer(&e);
+                        retry_after = Some(axum::http::HeaderValue::from(a.retry_after_secs));
+                        (a.status, l, tr(a.key, ""), vec![])
                     }
                     AppError::Internal(e) => {
                         tracing::error!(error = %e, "internal error");

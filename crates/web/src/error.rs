@@ -62,10 +62,21 @@ fn json_response(status: StatusCode, body: Value) -> Response {
     r
 }
 
-/// A storage failure the caller can retry: 503 (database unreachable, writer overloaded) or
-/// 507 (disk full), always with `Retry-After`. Nothing was written.
-pub fn store_unavailable(e: &store::StoreError, l: Locale) -> Response {
-    let (status, error, key, retry) = match e {
+/// How a storage failure is answered, on the API and on the pages alike.
+pub struct StoreAnswer {
+    pub status: StatusCode,
+    /// The API's `error` value.
+    pub error: &'static str,
+    /// The message id of the translated description.
+    pub key: &'static str,
+    pub retry_after_secs: u64,
+}
+
+/// 503 (database unreachable, writer overloaded) or 507 (disk full), always with a
+/// `Retry-After`: nothing was written. Logs the failure (shed requests only now and then).
+pub fn store_answer(e: &store::StoreError) -> StoreAnswer {
+    static SHED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let (status, error, key, retry_after_secs) = match e {
         store::StoreError::Busy => (
             StatusCode::SERVICE_UNAVAILABLE,
             "Overloaded",
@@ -86,16 +97,30 @@ pub fn store_unavailable(e: &store::StoreError, l: Locale) -> Response {
         ),
     };
     if matches!(e, store::StoreError::Busy) {
-        tracing::warn!("write queue full: request shed");
+        let n = SHED.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if n.is_power_of_two() {
+            tracing::warn!(shed = n, "write queue full: requests shed");
+        }
     } else {
         tracing::error!(error = %e, "storage error");
     }
-    let mut r = json_response(
+    StoreAnswer {
         status,
-        json!({"error": error, "description": tr(l, key, &[])}),
+        error,
+        key,
+        retry_after_secs,
+    }
+}
+
+/// The API's answer to a storage failure (see [`store_answer`]).
+pub fn store_unavailable(e: &store::StoreError, l: Locale) -> Response {
+    let a = store_answer(e);
+    let mut r = json_response(
+        a.status,
+        json!({"error": a.error, "description": tr(l, a.key, &[])}),
     );
     r.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(retry));
+        .insert(header::RETRY_AFTER, HeaderValue::from(a.retry_after_secs));
     r
 }
 
