@@ -338,13 +338,21 @@ impl Store {
                 if group.health.probe_due() && !group.health.probing.swap(true, Ordering::AcqRel) {
                     // A short deadline: a probe queued behind a burst means "busy", not
                     // "broken".
+                    // Cleared however this ends, also when the readiness caller goes away
+                    // mid-probe (else no probe would ever run again).
+                    struct Probing<'a>(&'a std::sync::atomic::AtomicBool);
+                    impl Drop for Probing<'_> {
+                        fn drop(&mut self) {
+                            self.0.store(false, Ordering::Release);
+                        }
+                    }
+                    let _probing = Probing(&group.health.probing);
                     let r = match tokio::time::timeout(Duration::from_secs(2), self.probe_write())
                         .await
                     {
                         Ok(r) => r,
                         Err(_) => Err(StoreError::Busy),
                     };
-                    group.health.probing.store(false, Ordering::Release);
                     group.health.probed(&r);
                     match r {
                         Ok(()) | Err(StoreError::Busy) => {}
@@ -360,17 +368,9 @@ impl Store {
                 })
             }
             Db::Postgres(p) => Ok(WriteStatus {
-                queue_depth: p.size() as usize - p.num_idle(),
+                queue_depth: (p.size() as usize).saturating_sub(p.num_idle()),
                 queue_capacity: p.options().get_max_connections() as usize,
             }),
-        }
-    }
-
-    /// Requests waiting for the SQLite writer (0 on PostgreSQL).
-    pub fn write_queue_depth(&self) -> usize {
-        match &self.db {
-            Db::Sqlite { group, .. } => group.depth(),
-            Db::Postgres(_) => 0,
         }
     }
 
