@@ -2,17 +2,18 @@
 //! are attached to a message when a comment names that token in `uploads`. Content is stored
 //! once per SHA-256 with a size limit; unclaimed uploads expire.
 
+use crate::model;
 use crate::{Actor, App, AppError, Result};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use store::{AttachmentRow, MessageRow, NewAttachment};
+use store::{AttachmentRow, NewAttachment};
 
 /// The files of one upload token after an upload.
 #[derive(Debug, Clone)]
 pub struct Upload {
     pub token: String,
-    pub attachment: AttachmentRow,
-    pub all: Vec<AttachmentRow>,
+    pub attachment: model::Attachment,
+    pub all: Vec<model::Attachment>,
     pub expires_at: i64,
 }
 
@@ -143,8 +144,8 @@ impl App {
         let first = all.first().map(|a| a.created_at).unwrap_or(now);
         Ok(Upload {
             token: upload_token,
-            attachment: row,
-            all,
+            attachment: row.into(),
+            all: crate::model::all(all),
             expires_at: first + self.config.upload_ttl.as_millis() as i64,
         })
     }
@@ -196,14 +197,14 @@ impl App {
 
     /// An attachment the actor may see: their own unclaimed upload, or a file on a message
     /// of a case they may read (customers: public messages of their own cases).
-    pub async fn attachment(&self, actor: &Actor, id: i64) -> Result<AttachmentRow> {
+    pub async fn attachment(&self, actor: &Actor, id: i64) -> Result<model::Attachment> {
         let a = self
             .store
             .attachment(id)
             .await?
             .ok_or(AppError::NotFound("attachment"))?;
         match a.message_id {
-            None if a.uploader_id == actor.user_id => Ok(a),
+            None if a.uploader_id == actor.user_id => Ok(a.into()),
             None => Err(AppError::NotFound("attachment")),
             Some(m) => {
                 let m = self
@@ -217,7 +218,7 @@ impl App {
                 self.get_case(actor, m.case_id)
                     .await
                     .map_err(|_| AppError::NotFound("attachment"))?;
-                Ok(a)
+                Ok(a.into())
             }
         }
     }
@@ -226,7 +227,7 @@ impl App {
         &self,
         actor: &Actor,
         id: i64,
-    ) -> Result<(AttachmentRow, Vec<u8>)> {
+    ) -> Result<(model::Attachment, Vec<u8>)> {
         let a = self.attachment(actor, id).await?;
         let data = self
             .store
@@ -239,13 +240,13 @@ impl App {
     /// Attachments of messages the caller already may read, by message id.
     pub async fn attachments_of(
         &self,
-        messages: &[MessageRow],
-    ) -> Result<HashMap<i64, Vec<AttachmentRow>>> {
+        messages: &[model::Message],
+    ) -> Result<HashMap<i64, Vec<model::Attachment>>> {
         let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
-        let mut by: HashMap<i64, Vec<AttachmentRow>> = HashMap::new();
+        let mut by: HashMap<i64, Vec<model::Attachment>> = HashMap::new();
         for a in self.store.attachments_of(&ids).await? {
             if let Some(m) = a.message_id {
-                by.entry(m).or_default().push(a);
+                by.entry(m).or_default().push(a.into());
             }
         }
         Ok(by)

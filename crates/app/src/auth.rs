@@ -1,6 +1,7 @@
 //! Authentication: API tokens (stored as SHA-256, they are random and long), passwords
 //! (Argon2id), and a throttle on failed password attempts.
 
+use crate::model;
 use crate::throttle::{Buckets, Failures};
 use crate::{Actor, App, AppError, Result};
 use argon2::password_hash::{PasswordHasher, SaltString};
@@ -378,7 +379,7 @@ impl App {
         &self,
         actor: &Actor,
         user_id: Option<i64>,
-    ) -> Result<Vec<store::ApiTokenRow>> {
+    ) -> Result<Vec<model::ApiToken>> {
         let whose = if actor.role == Role::Admin {
             user_id
         } else {
@@ -387,7 +388,7 @@ impl App {
                 _ => Some(actor.user_id),
             }
         };
-        Ok(self.store.tokens(whose).await?)
+        Ok(crate::model::all(self.store.tokens(whose).await?))
     }
 
     /// Revoke an API token: its owner or an administrator. Another user's token looks
@@ -411,7 +412,7 @@ impl App {
     }
 
     /// Tokens of the user with this email (the command line: no actor).
-    pub async fn tokens_of_email(&self, email: &str) -> Result<Vec<store::ApiTokenRow>> {
+    pub async fn tokens_of_email(&self, email: &str) -> Result<Vec<model::ApiToken>> {
         let email = EmailAddress::parse(email)
             .map_err(|_| AppError::invalid("email", "email-invalid", email.to_string()))?;
         let user = self
@@ -419,7 +420,7 @@ impl App {
             .user_by_identity("email", email.as_str())
             .await?
             .ok_or(AppError::NotFound("user"))?;
-        Ok(self.store.tokens(Some(user.id)).await?)
+        Ok(crate::model::all(self.store.tokens(Some(user.id)).await?))
     }
 }
 

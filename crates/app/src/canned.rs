@@ -2,6 +2,7 @@
 //! personalised with template variables (seed 003) rendered against the case before the
 //! agent sends anything. Supervisors and admins edit them; every agent uses them.
 
+use crate::model;
 use crate::{Actor, App, AppError, Result};
 use store::CannedRow;
 
@@ -56,9 +57,9 @@ fn check_body(body: &str) -> Result<()> {
 }
 
 impl App {
-    pub async fn canned_answers(&self, actor: &Actor) -> Result<Vec<CannedRow>> {
+    pub async fn canned_answers(&self, actor: &Actor) -> Result<Vec<model::Canned>> {
         actor.require_staff()?;
-        Ok(self.store.canned_answers().await?)
+        Ok(crate::model::all(self.store.canned_answers().await?))
     }
 
     /// Create (`id` None) or change a canned answer.
@@ -69,7 +70,7 @@ impl App {
         shortcut: &str,
         title: &str,
         body: &str,
-    ) -> Result<CannedRow> {
+    ) -> Result<model::Canned> {
         actor.require_supervisor()?;
         let shortcut = check_shortcut(shortcut)?;
         let title = domain::required_text(title, 200)
@@ -95,7 +96,7 @@ impl App {
             }
         }
         tx.commit().await?;
-        Ok(row)
+        Ok(row.into())
     }
 
     pub async fn delete_canned(&self, actor: &Actor, id: i64) -> Result<()> {
@@ -114,7 +115,7 @@ impl App {
         actor: &Actor,
         case_id: i64,
         shortcut: &str,
-    ) -> Result<(CannedRow, String)> {
+    ) -> Result<(model::Canned, String)> {
         actor.require_staff()?;
         let key = check_shortcut(shortcut)?;
         let canned = self
@@ -145,7 +146,7 @@ impl App {
         };
         let text = crate::templates::render_capped(&canned.body, &vars, MAX_RENDERED)
             .map_err(|e| AppError::invalid("body", "template", e))?;
-        Ok((canned, text))
+        Ok((canned.into(), text))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Case use cases (A1–A8). Each writes the case, its message, its events and its search
 //! document in one transaction.
 
+use crate::model;
 use crate::{Actor, App, AppError, FieldError, Result};
 use domain::lifecycle::{self, LifecycleError, Transition};
 use domain::standards::ClockEvent;
@@ -10,7 +11,7 @@ use domain::{
     Priority, Role, Status, Tag, TicketType,
 };
 use jiff::Timestamp;
-use store::{CaseRow, CompensationRow, EventRow, LinkRow, MessageRow, NewEvent, Tx};
+use store::{CaseRow, CompensationRow, LinkRow, NewEvent, Tx};
 
 /// Who the case is for.
 #[derive(Debug, Clone)]
@@ -133,11 +134,11 @@ impl CaseChanges {
 /// What a write did: the case after it, the message it added, the events it appended.
 #[derive(Debug, Clone)]
 pub struct CaseOutcome {
-    pub case: CaseRow,
-    pub message: Option<MessageRow>,
-    pub events: Vec<EventRow>,
+    pub case: model::Case,
+    pub message: Option<model::Message>,
+    pub events: Vec<model::Event>,
     /// Files the new message carries (claimed from its `uploads`).
-    pub attachments: Vec<store::AttachmentRow>,
+    pub attachments: Vec<model::Attachment>,
     /// The request replayed an earlier one with the same Idempotency-Key.
     pub replayed: bool,
 }
@@ -190,6 +191,19 @@ fn lifecycle_err(e: LifecycleError) -> AppError {
         LifecycleError::NotSolved => "status-not-solved",
     };
     AppError::invalid("status", code, e.to_string())
+}
+
+/// Every case for staff; a customer's own cases for a customer.
+fn visible_cases(actor: &Actor) -> store::CaseFilter {
+    let mut f = store::CaseFilter::default();
+    if !actor.role.is_staff() {
+        f.push(store::Cond::Col {
+            col: store::CaseCol::RequesterId,
+            cmp: store::Cmp::Eq,
+            val: store::Val::Int(actor.user_id),
+        });
+    }
+    f
 }
 
 /// Events collected during a use case, written in one go.
@@ -289,11 +303,81 @@ fn apply_complaint(c: &mut CaseRow, p: &ComplaintPatch, ev: &mut Events) {
     }
 }
 
+/// How many staff the assignee list of a case offers at most.
+pub const MAX_ASSIGNABLE: i64 = 2000;
+
 impl App {
     // ---------- reads ----------
 
+    /// Cases as the actor may list them: staff every case, a customer only the cases they
+    /// requested. `order` and `dir` sort; `page` is an offset or an id cursor.
+    pub async fn list_cases(
+        &self,
+        actor: &Actor,
+        order: model::CaseOrder,
+        dir: model::Direction,
+        page: model::Page,
+    ) -> Result<Vec<model::Case>> {
+        let mut f = visible_cases(actor);
+        f.sort = order.into();
+        f.dir = dir.into();
+        Ok(model::all(self.store.cases(&f, page.into()).await?))
+    }
+
+    /// How many cases [`App::list_cases`] would list in all.
+    pub async fn count_cases(&self, actor: &Actor) -> Result<i64> {
+        Ok(self.store.count_cases(&visible_cases(actor)).await?)
+    }
+
+    /// These cases, those the actor may see (others are left out, as if absent).
+    pub async fn cases_by_ids(&self, actor: &Actor, ids: &[i64]) -> Result<Vec<model::Case>> {
+        Ok(self
+            .store
+            .cases_by_ids(ids)
+            .await?
+            .into_iter()
+            .filter(|c| actor.role.is_staff() || c.requester_id == actor.user_id)
+            .map(Into::into)
+            .collect())
+    }
+
+    /// A customer's latest cases, newest first (the case page's history). Staff only.
+    pub async fn requester_cases(
+        &self,
+        actor: &Actor,
+        requester_id: i64,
+        limit: i64,
+    ) -> Result<Vec<model::Case>> {
+        actor.require_staff()?;
+        let mut f = store::CaseFilter {
+            sort: store::CaseSort::CreatedAt,
+            dir: store::SortDir::Desc,
+            ..Default::default()
+        };
+        f.push(store::Cond::Col {
+            col: store::CaseCol::RequesterId,
+            cmp: store::Cmp::Eq,
+            val: store::Val::Int(requester_id),
+        });
+        let page = store::Page {
+            limit,
+            ..store::Page::default()
+        };
+        Ok(model::all(self.store.cases(&f, page).await?))
+    }
+
+    /// What a customer was granted in all, per currency (cents). Staff only.
+    pub async fn requester_compensation_totals(
+        &self,
+        actor: &Actor,
+        requester_id: i64,
+    ) -> Result<Vec<(String, i64)>> {
+        actor.require_staff()?;
+        Ok(self.store.compensations_of_requester(requester_id).await?)
+    }
+
     /// A case as the actor may see it: customers only their own (others look absent).
-    pub async fn get_case(&self, actor: &Actor, id: i64) -> Result<CaseRow> {
+    pub async fn get_case(&self, actor: &Actor, id: i64) -> Result<model::Case> {
         let c = self
             .store
             .case(id)
@@ -302,20 +386,20 @@ impl App {
         if !actor.role.is_staff() && c.requester_id != actor.user_id {
             return Err(AppError::NotFound("ticket"));
         }
-        Ok(c)
+        Ok(c.into())
     }
 
     pub async fn case_messages(
         &self,
         actor: &Actor,
         id: i64,
-        page: store::Page,
-    ) -> Result<(Vec<MessageRow>, i64)> {
+        page: model::Page,
+    ) -> Result<(Vec<model::Message>, i64)> {
         self.get_case(actor, id).await?;
         let public_only = !actor.role.is_staff();
-        let rows = self.store.messages(id, public_only, page).await?;
+        let rows = self.store.messages(id, public_only, page.into()).await?;
         let n = self.store.count_messages(id, public_only).await?;
-        Ok((rows, n))
+        Ok((crate::model::all(rows), n))
     }
 
     /// What each case's customer sees as its description: the first public message
@@ -332,22 +416,22 @@ impl App {
             .collect())
     }
 
-    pub async fn case_events(&self, actor: &Actor, id: i64) -> Result<Vec<EventRow>> {
+    pub async fn case_events(&self, actor: &Actor, id: i64) -> Result<Vec<model::Event>> {
         actor.require_staff()?;
         self.get_case(actor, id).await?;
-        Ok(self.store.events(id).await?)
+        Ok(crate::model::all(self.store.events(id).await?))
     }
 
-    pub async fn case_links(&self, actor: &Actor, id: i64) -> Result<Vec<LinkRow>> {
+    pub async fn case_links(&self, actor: &Actor, id: i64) -> Result<Vec<model::Link>> {
         actor.require_staff()?;
         self.get_case(actor, id).await?;
-        Ok(self.store.links(id).await?)
+        Ok(crate::model::all(self.store.links(id).await?))
     }
 
-    pub async fn case_compensations(&self, actor: &Actor, id: i64) -> Result<Vec<CompensationRow>> {
+    pub async fn case_compensations(&self, actor: &Actor, id: i64) -> Result<Vec<model::Compensation>> {
         actor.require_staff()?;
         self.get_case(actor, id).await?;
-        Ok(self.store.compensations(id).await?)
+        Ok(crate::model::all(self.store.compensations(id).await?))
     }
 
     // ---------- reference checks ----------
@@ -588,7 +672,7 @@ impl App {
                 .await?
                 .ok_or(AppError::NotFound("ticket"))?;
             return Ok(CaseOutcome {
-                case,
+                case: case.into(),
                 message: None,
                 events: vec![],
                 attachments: vec![],
@@ -798,10 +882,10 @@ impl App {
         tx.commit().await?;
         self.announce_case(&case, actor, "created").await;
         Ok(CaseOutcome {
-            case,
-            message,
-            events,
-            attachments,
+            case: case.into(),
+            message: message.map(Into::into),
+            events: crate::model::all(events),
+            attachments: crate::model::all(attachments),
             replayed: false,
         })
     }
@@ -1135,7 +1219,7 @@ impl App {
         if ev.0.is_empty() {
             tx.rollback().await?;
             return Ok(CaseOutcome {
-                case: c,
+                case: c.into(),
                 message: None,
                 events: vec![],
                 attachments: vec![],
@@ -1174,10 +1258,10 @@ impl App {
         };
         self.announce_case(&c, actor, what).await;
         Ok(CaseOutcome {
-            case: c,
-            message,
-            events,
-            attachments,
+            case: c.into(),
+            message: message.map(Into::into),
+            events: crate::model::all(events),
+            attachments: crate::model::all(attachments),
             replayed: false,
         })
     }
@@ -1286,9 +1370,9 @@ impl App {
         tx.commit().await?;
         self.announce_case(&c, actor, "confirmed").await;
         Ok(CaseOutcome {
-            case: c,
+            case: c.into(),
             message: None,
-            events,
+            events: crate::model::all(events),
             attachments: vec![],
             replayed: false,
         })
@@ -1470,9 +1554,9 @@ impl App {
         tx.commit().await?;
         self.announce_case(&t, actor, "merged").await;
         Ok(CaseOutcome {
-            case: t,
+            case: t.into(),
             message: None,
-            events,
+            events: crate::model::all(events),
             attachments: vec![],
             replayed: false,
         })
@@ -1485,7 +1569,7 @@ impl App {
         id: i64,
         other: i64,
         kind: LinkKind,
-    ) -> Result<LinkRow> {
+    ) -> Result<model::Link> {
         actor.require_case_writer()?;
         if id == other {
             return Err(AppError::invalid(
@@ -1528,7 +1612,7 @@ impl App {
         if let Ok(Some(c)) = self.store.case(id).await {
             self.announce_case(&c, actor, "linked").await;
         }
-        Ok(link)
+        Ok(link.into())
     }
 
     /// Record a compensation (A2). Within the actor's authority limit it is approved at once;
@@ -1538,7 +1622,7 @@ impl App {
         actor: &Actor,
         case_id: i64,
         comp: NewCompensation,
-    ) -> Result<CompensationRow> {
+    ) -> Result<model::Compensation> {
         actor.require_case_writer()?;
         if comp.amount_cents < 0 {
             return Err(AppError::invalid(
@@ -1626,7 +1710,7 @@ impl App {
         }
         tx.commit().await?;
         self.announce_case(&c, actor, "compensation").await;
-        Ok(row)
+        Ok(row.into())
     }
 }
 

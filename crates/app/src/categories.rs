@@ -1,6 +1,7 @@
 //! The nature of a case (PRODUCT.md A1): a category tree that administrators edit. Reports
 //! (G3 top problems, H1 volumes) group by it.
 
+use crate::model;
 use crate::{Actor, App, AppError, Result};
 use std::collections::HashMap;
 use store::CategoryRow;
@@ -8,14 +9,14 @@ use store::CategoryRow;
 /// A category with its place in the tree.
 #[derive(Debug, Clone)]
 pub struct CategoryView {
-    pub row: CategoryRow,
+    pub row: model::Category,
     /// Names from the root down to this category.
     pub path: Vec<String>,
 }
 
 /// Paths of every category, sorted by path; a broken parent chain stops at the break.
-pub fn with_paths(rows: Vec<CategoryRow>) -> Vec<CategoryView> {
-    let by: HashMap<i64, &CategoryRow> = rows.iter().map(|r| (r.id, r)).collect();
+pub fn with_paths(rows: Vec<model::Category>) -> Vec<CategoryView> {
+    let by: HashMap<i64, &model::Category> = rows.iter().map(|r| (r.id, r)).collect();
     let mut out: Vec<CategoryView> = rows
         .iter()
         .map(|r| {
@@ -71,7 +72,7 @@ fn name_of(raw: &str) -> Result<String> {
 impl App {
     /// Every authenticated user may read the tree (customers pick a category in forms).
     pub async fn categories(&self, _actor: &Actor) -> Result<Vec<CategoryView>> {
-        Ok(with_paths(self.store.categories().await?))
+        Ok(with_paths(crate::model::all(self.store.categories().await?)))
     }
 
     pub async fn category(&self, _actor: &Actor, id: i64) -> Result<CategoryView> {
@@ -173,8 +174,8 @@ impl App {
 mod tests {
     use super::*;
 
-    fn row(id: i64, parent: Option<i64>, name: &str) -> CategoryRow {
-        CategoryRow {
+    fn row(id: i64, parent: Option<i64>, name: &str) -> model::Category {
+        model::Category {
             id,
             parent_id: parent,
             name: name.into(),
@@ -207,10 +208,10 @@ mod tests {
 
     #[test]
     fn a_category_cannot_go_under_itself_or_a_descendant() {
-        let rows = vec![
-            row(1, None, "a"),
-            row(2, Some(1), "b"),
-            row(3, Some(2), "c"),
+        let rows: Vec<store::CategoryRow> = vec![
+            row(1, None, "a").into(),
+            row(2, Some(1), "b").into(),
+            row(3, Some(2), "c").into(),
         ];
         assert!(creates_cycle(&rows, 1, 1));
         assert!(creates_cycle(&rows, 1, 3));

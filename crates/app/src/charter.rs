@@ -2,9 +2,10 @@
 //! published as numbered versions; every agent acknowledges each version. Also the in-app
 //! notifications agents receive (charter published, clock warnings and breaches).
 
+use crate::model;
 use crate::{Actor, App, AppError, Result};
 use std::collections::HashMap;
-use store::{CharterVersionRow, NotificationRow, StandardRow};
+use store::CharterVersionRow;
 
 /// Longest vision statement accepted, in characters.
 const MAX_VISION: usize = 20_000;
@@ -22,7 +23,7 @@ pub struct Acknowledgements {
 impl App {
     /// Publish a new version: the vision and a snapshot of the active standards. Every
     /// agent is asked (by notification) to acknowledge it.
-    pub async fn publish_charter(&self, actor: &Actor, vision: &str) -> Result<CharterVersionRow> {
+    pub async fn publish_charter(&self, actor: &Actor, vision: &str) -> Result<model::CharterVersion> {
         actor.require_admin()?;
         let vision = vision.trim();
         if vision.is_empty() {
@@ -39,12 +40,13 @@ impl App {
                 MAX_VISION.to_string(),
             ));
         }
-        let standards: Vec<StandardRow> = self
+        let standards: Vec<model::Standard> = self
             .store
             .standards()
             .await?
             .into_iter()
             .filter(|s| s.active)
+            .map(Into::into)
             .collect();
         let snapshot = serde_json::Value::Array(standards.iter().map(standard_json).collect());
         let now = self.now_ms();
@@ -69,22 +71,22 @@ impl App {
         tx.insert_notifications(&others, "charter_published", None, None, &detail, now)
             .await?;
         tx.commit().await?;
-        Ok(CharterVersionRow {
+        Ok((CharterVersionRow {
             version,
             vision: vision.to_string(),
             standards: snapshot.to_string(),
             published_by: actor.user_id,
             published_at: now,
-        })
+        }).into())
     }
 
     /// Every version, newest first. Staff only.
-    pub async fn charter_versions(&self, actor: &Actor) -> Result<Vec<CharterVersionRow>> {
+    pub async fn charter_versions(&self, actor: &Actor) -> Result<Vec<model::CharterVersion>> {
         actor.require_staff()?;
-        Ok(self.store.charter_versions().await?)
+        Ok(crate::model::all(self.store.charter_versions().await?))
     }
 
-    pub async fn charter_version(&self, actor: &Actor, version: i64) -> Result<CharterVersionRow> {
+    pub async fn charter_version(&self, actor: &Actor, version: i64) -> Result<model::CharterVersion> {
         self.charter_versions(actor)
             .await?
             .into_iter()
@@ -147,12 +149,12 @@ impl App {
         actor: &Actor,
         unread_only: bool,
         limit: i64,
-    ) -> Result<Vec<NotificationRow>> {
+    ) -> Result<Vec<model::Notification>> {
         actor.require_staff()?;
-        Ok(self
+        Ok(crate::model::all(self
             .store
             .notifications(actor.user_id, unread_only, limit.clamp(1, 100))
-            .await?)
+            .await?))
     }
 
     pub async fn mark_notification_read(&self, actor: &Actor, id: i64) -> Result<()> {
@@ -171,7 +173,7 @@ impl App {
 }
 
 /// The fields of a standard that its sentence is made of (kept in charter versions).
-pub fn standard_json(s: &StandardRow) -> serde_json::Value {
+pub fn standard_json(s: &model::Standard) -> serde_json::Value {
     serde_json::json!({
         "id": s.id,
         "name": s.name,

@@ -6,6 +6,7 @@
 //! `next_due_at`; `write_clocks` then stores the changed instances and (re)schedules the
 //! case's one `case_clocks` job in the same transaction.
 
+use crate::model;
 use crate::standards::{LoadedStandard, Snapshot};
 use crate::{Actor, App, AppError, Result};
 use domain::standards::{
@@ -13,7 +14,7 @@ use domain::standards::{
 };
 use domain::{Channel, Kind, Priority, Role, Status};
 use std::sync::Arc;
-use store::{CaseRow, ClockRow, Grouping, NewEvent, Tx};
+use store::{CaseRow, ClockRow, NewEvent, Tx};
 
 pub(crate) const JOB_KIND: &str = "case_clocks";
 
@@ -330,7 +331,7 @@ impl App {
                 elapsed_business_ms: business,
                 elapsed_calendar_ms: calendar,
                 standard_name: std.as_ref().map(|s| s.row.name.clone()),
-                row: r,
+                row: r.into(),
                 inst,
             });
         }
@@ -544,7 +545,7 @@ impl App {
         actor: &Actor,
         standard_id: i64,
         window: Window,
-        group: Grouping,
+        group: model::Grouping,
     ) -> Result<Attainment> {
         actor.require_staff()?;
         let std = self
@@ -556,12 +557,12 @@ impl App {
         let (from, to) = window.range(now);
         let done = self
             .store
-            .attainment_counts(standard_id, from, to, group)
+            .attainment_counts(standard_id, from, to, group.into())
             .await?;
         // Open clocks matter only for a window that reaches the present.
         let open = if to >= now {
             self.store
-                .open_clock_counts(standard_id, now, group)
+                .open_clock_counts(standard_id, now, group.into())
                 .await?
         } else {
             vec![]
@@ -592,11 +593,11 @@ impl App {
             .iter()
             .fold(Share::empty(target), |acc, g| acc.add(g));
         Ok(Attainment {
-            standard: std,
+            standard: std.into(),
             from,
             to,
             total,
-            groups: if group == Grouping::All {
+            groups: if group == model::Grouping::All {
                 vec![]
             } else {
                 groups
@@ -681,7 +682,7 @@ fn clock_event(kind: &'static str, std: &LoadedStandard) -> NewEvent {
 fn loaded_without_calendar(row: store::StandardRow) -> Result<LoadedStandard> {
     let (def, actions) = crate::standards::standard_def(&row)?;
     Ok(LoadedStandard {
-        row,
+        row: row.into(),
         def,
         actions,
         calendar: Arc::new(domain::calendar::Calendar::always()),
@@ -691,7 +692,7 @@ fn loaded_without_calendar(row: store::StandardRow) -> Result<LoadedStandard> {
 /// A clock instance for display.
 #[derive(Debug, Clone)]
 pub struct ClockView {
-    pub row: ClockRow,
+    pub row: model::Clock,
     pub inst: ClockInstance,
     pub standard_name: Option<String>,
     pub elapsed_business_ms: i64,
@@ -799,7 +800,7 @@ impl Share {
 
 #[derive(Debug, Clone)]
 pub struct Attainment {
-    pub standard: store::StandardRow,
+    pub standard: model::Standard,
     pub from: i64,
     pub to: i64,
     pub total: Share,

@@ -2,17 +2,18 @@
 //! checklist (A7) and the supervisor's decision on a compensation above an agent's authority
 //! (A8). Each decision is an audited case event in the same transaction.
 
+use crate::model;
 use crate::{Actor, App, AppError, Result};
-use store::{CompensationRow, NewEvent, PlaybookRow};
+use store::NewEvent;
 
 /// The four steps of the resolution playbook (seed 002), in order.
 pub const PLAYBOOK: [&str; 4] = ["understand", "cause", "propose", "resolve"];
 
 impl App {
-    pub async fn playbook(&self, actor: &Actor, case_id: i64) -> Result<Vec<PlaybookRow>> {
+    pub async fn playbook(&self, actor: &Actor, case_id: i64) -> Result<Vec<model::PlaybookStep>> {
         actor.require_staff()?;
         self.get_case(actor, case_id).await?;
-        Ok(self.store.playbook_steps(case_id).await?)
+        Ok(crate::model::all(self.store.playbook_steps(case_id).await?))
     }
 
     /// Tick or untick one playbook step; its completion is recorded on the case (A7).
@@ -73,7 +74,7 @@ impl App {
         case_id: i64,
         compensation_id: i64,
         approve: bool,
-    ) -> Result<CompensationRow> {
+    ) -> Result<model::Compensation> {
         actor.require_supervisor()?;
         let limit = self
             .store
@@ -167,6 +168,6 @@ impl App {
         }
         tx.commit().await?;
         self.announce_case(&c, actor, "compensation").await;
-        Ok(comp)
+        Ok(comp.into())
     }
 }

@@ -6,6 +6,7 @@
 //! acknowledgements, agent notifications) is rendered from templates and queued in the
 //! `outbox` in the transaction of the change that causes it; `mailnet` sends it.
 
+use crate::model;
 use crate::cases::{CommentInput, NewCase};
 use crate::{Actor, App, AppError, Result};
 use domain::{Channel, EmailAddress, Locale, Role};
@@ -15,7 +16,7 @@ use std::io::Write;
 use std::sync::Arc;
 use store::{
     CaseRow, MailboxData, MailboxRow, MessageRow, NewAttachment, NewEmail, NewOutbox,
-    NewQuarantine, OutboxRow, QuarantineRow, StoreError, Tx,
+    NewQuarantine, StoreError, Tx,
 };
 
 /// Email settings of the application.
@@ -319,7 +320,7 @@ impl App {
                     case_id: e.map(|e| e.case_id).unwrap_or_default(),
                 })
             }
-            Err(AppError::Store(StoreError::Db(e))) if e.as_database_error().is_some() => {
+            Err(AppError::Store(crate::StorageError(StoreError::Db(e)))) if e.as_database_error().is_some() => {
                 // The database refused this message's data (not an outage, which stays a
                 // temporary failure for the sender to retry): quarantine it with its bytes
                 // rather than answer 451 for ever.
@@ -891,7 +892,7 @@ impl App {
     // ---------- the sender's side (called by mailnet) ----------
 
     /// Lease a due outbox mail for sending; None when another sender took it.
-    pub async fn lease_outbox(&self, id: i64) -> Result<Option<OutboxRow>> {
+    pub async fn lease_outbox(&self, id: i64) -> Result<Option<model::OutboxMail>> {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let ok = tx.lease_outbox(id, now, now + 120_000).await?;
@@ -899,7 +900,7 @@ impl App {
         if !ok {
             return Ok(None);
         }
-        Ok(self.store.outbox_item(id).await?)
+        Ok(self.store.outbox_item(id).await?.map(Into::into))
     }
 
     pub async fn due_outbox(&self, limit: i64) -> Result<Vec<i64>> {
@@ -910,7 +911,7 @@ impl App {
     /// (30 s, 1 min, 2 min … capped at 6 h); a permanent one, or too many, gives up.
     pub async fn outbox_result(
         &self,
-        row: &OutboxRow,
+        row: &model::OutboxMail,
         result: std::result::Result<(), (bool, String)>,
     ) -> Result<()> {
         let now = self.now_ms();
@@ -952,20 +953,20 @@ impl App {
 
     // ---------- admin: mailboxes, quarantine, outbox, originals ----------
 
-    pub async fn list_mailboxes(&self, actor: &Actor) -> Result<Vec<MailboxRow>> {
+    pub async fn list_mailboxes(&self, actor: &Actor) -> Result<Vec<model::Mailbox>> {
         actor.require_admin()?;
-        Ok(self.store.mailboxes().await?)
+        Ok(crate::model::all(self.store.mailboxes().await?))
     }
 
-    pub async fn get_mailbox(&self, actor: &Actor, id: i64) -> Result<MailboxRow> {
+    pub async fn get_mailbox(&self, actor: &Actor, id: i64) -> Result<model::Mailbox> {
         actor.require_admin()?;
-        self.store
+        (self.store
             .mailbox(id)
             .await?
-            .ok_or(AppError::NotFound("mailbox"))
+            .ok_or(AppError::NotFound("mailbox"))).map(Into::into)
     }
 
-    fn check_mailbox(m: &mut MailboxData) -> Result<()> {
+    fn check_mailbox(m: &mut model::MailboxFields) -> Result<()> {
         let mut errs = Vec::new();
         match EmailAddress::parse(&m.address) {
             Ok(a) => {
@@ -1035,13 +1036,13 @@ impl App {
         }
     }
 
-    pub async fn create_mailbox(&self, actor: &Actor, mut m: MailboxData) -> Result<MailboxRow> {
+    pub async fn create_mailbox(&self, actor: &Actor, mut m: model::MailboxFields) -> Result<model::Mailbox> {
         actor.require_admin()?;
         Self::check_mailbox(&mut m)?;
         self.check_refs(m.team_id, None, None).await?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        let id = tx.insert_mailbox(&m, now).await.map_err(|e| match e {
+        let id = tx.insert_mailbox(&m.clone().into(), now).await.map_err(|e| match e {
             StoreError::Conflict(_) => AppError::Conflict(crate::FieldError::new(
                 "mailbox.address",
                 "duplicate",
@@ -1057,14 +1058,14 @@ impl App {
         &self,
         actor: &Actor,
         id: i64,
-        mut m: MailboxData,
-    ) -> Result<MailboxRow> {
+        mut m: model::MailboxFields,
+    ) -> Result<model::Mailbox> {
         actor.require_admin()?;
         self.get_mailbox(actor, id).await?;
         Self::check_mailbox(&mut m)?;
         self.check_refs(m.team_id, None, None).await?;
         let mut tx = self.store.begin().await?;
-        tx.update_mailbox(id, &m, self.now_ms())
+        tx.update_mailbox(id, &m.clone().into(), self.now_ms())
             .await
             .map_err(|e| match e {
                 StoreError::Conflict(_) => AppError::Conflict(crate::FieldError::new(
@@ -1095,6 +1096,25 @@ impl App {
         Ok(())
     }
 
+    /// Every mailbox with its IMAP settings, for the mail transports (not an admin
+    /// action: no actor).
+    pub async fn mailboxes_for_transport(&self) -> Result<Vec<model::Mailbox>> {
+        Ok(model::all(self.store.mailboxes().await?))
+    }
+
+    /// Whether this address is in the domain of one of our mailboxes (an LMTP recipient we
+    /// accept: an unknown local part is quarantined, so an admin sees a mistyped address).
+    pub async fn is_our_domain(&self, address: &str) -> Result<bool> {
+        let Some((_, domain)) = address.rsplit_once('@') else {
+            return Ok(false);
+        };
+        Ok(self.store.mailboxes().await?.iter().any(|b| {
+            b.address
+                .rsplit_once('@')
+                .is_some_and(|(_, d)| d.eq_ignore_ascii_case(domain))
+        }))
+    }
+
     /// The poller's bookkeeping (not an admin action).
     pub async fn save_imap_state(
         &self,
@@ -1116,23 +1136,23 @@ impl App {
         include_resolved: bool,
         after_id: i64,
         limit: i64,
-    ) -> Result<Vec<QuarantineRow>> {
+    ) -> Result<Vec<model::Quarantined>> {
         actor.require_admin()?;
-        Ok(self
+        Ok(crate::model::all(self
             .store
             .quarantine_list(include_resolved, after_id, limit)
-            .await?)
+            .await?))
     }
 
     /// A quarantined message and its original bytes.
-    pub async fn quarantined(&self, actor: &Actor, id: i64) -> Result<(QuarantineRow, Vec<u8>)> {
+    pub async fn quarantined(&self, actor: &Actor, id: i64) -> Result<(model::Quarantined, Vec<u8>)> {
         actor.require_admin()?;
         let (row, raw) = self
             .store
             .quarantine_item(id)
             .await?
             .ok_or(AppError::NotFound("quarantined message"))?;
-        Ok((row, inflate(&raw)?))
+        Ok((row.into(), inflate(&raw)?))
     }
 
     /// Run a quarantined message through the pipeline again (after a mailbox was added,
@@ -1207,16 +1227,16 @@ impl App {
         state: Option<&str>,
         after_id: i64,
         limit: i64,
-    ) -> Result<Vec<OutboxRow>> {
+    ) -> Result<Vec<model::OutboxMail>> {
         actor.require_admin()?;
-        Ok(self.store.outbox_list(state, after_id, limit).await?)
+        Ok(crate::model::all(self.store.outbox_list(state, after_id, limit).await?))
     }
 
     /// The emails of a case (staff only).
-    pub async fn case_emails(&self, actor: &Actor, case_id: i64) -> Result<Vec<store::EmailRow>> {
+    pub async fn case_emails(&self, actor: &Actor, case_id: i64) -> Result<Vec<model::Email>> {
         actor.require_staff()?;
         self.get_case(actor, case_id).await?;
-        Ok(self.store.emails_of_case(case_id).await?)
+        Ok(crate::model::all(self.store.emails_of_case(case_id).await?))
     }
 
     /// The original bytes of an inbound email (staff), while retention keeps them.
@@ -1260,7 +1280,7 @@ struct QueueMail<'a> {
     files: Vec<(String, String, Vec<u8>)>,
 }
 
-fn mailbox_data(m: &MailboxRow) -> MailboxData {
+fn mailbox_data(m: &model::Mailbox) -> MailboxData {
     MailboxData {
         address: m.address.clone(),
         name: m.name.clone(),

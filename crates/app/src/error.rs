@@ -81,8 +81,9 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     #[error("conflict on {0:?}")]
     Conflict(FieldError),
+    /// The database could not do it; nothing was written.
     #[error(transparent)]
-    Store(StoreError),
+    Store(StorageError),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -104,7 +105,7 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(what) => {
                 AppError::Conflict(FieldError::new(conflict_field(&what), "duplicate", what))
             }
-            other => AppError::Store(other),
+            other => AppError::Store(StorageError(other)),
         }
     }
 }
@@ -122,6 +123,33 @@ fn conflict_field(what: &str) -> &'static str {
         "Idempotency-Key"
     } else {
         "id"
+    }
+}
+
+/// A storage failure, as transports see it: what kind (to choose 503 or 507 and a
+/// `Retry-After`) and a message for the log. The store's error stays inside `app`.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct StorageError(pub(crate) StoreError);
+
+/// What went wrong with the database, for the answer a transport gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageKind {
+    /// The write queue is full: retry in a moment.
+    Busy,
+    /// The disk is full.
+    Full,
+    /// Unreachable, timed out, or any other database failure.
+    Unavailable,
+}
+
+impl StorageError {
+    pub fn kind(&self) -> StorageKind {
+        match self.0 {
+            StoreError::Busy => StorageKind::Busy,
+            StoreError::Full(_) => StorageKind::Full,
+            _ => StorageKind::Unavailable,
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! before the first item fails the request, which can then be retried whole; after it, the
 //! item fails in the results, so a retry never repeats what was committed.
 
+use crate::model;
 use crate::cases::{CaseChanges, NewCase};
 use crate::{Actor, App, AppError, Result};
 use serde_json::{Value, json};
@@ -60,7 +61,7 @@ impl App {
         Ok(j)
     }
 
-    pub async fn create_cases_many(&self, actor: &Actor, items: Vec<NewCase>) -> Result<JobRow> {
+    pub async fn create_cases_many(&self, actor: &Actor, items: Vec<NewCase>) -> Result<model::Job> {
         actor.require_case_writer()?;
         let mut results = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
@@ -73,14 +74,14 @@ impl App {
                 Err(e) => results.push(json!({"index": i, "success": false, "status": "Failed", "errors": item_error(&e)})),
             }
         }
-        self.finish_job(actor, "bulk_create_tickets", results).await
+        self.finish_job(actor, "bulk_create_tickets", results).await.map(Into::into)
     }
 
     pub async fn update_cases_many(
         &self,
         actor: &Actor,
         items: Vec<(i64, CaseChanges)>,
-    ) -> Result<JobRow> {
+    ) -> Result<model::Job> {
         actor.require_case_writer()?;
         let mut results = Vec::new();
         for (id, ch) in items {
@@ -93,10 +94,10 @@ impl App {
                 Err(e) => results.push(json!({"id": id, "action": "update", "status": "Failed", "success": false, "errors": item_error(&e)})),
             }
         }
-        self.finish_job(actor, "bulk_update_tickets", results).await
+        self.finish_job(actor, "bulk_update_tickets", results).await.map(Into::into)
     }
 
-    pub async fn delete_cases_many(&self, actor: &Actor, ids: &[i64]) -> Result<JobRow> {
+    pub async fn delete_cases_many(&self, actor: &Actor, ids: &[i64]) -> Result<model::Job> {
         actor.require_case_writer()?;
         let mut results = Vec::new();
         for &id in ids {
@@ -109,10 +110,10 @@ impl App {
                 Err(e) => results.push(json!({"id": id, "action": "delete", "status": "Failed", "success": false, "errors": item_error(&e)})),
             }
         }
-        self.finish_job(actor, "bulk_delete_tickets", results).await
+        self.finish_job(actor, "bulk_delete_tickets", results).await.map(Into::into)
     }
 
-    pub async fn job(&self, actor: &Actor, id: &str) -> Result<JobRow> {
+    pub async fn job(&self, actor: &Actor, id: &str) -> Result<model::Job> {
         let j = self
             .store
             .job(id)
@@ -121,10 +122,10 @@ impl App {
         if j.user_id != actor.user_id && actor.require_admin().is_err() {
             return Err(AppError::NotFound("job_status"));
         }
-        Ok(j)
+        Ok(j.into())
     }
 
-    pub async fn jobs(&self, actor: &Actor) -> Result<Vec<JobRow>> {
-        Ok(self.store.jobs_of(actor.user_id, 100).await?)
+    pub async fn jobs(&self, actor: &Actor) -> Result<Vec<model::Job>> {
+        Ok(crate::model::all(self.store.jobs_of(actor.user_id, 100).await?))
     }
 }

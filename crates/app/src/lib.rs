@@ -15,6 +15,7 @@ mod error;
 pub mod html;
 pub mod jobs;
 pub mod live;
+pub mod model;
 pub mod people;
 pub mod search;
 pub mod sessions;
@@ -23,7 +24,7 @@ pub mod templates;
 pub mod throttle;
 pub mod views;
 
-pub use error::{AppError, CODES, FieldError, Result};
+pub use error::{AppError, CODES, FieldError, Result, StorageError, StorageKind};
 
 use domain::{Clock, Role};
 use std::sync::Arc;
@@ -70,7 +71,7 @@ impl Default for AppConfig {
 /// The application: storage, time and settings. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
-    pub store: Store,
+    pub(crate) store: Store,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<AppConfig>,
     pub(crate) throttle: Arc<auth::LoginThrottle>,
@@ -93,9 +94,34 @@ impl App {
         }
     }
 
+    /// "sqlite" or "postgres".
+    pub fn backend(&self) -> &'static str {
+        self.store.backend()
+    }
+
+    /// Whether this node can write now (`/readyz`): on SQLite a real one-row write.
+    pub async fn readiness(&self) -> std::result::Result<Readiness, StorageError> {
+        self.store
+            .ready()
+            .await
+            .map(|w| Readiness {
+                queue_depth: w.queue_depth,
+                queue_capacity: w.queue_capacity,
+            })
+            .map_err(StorageError)
+    }
+
     pub(crate) fn now_ms(&self) -> i64 {
         self.clock.now().as_millisecond()
     }
+}
+
+/// A ready node's write queue.
+#[derive(Debug, Clone, Copy)]
+pub struct Readiness {
+    /// SQLite: requests queued for the writer; PostgreSQL: connections in use.
+    pub queue_depth: usize,
+    pub queue_capacity: usize,
 }
 
 /// Who is acting: an authenticated user with a role.

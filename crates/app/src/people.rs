@@ -1,15 +1,16 @@
 //! Users (customers and staff), organizations and teams.
 
+use crate::model;
 use crate::auth::{check_password, hash_password};
 use crate::{Actor, App, AppError, FieldError, Result};
 use domain::{EmailAddress, Locale, Phone, Role, Tag, text::fold};
-use store::{IdentityRow, OrgData, OrgRow, TeamRow, Tx, UserData, UserRow};
+use store::{OrgData, Tx, UserData, UserRow};
 
 /// A user with their identities, as shown to clients.
 #[derive(Debug, Clone)]
 pub struct UserView {
-    pub user: UserRow,
-    pub identities: Vec<IdentityRow>,
+    pub user: model::User,
+    pub identities: Vec<model::Identity>,
 }
 
 impl UserView {
@@ -93,12 +94,75 @@ impl App {
     pub(crate) async fn user_view(&self, u: UserRow) -> Result<UserView> {
         let identities = self.store.identities(u.id).await?;
         Ok(UserView {
-            user: u,
-            identities,
+            user: u.into(),
+            identities: crate::model::all(identities),
         })
     }
 
     /// Who may see whom: staff see everyone, a customer only themself.
+    /// Names of these users by id (the screens show who did what). Staff only; unknown ids
+    /// are left out.
+    pub async fn user_names(
+        &self,
+        actor: &Actor,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, String>> {
+        actor.require_staff()?;
+        Ok(self
+            .store
+            .users_by_ids(ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect())
+    }
+
+    /// Every team's name by id, deleted ones too (old cases still show them). Staff only.
+    pub async fn team_names(&self, actor: &Actor) -> Result<std::collections::HashMap<i64, String>> {
+        actor.require_staff()?;
+        Ok(self
+            .store
+            .teams(0, 1000)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect())
+    }
+
+    /// Staff members in id order, at most `limit`. Staff only.
+    pub async fn staff_users(&self, actor: &Actor, limit: i64) -> Result<Vec<model::User>> {
+        actor.require_staff()?;
+        Ok(model::all(self.store.users(0, limit, true).await?))
+    }
+
+    /// Staff members with their identities, in id order, at most `limit`. Staff only.
+    pub async fn staff_members(&self, actor: &Actor, limit: i64) -> Result<Vec<UserView>> {
+        actor.require_staff()?;
+        let mut out = Vec::new();
+        for u in self.store.users(0, limit, true).await? {
+            out.push(self.user_view(u).await?);
+        }
+        Ok(out)
+    }
+
+    /// The user holding this email address, if any. Staff only.
+    pub async fn user_by_email(&self, actor: &Actor, email: &EmailAddress) -> Result<Option<model::User>> {
+        actor.require_staff()?;
+        Ok(self.store.user_by_identity("email", email.as_str()).await?.map(Into::into))
+    }
+
+    /// The user holding this phone number, if any. Staff only.
+    pub async fn user_by_phone(&self, actor: &Actor, phone: &Phone) -> Result<Option<model::User>> {
+        actor.require_staff()?;
+        Ok(self.store.user_by_identity("phone", phone.as_str()).await?.map(Into::into))
+    }
+
+    /// How many users there are in all. Staff only.
+    pub async fn count_users(&self, actor: &Actor) -> Result<i64> {
+        actor.require_staff()?;
+        Ok(self.store.count_users().await?)
+    }
+
     pub async fn get_user(&self, actor: &Actor, id: i64) -> Result<UserView> {
         if !actor.role.is_staff() && actor.user_id != id {
             return Err(AppError::NotFound("user"));
@@ -528,74 +592,77 @@ impl App {
 
     // ---- organizations ----
 
-    pub async fn get_org(&self, actor: &Actor, id: i64) -> Result<OrgRow> {
+    pub async fn get_org(&self, actor: &Actor, id: i64) -> Result<model::Org> {
         if !actor.role.is_staff() {
             let me = self.store.user(actor.user_id).await?;
             if me.and_then(|u| u.organization_id) != Some(id) {
                 return Err(AppError::NotFound("organization"));
             }
         }
-        self.store
+        (self.store
             .org(id)
             .await?
-            .ok_or(AppError::NotFound("organization"))
+            .ok_or(AppError::NotFound("organization"))).map(Into::into)
     }
 
-    pub async fn list_orgs(&self, actor: &Actor, after_id: i64, limit: i64) -> Result<Vec<OrgRow>> {
+    pub async fn list_orgs(&self, actor: &Actor, after_id: i64, limit: i64) -> Result<Vec<model::Org>> {
         actor.require_staff()?;
-        Ok(self.store.orgs(after_id, limit).await?)
+        Ok(crate::model::all(self.store.orgs(after_id, limit).await?))
     }
 
-    pub async fn org_by_external_id(&self, actor: &Actor, ext: &str) -> Result<Vec<OrgRow>> {
+    pub async fn org_by_external_id(&self, actor: &Actor, ext: &str) -> Result<Vec<model::Org>> {
         actor.require_staff()?;
         Ok(self
             .store
             .org_by_external_id(ext)
             .await?
             .into_iter()
+            .map(Into::into)
             .collect())
     }
 
     /// Zendesk's `organizations/search?name=`: exact name, ignoring case and accents.
-    pub async fn org_by_name(&self, actor: &Actor, name: &str) -> Result<Vec<OrgRow>> {
+    pub async fn org_by_name(&self, actor: &Actor, name: &str) -> Result<Vec<model::Org>> {
         actor.require_staff()?;
         Ok(self
             .store
             .org_by_name_key(&fold(name.trim()))
             .await?
             .into_iter()
+            .map(Into::into)
             .collect())
     }
 
-    pub async fn create_org(&self, actor: &Actor, o: OrgData) -> Result<OrgRow> {
+    pub async fn create_org(&self, actor: &Actor, o: model::OrgFields) -> Result<model::Org> {
         actor.require_case_writer()?;
-        let o = OrgData {
+        let o: OrgData = model::OrgFields {
             name: domain::required_text(&o.name, 255)
                 .map_err(|e| AppError::invalid("name", "invalid", e.to_string()))?,
             ..o
-        };
+        }
+        .into();
         let mut tx = self.store.begin().await?;
         let id = tx.insert_org(&o, &org_key(&o.name), self.now_ms()).await?;
         tx.commit().await?;
-        self.store
+        (self.store
             .org(id)
             .await?
-            .ok_or(AppError::NotFound("organization"))
+            .ok_or(AppError::NotFound("organization"))).map(Into::into)
     }
 
     pub async fn update_org(
         &self,
         actor: &Actor,
         id: i64,
-        f: impl FnOnce(&mut OrgData),
-    ) -> Result<OrgRow> {
+        f: impl FnOnce(&mut model::OrgFields),
+    ) -> Result<model::Org> {
         actor.require_case_writer()?;
         let o = self
             .store
             .org(id)
             .await?
             .ok_or(AppError::NotFound("organization"))?;
-        let mut d = OrgData {
+        let mut d = model::OrgFields {
             name: o.name,
             external_id: o.external_id,
             domain_names: o.domain_names,
@@ -606,14 +673,15 @@ impl App {
         f(&mut d);
         d.name = domain::required_text(&d.name, 255)
             .map_err(|e| AppError::invalid("name", "invalid", e.to_string()))?;
+        let d: OrgData = d.into();
         let mut tx = self.store.begin().await?;
         tx.update_org(id, &d, &org_key(&d.name), self.now_ms())
             .await?;
         tx.commit().await?;
-        self.store
+        (self.store
             .org(id)
             .await?
-            .ok_or(AppError::NotFound("organization"))
+            .ok_or(AppError::NotFound("organization"))).map(Into::into)
     }
 
     pub async fn delete_org(&self, actor: &Actor, id: i64) -> Result<()> {
@@ -629,12 +697,12 @@ impl App {
 
     // ---- teams (Zendesk groups) ----
 
-    pub async fn get_team(&self, actor: &Actor, id: i64) -> Result<TeamRow> {
+    pub async fn get_team(&self, actor: &Actor, id: i64) -> Result<model::Team> {
         actor.require_staff()?;
-        self.store
+        (self.store
             .team(id)
             .await?
-            .ok_or(AppError::NotFound("group"))
+            .ok_or(AppError::NotFound("group"))).map(Into::into)
     }
 
     pub async fn list_teams(
@@ -642,9 +710,9 @@ impl App {
         actor: &Actor,
         after_id: i64,
         limit: i64,
-    ) -> Result<Vec<TeamRow>> {
+    ) -> Result<Vec<model::Team>> {
         actor.require_staff()?;
-        Ok(self.store.teams(after_id, limit).await?)
+        Ok(crate::model::all(self.store.teams(after_id, limit).await?))
     }
 
     pub async fn create_team(
@@ -653,7 +721,7 @@ impl App {
         name: &str,
         description: &str,
         public: bool,
-    ) -> Result<TeamRow> {
+    ) -> Result<model::Team> {
         actor.require_admin()?;
         let name = domain::required_text(name, 255)
             .map_err(|e| AppError::invalid("name", "invalid", e.to_string()))?;
@@ -662,10 +730,10 @@ impl App {
             .insert_team(&name, &fold(&name), description, public, self.now_ms())
             .await?;
         tx.commit().await?;
-        self.store
+        (self.store
             .team(id)
             .await?
-            .ok_or(AppError::NotFound("group"))
+            .ok_or(AppError::NotFound("group"))).map(Into::into)
     }
 
     pub async fn update_team(
@@ -675,7 +743,7 @@ impl App {
         name: Option<String>,
         description: Option<String>,
         public: Option<bool>,
-    ) -> Result<TeamRow> {
+    ) -> Result<model::Team> {
         actor.require_admin()?;
         let mut t = self
             .store
@@ -696,7 +764,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         tx.update_team(&t, &fold(&t.name)).await?;
         tx.commit().await?;
-        Ok(t)
+        Ok(t.into())
     }
 
     pub async fn delete_team(&self, actor: &Actor, id: i64) -> Result<()> {

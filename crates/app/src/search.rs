@@ -1,13 +1,14 @@
 //! Zendesk-style search: parse the query (domain::search), translate each term into a typed
 //! case filter, and run it in the database's full-text index.
 
+use crate::model;
 use crate::{Actor, App, AppError, Result};
 use domain::search::{self, Op, Term};
 use domain::text::search_words;
 use domain::{Channel, JourneyStage, Kind, Priority, Status, TicketType};
 use jiff::Timestamp;
 use store::{
-    CaseCol, CaseFilter, CaseRow, CaseSort, Cmp, Cond, OrgRow, Page, SortDir, TeamRow, Val,
+    CaseCol, CaseFilter, CaseSort, Cmp, Cond, Page, SortDir, TeamRow, Val,
 };
 
 use crate::people::UserView;
@@ -23,21 +24,22 @@ pub enum ResultType {
 
 #[derive(Debug, Clone)]
 pub enum Hit {
-    Ticket(CaseRow),
+    Ticket(model::Case),
     User(UserView),
-    Organization(OrgRow),
-    Group(TeamRow),
+    Organization(model::Org),
+    Group(model::Team),
 }
 
 /// Sort requested by URL parameters (`sort_by`, `sort_order`); the query's own
 /// `order_by:`/`sort:` win.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SortSpec {
-    pub by: Option<CaseSort>,
-    pub dir: Option<SortDir>,
+    pub by: Option<model::CaseOrder>,
+    pub dir: Option<model::Direction>,
 }
 
-pub fn parse_sort_key(s: &str) -> Option<CaseSort> {
+pub fn parse_sort_key(s: &str) -> Option<model::CaseOrder> {
+    use model::CaseOrder as CaseSort;
     Some(match s {
         "created" | "created_at" => CaseSort::CreatedAt,
         "updated" | "updated_at" | "commented" => CaseSort::UpdatedAt,
@@ -375,8 +377,8 @@ impl App {
                         }
                         "sort" => {
                             dir = Some(match v {
-                                "asc" => SortDir::Asc,
-                                "desc" => SortDir::Desc,
+                                "asc" => model::Direction::Asc,
+                                "desc" => model::Direction::Desc,
                                 _ => return Err(qerr(format!("sort:{v} (asc or desc)"))),
                             });
                         }
@@ -385,8 +387,8 @@ impl App {
                 }
             }
         }
-        f.sort = by.unwrap_or(CaseSort::UpdatedAt);
-        f.dir = dir.unwrap_or(SortDir::Desc);
+        f.sort = by.map_or(CaseSort::UpdatedAt, Into::into);
+        f.dir = dir.map_or(SortDir::Desc, Into::into);
         Ok((f, rtype))
     }
 
@@ -437,7 +439,7 @@ impl App {
                 },
             )
             .await?;
-        Ok((rows.into_iter().map(Hit::Ticket).collect(), n))
+        Ok((rows.into_iter().map(Into::into).map(Hit::Ticket).collect(), n))
     }
 
     pub async fn search_count(&self, actor: &Actor, query: &str) -> Result<i64> {
@@ -491,7 +493,7 @@ impl App {
                     all.into_iter()
                         .skip(offset as usize)
                         .take(limit as usize)
-                        .map(Hit::Organization)
+                        .map(Into::into).map(Hit::Organization)
                         .collect(),
                     n,
                 ))
@@ -510,7 +512,7 @@ impl App {
                     all.into_iter()
                         .skip(offset as usize)
                         .take(limit as usize)
-                        .map(Hit::Group)
+                        .map(Into::into).map(Hit::Group)
                         .collect(),
                     n,
                 ))

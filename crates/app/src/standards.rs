@@ -1,6 +1,7 @@
 //! Business-hours calendars and service standards (PRODUCT.md B1): validated editing by
 //! administrators, and the in-memory snapshot the clock engine reads on every case write.
 
+use crate::model;
 use crate::{Actor, App, AppError, FieldError, Result};
 use domain::calendar::{Calendar, Holiday};
 use domain::standards::{Actions, Metric, Scope, StandardDef};
@@ -17,7 +18,7 @@ const SNAPSHOT_TTL: Duration = Duration::from_secs(5);
 /// A standard ready for the clock engine.
 #[derive(Debug, Clone)]
 pub struct LoadedStandard {
-    pub row: StandardRow,
+    pub row: model::Standard,
     pub def: StandardDef,
     pub actions: Actions,
     pub calendar: Arc<Calendar>,
@@ -59,9 +60,9 @@ pub(crate) struct SnapshotCache(std::sync::Mutex<Option<(Instant, Arc<Snapshot>)
 /// A calendar with its holidays.
 #[derive(Debug, Clone)]
 pub struct CalendarView {
-    pub row: CalendarRow,
+    pub row: model::CalendarRecord,
     pub intervals: Vec<(u32, u32)>,
-    pub holidays: Vec<HolidayRow>,
+    pub holidays: Vec<model::Holiday>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -129,7 +130,7 @@ fn holiday_of(h: &HolidayRow) -> Vec<Holiday> {
 }
 
 /// Build the calculable calendar of a stored one.
-pub fn calendar_of(row: &CalendarRow, holidays: &[HolidayRow]) -> Result<Calendar> {
+pub(crate) fn calendar_of(row: &store::CalendarRow, holidays: &[store::HolidayRow]) -> Result<Calendar> {
     let intervals: Vec<(u32, u32)> = serde_json::from_str(&row.intervals)
         .map_err(|e| AppError::Internal(format!("calendar {} intervals: {e}", row.id)))?;
     let week = Calendar::week_from_zendesk(&intervals)
@@ -139,7 +140,7 @@ pub fn calendar_of(row: &CalendarRow, holidays: &[HolidayRow]) -> Result<Calenda
         .map_err(|e| AppError::Internal(format!("calendar {}: {e}", row.id)))
 }
 
-pub fn standard_def(row: &StandardRow) -> Result<(StandardDef, Actions)> {
+pub(crate) fn standard_def(row: &store::StandardRow) -> Result<(StandardDef, Actions)> {
     let metric: Metric = row
         .metric
         .parse()
@@ -198,7 +199,7 @@ impl App {
                     None => always.clone(),
                 };
                 standards.push(LoadedStandard {
-                    row,
+                    row: row.into(),
                     def,
                     actions,
                     calendar,
@@ -242,7 +243,7 @@ impl App {
         }
         let mut cats = Vec::new();
         if !scope.category_ids.is_empty() {
-            let all = crate::categories::with_paths(self.store.categories().await?);
+            let all = crate::categories::with_paths(crate::model::all(self.store.categories().await?));
             for c in &scope.category_ids {
                 if let Some(v) = all.iter().find(|v| v.row.id == *c) {
                     cats.push(v.path.join(" › "));
@@ -345,7 +346,7 @@ impl App {
     ) -> Result<CalendarView> {
         actor.require_admin()?;
         let cur = self.calendar(actor, id).await?;
-        let mut row = cur.row;
+        let mut row: CalendarRow = cur.row.into();
         if let Some(n) = input.name {
             row.name = n.trim().to_string();
         }
@@ -360,7 +361,7 @@ impl App {
         tx.update_calendar(&row).await?;
         tx.commit().await?;
         self.invalidate_standards();
-        Ok(view(row, cur.holidays))
+        Ok(view(row, crate::model::all(cur.holidays)))
     }
 
     pub async fn delete_calendar(&self, actor: &Actor, id: i64) -> Result<()> {
@@ -386,7 +387,7 @@ impl App {
         actor: &Actor,
         calendar_id: i64,
         input: HolidayInput,
-    ) -> Result<HolidayRow> {
+    ) -> Result<model::Holiday> {
         actor.require_admin()?;
         self.calendar(actor, calendar_id).await?;
         let name = input.name.unwrap_or_default().trim().to_string();
@@ -426,7 +427,7 @@ impl App {
         h.id = tx.insert_holiday(&h).await?;
         tx.commit().await?;
         self.invalidate_standards();
-        Ok(h)
+        Ok(h.into())
     }
 
     pub async fn delete_holiday(&self, actor: &Actor, calendar_id: i64, id: i64) -> Result<()> {
@@ -445,17 +446,17 @@ impl App {
 
     // ---------- standards ----------
 
-    pub async fn standards(&self, actor: &Actor) -> Result<Vec<StandardRow>> {
+    pub async fn standards(&self, actor: &Actor) -> Result<Vec<model::Standard>> {
         actor.require_staff()?;
-        Ok(self.store.standards().await?)
+        Ok(crate::model::all(self.store.standards().await?))
     }
 
-    pub async fn standard(&self, actor: &Actor, id: i64) -> Result<StandardRow> {
+    pub async fn standard(&self, actor: &Actor, id: i64) -> Result<model::Standard> {
         actor.require_staff()?;
-        self.store
+        (self.store
             .standard(id)
             .await?
-            .ok_or(AppError::NotFound("standard"))
+            .ok_or(AppError::NotFound("standard"))).map(Into::into)
     }
 
     async fn check_standard(&self, s: &StandardRow) -> Result<()> {
@@ -608,7 +609,7 @@ impl App {
         &self,
         actor: &Actor,
         input: StandardInput,
-    ) -> Result<StandardRow> {
+    ) -> Result<model::Standard> {
         actor.require_admin()?;
         let now = self.now_ms();
         if input.metric.is_none() {
@@ -645,7 +646,7 @@ impl App {
         s.id = tx.insert_standard(&s).await?;
         tx.commit().await?;
         self.invalidate_standards();
-        Ok(s)
+        Ok(s.into())
     }
 
     pub async fn update_standard(
@@ -653,9 +654,9 @@ impl App {
         actor: &Actor,
         id: i64,
         input: StandardInput,
-    ) -> Result<StandardRow> {
+    ) -> Result<model::Standard> {
         actor.require_admin()?;
-        let mut s = self.standard(actor, id).await?;
+        let mut s: StandardRow = self.standard(actor, id).await?.into();
         if input.metric.is_some_and(|m| m.as_str() != s.metric) {
             // Clocks already measured one metric; a new metric is a new standard.
             return Err(AppError::invalid(
@@ -671,13 +672,13 @@ impl App {
         tx.update_standard(&s).await?;
         tx.commit().await?;
         self.invalidate_standards();
-        Ok(s)
+        Ok(s.into())
     }
 
     /// Hidden and stopped; its clocks stay for history.
     pub async fn delete_standard(&self, actor: &Actor, id: i64) -> Result<()> {
         actor.require_admin()?;
-        let mut s = self.standard(actor, id).await?;
+        let mut s: StandardRow = self.standard(actor, id).await?.into();
         let now = self.now_ms();
         s.active = false;
         s.deleted_at = Some(now);
@@ -693,8 +694,8 @@ impl App {
 fn view(row: CalendarRow, holidays: Vec<HolidayRow>) -> CalendarView {
     let intervals = serde_json::from_str(&row.intervals).unwrap_or_default();
     CalendarView {
-        row,
+        row: row.into(),
         intervals,
-        holidays,
+        holidays: crate::model::all(holidays),
     }
 }

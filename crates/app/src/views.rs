@@ -2,8 +2,9 @@
 //! follow-ups due, approvals waiting. Each is a case filter sorted by the time the next
 //! promise falls due, so the most urgent case is on top.
 
+use crate::model;
 use crate::{Actor, App, AppError, Result};
-use store::{CaseCol, CaseFilter, CaseRow, CaseSort, Cmp, Cond, InboxIndex, Page, SortDir, Val};
+use store::{CaseCol, CaseFilter, CaseSort, Cmp, Cond, InboxIndex, Page, SortDir, Val};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -50,7 +51,7 @@ impl View {
     }
 
     /// The filter of this view for `actor` at `now`.
-    pub fn filter(self, actor: &Actor, now: i64) -> CaseFilter {
+    pub(crate) fn filter(self, actor: &Actor, now: i64) -> CaseFilter {
         let active = |vals: &[&str]| Cond::In {
             col: CaseCol::Status,
             vals: vals.iter().map(|v| Val::Text(v.to_string())).collect(),
@@ -113,6 +114,42 @@ impl View {
     }
 }
 
+/// What the inbox narrows a view by (its filter bar); empty narrows nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InboxFilter {
+    pub priority: Option<domain::Priority>,
+    pub team_id: Option<i64>,
+    pub channel: Option<domain::Channel>,
+}
+
+impl InboxFilter {
+    fn conds(&self) -> Vec<Cond> {
+        let mut c = vec![];
+        if let Some(p) = self.priority {
+            c.push(Cond::Col {
+                col: CaseCol::Priority,
+                cmp: Cmp::Eq,
+                val: Val::Text(p.as_str().into()),
+            });
+        }
+        if let Some(t) = self.team_id {
+            c.push(Cond::Col {
+                col: CaseCol::TeamId,
+                cmp: Cmp::Eq,
+                val: Val::Int(t),
+            });
+        }
+        if let Some(ch) = self.channel {
+            c.push(Cond::Col {
+                col: CaseCol::Channel,
+                cmp: Cmp::Eq,
+                val: Val::Text(ch.as_str().into()),
+            });
+        }
+        c
+    }
+}
+
 impl App {
     /// The agent's teams as a list of ids: the planner then walks each team's inbox index
     /// in due order instead of scanning every open case (measured at 1M cases).
@@ -135,10 +172,10 @@ impl App {
         &self,
         actor: &Actor,
         view: View,
-        extra: Vec<Cond>,
+        narrow: &InboxFilter,
         limit: i64,
         offset: i64,
-    ) -> Result<Vec<CaseRow>> {
+    ) -> Result<Vec<model::Case>> {
         actor.require_staff()?;
         if view == View::Approvals
             && !matches!(actor.role, domain::Role::Admin | domain::Role::Supervisor)
@@ -149,8 +186,8 @@ impl App {
         if view == View::Teams {
             self.resolve_teams(&mut f, actor).await?;
         }
-        f.conds.extend(extra);
-        Ok(self
+        f.conds.extend(narrow.conds());
+        Ok(crate::model::all(self
             .store
             .cases(
                 &f,
@@ -160,7 +197,7 @@ impl App {
                     ..Page::default()
                 },
             )
-            .await?)
+            .await?))
     }
 
     /// How many cases each view holds for this actor (the inbox's side bar). Counts stop

@@ -256,12 +256,12 @@ async fn create(cfg: Config, clients: &str, seconds: u64) -> Result<()> {
 }
 
 async fn query(cfg: Config, cases: i64, queries: usize) -> Result<()> {
-    let app = crate::open_app(&cfg).await?;
-    let store = &app.store;
+    let (app, store) = crate::open_app(&cfg).await?;
+    let store = &store;
     let have = store.case_total().await?;
     if have < cases {
         println!("seeding {} cases into {} …", cases - have, store.backend());
-        seed(&app, cases - have).await?;
+        seed(&app, &store, cases - have).await?;
     }
     // As autovacuum (PostgreSQL) or `PRAGMA optimize` would have by now in production.
     store.analyze().await?;
@@ -359,14 +359,14 @@ async fn query(cfg: Config, cases: i64, queries: usize) -> Result<()> {
 }
 
 /// Bulk data through the same use case as every channel, in parallel batches.
-pub(crate) async fn seed(app: &app::App, n: i64) -> Result<()> {
+pub(crate) async fn seed(app: &app::App, store: &store::Store, n: i64) -> Result<()> {
     let admin = app::Actor {
         user_id: 0,
         role: domain::Role::Admin,
         name: "seed".into(),
     };
-    let mut teams = app.store.teams(0, 10).await?;
-    let admin_id = match app.store.users(0, 1, true).await?.first() {
+    let mut teams = store.teams(0, 10).await?;
+    let admin_id = match store.users(0, 1, true).await?.first() {
         Some(u) => u.id,
         None => {
             app.create_admin("seed@example.com", "Seed", "seed-password-123")
@@ -384,7 +384,8 @@ pub(crate) async fn seed(app: &app::App, n: i64) -> Result<()> {
         teams.push(
             app.create_team(&admin, &format!("Équipe {}", teams.len() + 1), "", true)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?,
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .into(),
         );
     }
     let words = [
@@ -408,7 +409,7 @@ pub(crate) async fn seed(app: &app::App, n: i64) -> Result<()> {
     ];
     let t0 = Instant::now();
     // PostgreSQL takes concurrent writers; SQLite has one (group commit batches them).
-    let per = if app.store.backend() == "postgres" {
+    let per = if store.backend() == "postgres" {
         16
     } else {
         4
@@ -478,13 +479,13 @@ fn med_p99(h: &Histogram<u64>) -> (f64, f64) {
 
 async fn standards(cfg: Config, cases: i64, clocks: i64) -> Result<()> {
     use domain::Clock;
-    let base = crate::open_app(&cfg).await?;
-    if base.store.standards_exist().await? || base.store.case_total().await? > 0 {
+    let (_, store) = crate::open_app(&cfg).await?;
+    if store.standards_exist().await? || store.case_total().await? > 0 {
         bail!("run `bench standards` on an empty database (a fresh --data-dir or database)");
     }
     // Time is simulated so deadlines pass at once.
     let clock = std::sync::Arc::new(domain::ManualClock::new(jiff::Timestamp::now()));
-    let app = app::App::new(base.store.clone(), clock.clone(), app::AppConfig::default());
+    let app = app::App::new(store.clone(), clock.clone(), app::AppConfig::default());
     let admin_id = app
         .create_admin("bench@example.com", "Bench", "bench-password-123")
         .await
@@ -496,7 +497,7 @@ async fn standards(cfg: Config, cases: i64, clocks: i64) -> Result<()> {
         role: domain::Role::Admin,
         name: "bench".into(),
     };
-    let backend = app.store.backend();
+    let backend = store.backend();
     // 1. The cost of clock upkeep on a reply: the same work without, then with, standards.
     let phase = |label: &'static str| {
         let app = app.clone();
@@ -610,31 +611,31 @@ async fn standards(cfg: Config, cases: i64, clocks: i64) -> Result<()> {
     let now = clock.now().as_millisecond();
     let month = 30 * 86_400_000i64;
     let t0 = Instant::now();
-    app.store
+    store
         .bench_fill_clocks(sid, first_case, cases, clocks, now - month, month)
         .await?;
     println!(
         "filled {clocks} finished clocks in {:.1} s",
         t0.elapsed().as_secs_f64()
     );
-    app.store.analyze().await?;
+    store.analyze().await?;
     for (label, window, group) in [
         (
             "month, total",
             app::clocks::Window::Month,
-            store::Grouping::All,
+            app::model::Grouping::All,
         ),
         (
             "month, per team",
             app::clocks::Window::Month,
-            store::Grouping::Team,
+            app::model::Grouping::Team,
         ),
         (
             "month, per agent",
             app::clocks::Window::Month,
-            store::Grouping::Agent,
+            app::model::Grouping::Agent,
         ),
-        ("day, total", app::clocks::Window::Day, store::Grouping::All),
+        ("day, total", app::clocks::Window::Day, app::model::Grouping::All),
     ] {
         let mut h = Histogram::<u64>::new(3)?;
         let mut total = 0;

@@ -106,11 +106,11 @@ pub async fn run(cfg: Config, b: MailBench) -> Result<()> {
     let mut cfg = cfg;
     cfg.mail_domain = DOMAIN.into();
     cfg.max_email_bytes = (b.big_mb + 5) * 1024 * 1024;
-    let app = crate::open_app(&cfg).await?;
-    if app.store.case_total().await? > 0 {
+    let (app, store) = crate::open_app(&cfg).await?;
+    if store.case_total().await? > 0 {
         bail!("run `bench mail` on an empty database (a fresh --data-dir or database)");
     }
-    let backend = app.store.backend();
+    let backend = store.backend();
     let admin_id = app
         .create_admin("bench@example.com", "Bench", "bench-password-123")
         .await
@@ -124,7 +124,7 @@ pub async fn run(cfg: Config, b: MailBench) -> Result<()> {
     };
     app.create_mailbox(
         &admin,
-        store::MailboxData {
+        app::model::MailboxFields {
             address: format!("support@{DOMAIN}"),
             name: "Service client".into(),
             locale: "fr".into(),
@@ -247,7 +247,7 @@ pub async fn run(cfg: Config, b: MailBench) -> Result<()> {
         let mb = app
             .create_mailbox(
                 &admin,
-                store::MailboxData {
+                app::model::MailboxFields {
                     address: format!("imap@{DOMAIN}"),
                     name: "IMAP".into(),
                     locale: "fr".into(),
@@ -264,14 +264,14 @@ pub async fn run(cfg: Config, b: MailBench) -> Result<()> {
             )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let mb = app.store.mailbox(mb.id).await?.context("mailbox")?;
+        let mb = store.mailbox(mb.id).await?.context("mailbox")?;
         let opts = mailnet::imap::ImapOptions {
             batch: b.imap_messages,
             max_message_bytes: cfg.max_email_bytes,
             ..Default::default()
         };
         let t = Instant::now();
-        let r = mailnet::imap::poll_once(&app, &mb, &opts).await?;
+        let r = mailnet::imap::poll_once(&app, &mb.clone().into(), &opts).await?;
         let secs = t.elapsed().as_secs_f64();
         if r.fetched != b.imap_messages {
             bail!(

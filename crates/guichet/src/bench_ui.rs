@@ -10,20 +10,20 @@ use hdrhistogram::Histogram;
 use std::time::Instant;
 
 pub async fn run(cfg: Config, cases: i64, requests: usize) -> Result<()> {
-    let app = crate::open_app(&cfg).await?;
-    let have = app.store.case_total().await?;
+    let (app, store) = crate::open_app(&cfg).await?;
+    let have = store.case_total().await?;
     if have < cases {
         println!(
             "seeding {} cases into {} …",
             cases - have,
-            app.store.backend()
+            store.backend()
         );
-        crate::bench::seed(&app, cases - have).await?;
+        crate::bench::seed(&app, &store, cases - have).await?;
     }
-    app.store.analyze().await?;
+    store.analyze().await?;
     let email = "bench-ui@example.com";
     let password = "bench-ui-password-1";
-    if app.store.user_by_identity("email", email).await?.is_none() {
+    if store.user_by_identity("email", email).await?.is_none() {
         app.create_admin(email, "Bench Agent", password)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -33,8 +33,8 @@ pub async fn run(cfg: Config, cases: i64, requests: usize) -> Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     // The agent belongs to one team (of the seed's ten, each with ~60,000 open cases).
-    if let Some(team) = app.store.teams(0, 1).await?.first() {
-        let members = app.store.team_member_ids(team.id).await?;
+    if let Some(team) = store.teams(0, 1).await?.first() {
+        let members = store.team_member_ids(team.id).await?;
         if !members.contains(&agent.user_id) {
             app.add_team_member(&agent, team.id, agent.user_id)
                 .await
@@ -98,9 +98,9 @@ pub async fn run(cfg: Config, cases: i64, requests: usize) -> Result<()> {
     let cookie = format!("guichet_session={token}");
     println!(
         "{} cases on {}; case #{long_id} has {} messages",
-        app.store.case_total().await?,
-        app.store.backend(),
-        app.store.count_messages(long_id, false).await?
+        store.case_total().await?,
+        store.backend(),
+        store.count_messages(long_id, false).await?
     );
     let pages = [
         (

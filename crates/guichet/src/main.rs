@@ -126,7 +126,9 @@ fn init_logs(format: &str) {
     }
 }
 
-pub async fn open_app(cfg: &Config) -> Result<app::App> {
+/// The application and the store under it: only the binary holds both (it wires the
+/// transports to `app`, runs maintenance and seeds benchmarks).
+pub async fn open_app(cfg: &Config) -> Result<(app::App, store::Store)> {
     if cfg.database_url.is_empty() {
         std::fs::create_dir_all(&cfg.data_dir)
             .with_context(|| format!("creating data directory {}", cfg.data_dir.display()))?;
@@ -169,7 +171,7 @@ pub async fn open_app(cfg: &Config) -> Result<app::App> {
             .to_string(),
         ..Default::default()
     };
-    Ok(app::App::new(store, clock, app_cfg))
+    Ok((app::App::new(store.clone(), clock, app_cfg), store))
 }
 
 /// `public_url`, checked: an http(s) URL without path, query or fragment.
@@ -262,7 +264,7 @@ async fn spawn_mail(app: &app::App, cfg: &Config) -> Result<()> {
 }
 
 async fn serve(cfg: Config) -> Result<()> {
-    let app = open_app(&cfg).await?;
+    let (app, store) = open_app(&cfg).await?;
     if app.admin_count().await? == 0 {
         match (
             std::env::var("GUICHET_ADMIN_EMAIL"),
@@ -286,6 +288,7 @@ async fn serve(cfg: Config) -> Result<()> {
     // A2/A3: solved cases close after the quiet period, and unclaimed uploads expire; the
     // sweeps are data-driven and safe to run on every node.
     let sweeper = app.clone();
+    let sweeper_store = store.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         let mut minutes = 0u64;
@@ -294,8 +297,8 @@ async fn serve(cfg: Config) -> Result<()> {
             minutes += 1;
             // SQLite keeps planner statistics only if asked (PostgreSQL's autovacuum does
             // it there): `PRAGMA optimize` hourly analyses the tables that need it.
-            if minutes % 60 == 0 && sweeper.store.backend() == "sqlite" {
-                if let Err(e) = sweeper.store.analyze().await {
+            if minutes % 60 == 0 && sweeper_store.backend() == "sqlite" {
+                if let Err(e) = sweeper_store.analyze().await {
                     tracing::warn!(error = %e, "PRAGMA optimize failed");
                 }
             }
@@ -335,9 +338,9 @@ async fn serve(cfg: Config) -> Result<()> {
         .await
         .with_context(|| format!("binding {}", cfg.bind))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, backend = app.store.backend(), "guichet listening");
+    tracing::info!(%addr, backend = store.backend(), "guichet listening");
     println!("Guichet listening on http://{addr}");
-    let store = app.store.clone();
+    let store = store.clone();
     let state = web::state(
         app,
         &web::WebConfig {
@@ -403,8 +406,8 @@ async fn main() -> Result<()> {
     match cli.cmd {
         Cmd::Serve { .. } => serve(cfg).await,
         Cmd::Migrate => {
-            let app = open_app(&cfg).await?;
-            let v = app.store.applied_migrations().await?;
+            let (_app, store) = open_app(&cfg).await?;
+            let v = store.applied_migrations().await?;
             println!("database at migration {}", v.last().copied().unwrap_or(0));
             Ok(())
         }
@@ -417,7 +420,7 @@ async fn main() -> Result<()> {
                 },
         } => {
             let pw = read_password(password_file.as_ref())?;
-            let app = open_app(&cfg).await?;
+            let (app, _store) = open_app(&cfg).await?;
             let u = app
                 .create_admin(&email, &name, &pw)
                 .await
@@ -428,7 +431,7 @@ async fn main() -> Result<()> {
         Cmd::Token {
             cmd: TokenCmd::Create { email, name, days },
         } => {
-            let app = open_app(&cfg).await?;
+            let (app, _store) = open_app(&cfg).await?;
             let expires = days
                 .map(|d| {
                     app.clock
@@ -446,7 +449,7 @@ async fn main() -> Result<()> {
         Cmd::Token {
             cmd: TokenCmd::List { email },
         } => {
-            let app = open_app(&cfg).await?;
+            let (app, _store) = open_app(&cfg).await?;
             let v = app
                 .tokens_of_email(&email)
                 .await
@@ -471,7 +474,7 @@ async fn main() -> Result<()> {
         Cmd::Token {
             cmd: TokenCmd::Revoke { id },
         } => {
-            let app = open_app(&cfg).await?;
+            let (app, _store) = open_app(&cfg).await?;
             app.revoke_token(None, id)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -6,13 +6,13 @@
 //! UIDVALIDITY restarts from UID 1, again safe by Message-ID. A message over the size
 //! limit is quarantined from its headers without downloading its body.
 
+use app::model;
 use crate::tls::{self, Stream};
 use app::App;
 use app::email::{Delivery, Ingested, Source};
 use futures_util::TryStreamExt;
 use std::collections::HashMap;
 use std::time::Duration;
-use store::MailboxRow;
 use tokio::net::TcpStream;
 
 #[derive(Debug, Clone)]
@@ -47,13 +47,13 @@ type Session = async_imap::Session<Stream>;
 
 /// Connect, read the greeting, STARTTLS and LOGIN, all within `opts.timeout` (a server
 /// that accepts and never answers must not hold the mailbox's poller forever).
-async fn connect(m: &MailboxRow, opts: &ImapOptions) -> anyhow::Result<Session> {
+async fn connect(m: &model::Mailbox, opts: &ImapOptions) -> anyhow::Result<Session> {
     tokio::time::timeout(opts.timeout, connect_unbounded(m, opts))
         .await
         .map_err(|_| anyhow::anyhow!("IMAP timeout (connect, greeting or login)"))?
 }
 
-async fn connect_unbounded(m: &MailboxRow, opts: &ImapOptions) -> anyhow::Result<Session> {
+async fn connect_unbounded(m: &model::Mailbox, opts: &ImapOptions) -> anyhow::Result<Session> {
     let host = m
         .imap_host
         .clone()
@@ -92,7 +92,7 @@ async fn connect_unbounded(m: &MailboxRow, opts: &ImapOptions) -> anyhow::Result
 /// Poll one mailbox once.
 pub async fn poll_once(
     app: &App,
-    m: &MailboxRow,
+    m: &model::Mailbox,
     opts: &ImapOptions,
 ) -> anyhow::Result<PollReport> {
     // A failure before any message is taken: say why on the mailbox (the admin sees it)
@@ -228,7 +228,7 @@ const BATCH_BYTES: usize = 32 * 1024 * 1024;
 async fn chunk_messages(
     app: &App,
     s: &mut Session,
-    m: &MailboxRow,
+    m: &model::Mailbox,
     chunk: &[u32],
     opts: &ImapOptions,
     done: &mut Vec<u32>,
@@ -376,7 +376,7 @@ pub async fn run(app: App, opts: ImapOptions) {
     loop {
         tick.tick().await;
         running.retain(|_, h| !h.is_finished());
-        let boxes = match app.store.mailboxes().await {
+        let boxes = match app.mailboxes_for_transport().await {
             Ok(b) => b,
             Err(e) => {
                 tracing::warn!(error = %e, "imap: cannot list mailboxes");

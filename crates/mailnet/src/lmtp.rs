@@ -201,17 +201,7 @@ async fn command(
 /// A recipient in the domain of one of our mailboxes (an unknown local part is accepted
 /// and quarantined, so an admin sees what was sent to a mistyped address).
 async fn ours(app: &App, address: &str) -> bool {
-    let Some((_, domain)) = address.rsplit_once('@') else {
-        return false;
-    };
-    match app.store.mailboxes().await {
-        Ok(boxes) => boxes.iter().any(|b| {
-            b.address
-                .rsplit_once('@')
-                .is_some_and(|(_, d)| d.eq_ignore_ascii_case(domain))
-        }),
-        Err(_) => false,
-    }
+    app.is_our_domain(address).await.unwrap_or(false)
 }
 
 async fn deliver(app: &App, env: &Envelope, raw: &[u8], too_big: bool, out: &mut Vec<u8>) {

@@ -2,7 +2,7 @@
 //! description translated to the caller's language. Internal details are logged, never sent.
 
 use crate::i18n::tr;
-use app::{AppError, FieldError};
+use app::{AppError, FieldError, StorageKind};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::Locale;
@@ -74,16 +74,17 @@ pub struct StoreAnswer {
 
 /// 503 (database unreachable, writer overloaded) or 507 (disk full), always with a
 /// `Retry-After`: nothing was written. Logs the failure (shed requests only now and then).
-pub fn store_answer(e: &store::StoreError) -> StoreAnswer {
+pub fn store_answer(e: &app::StorageError) -> StoreAnswer {
     static SHED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let (status, error, key, retry_after_secs) = match e {
-        store::StoreError::Busy => (
+    let kind = e.kind();
+    let (status, error, key, retry_after_secs) = match kind {
+        StorageKind::Busy => (
             StatusCode::SERVICE_UNAVAILABLE,
             "Overloaded",
             "err-overloaded",
             1u64,
         ),
-        store::StoreError::Full(_) => (
+        StorageKind::Full => (
             StatusCode::INSUFFICIENT_STORAGE,
             "StorageFull",
             "err-storage-full",
@@ -96,7 +97,7 @@ pub fn store_answer(e: &store::StoreError) -> StoreAnswer {
             2,
         ),
     };
-    if matches!(e, store::StoreError::Busy) {
+    if kind == StorageKind::Busy {
         let n = SHED.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         if n.is_power_of_two() {
             tracing::warn!(shed = n, "write queue full: requests shed");
@@ -113,7 +114,7 @@ pub fn store_answer(e: &store::StoreError) -> StoreAnswer {
 }
 
 /// The API's answer to a storage failure (see [`store_answer`]).
-pub fn store_unavailable(e: &store::StoreError, l: Locale) -> Response {
+pub fn store_unavailable(e: &app::StorageError, l: Locale) -> Response {
     let a = store_answer(e);
     let mut r = json_response(
         a.status,

@@ -64,8 +64,8 @@ async fn healthz() -> Response {
 /// Ready when this node can read and write: on SQLite a failing writer (disk full, I/O
 /// error) makes it not ready until a real write succeeds again.
 async fn readyz(State(s): State<AppState>) -> Response {
-    let backend = s.app.store.backend();
-    match s.app.store.ready().await {
+    let backend = s.app.backend();
+    match s.app.readiness().await {
         Ok(w) => json_ok(
             StatusCode::OK,
             json!({"status": "ok", "database": backend,
@@ -76,10 +76,10 @@ async fn readyz(State(s): State<AppState>) -> Response {
             let mut r = json_ok(
                 StatusCode::SERVICE_UNAVAILABLE,
                 json!({"status": "unavailable", "database": backend,
-                "reason": match e {
-                    store::StoreError::Full(_) => "storage full",
-                    store::StoreError::Busy => "overloaded",
-                    _ => "database unavailable",
+                "reason": match e.kind() {
+                    app::StorageKind::Full => "storage full",
+                    app::StorageKind::Busy => "overloaded",
+                    app::StorageKind::Unavailable => "database unavailable",
                 }}),
             );
             r.headers_mut().insert(

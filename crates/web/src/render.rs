@@ -1,11 +1,9 @@
 //! Rows → Zendesk-shaped JSON, with Guichet's own fields as extra keys.
 
+use app::model;
 use app::people::UserView;
 use domain::Role;
 use serde_json::{Value, json};
-use store::{
-    AttachmentRow, CaseRow, CompensationRow, EventRow, JobRow, LinkRow, MessageRow, OrgRow, TeamRow,
-};
 
 /// ISO 8601 UTC with second precision and `Z`, as Zendesk sends.
 pub fn ts(ms: i64) -> Value {
@@ -27,7 +25,7 @@ fn tags(s: &str) -> Value {
     )
 }
 
-pub fn ticket(c: &CaseRow, base: &str) -> Value {
+pub fn ticket(c: &model::Case, base: &str) -> Value {
     let custom: Value = serde_json::from_str(&c.custom_fields).unwrap_or(json!([]));
     json!({
         "url": format!("{base}/api/v2/tickets/{}.json", c.id),
@@ -97,7 +95,7 @@ pub fn ticket(c: &CaseRow, base: &str) -> Value {
 /// internal note). No tags, custom fields (Guichet has no customer-visible custom field
 /// yet), assignee, group, received_by, root cause or prevention; `hold` reads `open`, as
 /// Zendesk shows it to end users.
-pub fn ticket_end_user(c: &CaseRow, description: &str, base: &str) -> Value {
+pub fn ticket_end_user(c: &model::Case, description: &str, base: &str) -> Value {
     let status = if c.status == "hold" {
         "open"
     } else {
@@ -139,11 +137,11 @@ pub fn ticket_end_user(c: &CaseRow, description: &str, base: &str) -> Value {
 /// The audit a customer gets with their own create or comment: their public comment, the
 /// creation and the status it moved to; no other field change.
 pub fn audit_end_user(
-    c: &CaseRow,
+    c: &model::Case,
     author: i64,
-    message: Option<&MessageRow>,
-    atts: &[AttachmentRow],
-    events: &[EventRow],
+    message: Option<&model::Message>,
+    atts: &[model::Attachment],
+    events: &[model::Event],
     base: &str,
 ) -> Value {
     let audit_id = events.first().map(|e| e.id);
@@ -172,7 +170,7 @@ pub fn audit_end_user(
 }
 
 /// An attachment as Zendesk shows it; `content_url` needs the caller's credentials.
-pub fn attachment(a: &AttachmentRow, base: &str) -> Value {
+pub fn attachment(a: &model::Attachment, base: &str) -> Value {
     let content = format!("{base}/api/v2/attachments/{}/content", a.id);
     json!({
         "id": a.id,
@@ -194,7 +192,7 @@ pub fn attachment(a: &AttachmentRow, base: &str) -> Value {
     })
 }
 
-pub fn comment(m: &MessageRow, audit_id: Option<i64>, atts: &[AttachmentRow], base: &str) -> Value {
+pub fn comment(m: &model::Message, audit_id: Option<i64>, atts: &[model::Attachment], base: &str) -> Value {
     json!({
         "id": m.id,
         "type": "Comment",
@@ -213,11 +211,11 @@ pub fn comment(m: &MessageRow, audit_id: Option<i64>, atts: &[AttachmentRow], ba
 
 /// The audit Zendesk returns with a create or update: the comment and field changes.
 pub fn audit(
-    c: &CaseRow,
+    c: &model::Case,
     author: i64,
-    message: Option<&MessageRow>,
-    atts: &[AttachmentRow],
-    events: &[EventRow],
+    message: Option<&model::Message>,
+    atts: &[model::Attachment],
+    events: &[model::Event],
     base: &str,
 ) -> Value {
     let audit_id = events.first().map(|e| e.id);
@@ -247,18 +245,18 @@ pub fn audit(
     })
 }
 
-pub fn event(e: &EventRow) -> Value {
+pub fn event(e: &model::Event) -> Value {
     json!({
         "id": e.id, "ticket_id": e.case_id, "actor_id": e.actor_id, "kind": e.kind, "field": e.field,
         "old_value": e.old_value, "new_value": e.new_value, "created_at": ts(e.created_at),
     })
 }
 
-pub fn link(l: &LinkRow) -> Value {
+pub fn link(l: &model::Link) -> Value {
     json!({"ticket_id": l.case_id, "other_ticket_id": l.other_id, "kind": l.kind, "created_by_id": l.created_by, "created_at": ts(l.created_at)})
 }
 
-pub fn compensation(c: &CompensationRow) -> Value {
+pub fn compensation(c: &model::Compensation) -> Value {
     json!({
         "id": c.id, "ticket_id": c.case_id, "kind": c.kind, "amount": c.amount_cents as f64 / 100.0,
         "amount_cents": c.amount_cents, "currency": c.currency, "note": c.note, "status": c.status,
@@ -354,7 +352,7 @@ pub fn user_end_user(v: &UserView, base: &str) -> Value {
     Value::Object(out)
 }
 
-pub fn org(o: &OrgRow, base: &str) -> Value {
+pub fn org(o: &model::Org, base: &str) -> Value {
     let domains: Value = serde_json::from_str(&o.domain_names).unwrap_or(json!([]));
     json!({
         "url": format!("{base}/api/v2/organizations/{}.json", o.id),
@@ -367,14 +365,14 @@ pub fn org(o: &OrgRow, base: &str) -> Value {
 
 /// An organisation as one of its members (an end user) sees it: its name, never the staff's
 /// notes, details, tags or external id.
-pub fn org_end_user(o: &OrgRow, base: &str) -> Value {
+pub fn org_end_user(o: &model::Org, base: &str) -> Value {
     json!({
         "url": format!("{base}/api/v2/organizations/{}.json", o.id),
         "id": o.id, "name": o.name, "created_at": ts(o.created_at), "updated_at": ts(o.updated_at),
     })
 }
 
-pub fn group(t: &TeamRow, base: &str) -> Value {
+pub fn group(t: &model::Team, base: &str) -> Value {
     json!({
         "url": format!("{base}/api/v2/groups/{}.json", t.id),
         "id": t.id, "name": t.name, "description": t.description, "is_public": t.is_public,
@@ -382,7 +380,7 @@ pub fn group(t: &TeamRow, base: &str) -> Value {
     })
 }
 
-pub fn job(j: &JobRow, base: &str) -> Value {
+pub fn job(j: &model::Job, base: &str) -> Value {
     let results: Value = serde_json::from_str(&j.results).unwrap_or(json!([]));
     json!({
         "id": j.id, "url": format!("{base}/api/v2/job_statuses/{}.json", j.id), "total": j.total,

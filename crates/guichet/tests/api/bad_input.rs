@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 async fn count(t: &TestApp) -> i64 {
-    t.app.store.case_total().await.unwrap()
+    t.store.case_total().await.unwrap()
 }
 
 #[tokio::test]

@@ -150,7 +150,6 @@ async fn corpus_messages_land_where_expected() {
         // Where it landed: the email row, its message, its attachments.
         let parsed = mail::parse(&raw, &mail::Limits::default()).unwrap();
         let e = t
-            .app
             .store
             .email_by_key(&parsed.message_id)
             .await
@@ -171,7 +170,7 @@ async fn corpus_messages_land_where_expected() {
             .case_messages(
                 &admin,
                 e.case_id,
-                store::Page {
+                app::model::Page {
                     limit: 1000,
                     ..Default::default()
                 },
@@ -238,7 +237,7 @@ async fn corpus_messages_land_where_expected() {
             assert!(!h.contains(s), "{file}: sanitised HTML keeps {s:?}: {h}");
         }
         if let Some(list) = m.get("attachments").and_then(|v| v.as_array()) {
-            let got = t.app.store.attachments_of(&[msg.id]).await.unwrap();
+            let got = t.store.attachments_of(&[msg.id]).await.unwrap();
             assert_eq!(got.len(), list.len(), "{file}: {got:?}");
             for want in list {
                 let name = want["name"].as_str().unwrap();
@@ -253,13 +252,12 @@ async fn corpus_messages_land_where_expected() {
         }
         if let Some(b) = m.get("bounce_recipient").and_then(|v| v.as_str()) {
             let u = t
-                .app
                 .store
                 .user_by_identity("email", b)
                 .await
                 .unwrap()
                 .unwrap();
-            let ids = t.app.store.identities(u.id).await.unwrap();
+            let ids = t.store.identities(u.id).await.unwrap();
             assert!(
                 ids.iter().any(|i| i.value == b && i.failing),
                 "{file}: {b} not failing"
@@ -276,7 +274,7 @@ async fn corpus_messages_land_where_expected() {
     let (_, raw) = t.app.quarantined(&admin, q[0].id).await.unwrap();
     assert!(!raw.is_empty());
     // Automatic mail is never answered: acknowledgements went only to human senders.
-    let acks = t.app.store.outbox_list(None, 0, 1000).await.unwrap();
+    let acks = t.store.outbox_list(None, 0, 1000).await.unwrap();
     for a in acks.iter().filter(|o| o.kind == "ack") {
         let raw = String::from_utf8_lossy(&a.raw).to_string();
         assert!(raw.contains("Auto-Submitted: auto-replied"), "{raw}");
@@ -490,7 +488,7 @@ async fn lmtp_delivery_then_agent_reply_reaches_the_customer_threaded_with_retry
         sent,
         1,
         "the ack went through, the first attempt at the reply was refused: {:?}",
-        t.app
+        t
             .store
             .outbox_of_case(1)
             .await
@@ -499,7 +497,7 @@ async fn lmtp_delivery_then_agent_reply_reaches_the_customer_threaded_with_retry
             .map(|o| (o.kind.clone(), o.last_error.clone()))
             .collect::<Vec<_>>()
     );
-    let all = t.app.store.outbox_of_case(1).await.unwrap();
+    let all = t.store.outbox_of_case(1).await.unwrap();
     let reply = all.iter().find(|o| o.kind == "reply").unwrap();
     let ack = all.iter().find(|o| o.kind == "ack").unwrap();
     // The sink refuses the first mail to a tempfail- address: whichever went first retries.
@@ -618,19 +616,18 @@ async fn imap_poll_survives_a_crash_mid_batch_without_loss_or_duplicates() {
             .await
             .unwrap();
     }
-    let mb = t.app.store.mailbox(mailbox_id).await.unwrap().unwrap();
+    let mb = t.store.mailbox(mailbox_id).await.unwrap().unwrap();
     assert_eq!(mb.imap_last_uid, 0);
     let opts = mailnet::imap::ImapOptions {
         batch: 500,
         ..Default::default()
     };
-    let r = mailnet::imap::poll_once(&t.app, &mb, &opts).await.unwrap();
+    let r = mailnet::imap::poll_once(&t.app, &mb.clone().into(), &opts).await.unwrap();
     assert_eq!((r.fetched, r.created, r.duplicates), (30, 20, 10), "{r:?}");
     assert_eq!(r.last_uid, 30);
     // Every message is in exactly one case.
     for i in 0..30 {
         let e = t
-            .app
             .store
             .email_by_key(&format!("imap-{i}@example.fr"))
             .await
@@ -648,9 +645,9 @@ async fn imap_poll_survives_a_crash_mid_batch_without_loss_or_duplicates() {
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["count"], 30, "{b}");
     // Nothing new: the next poll fetches nothing.
-    let mb = t.app.store.mailbox(mailbox_id).await.unwrap().unwrap();
+    let mb = t.store.mailbox(mailbox_id).await.unwrap().unwrap();
     assert_eq!(mb.imap_last_uid, 30);
-    let r = mailnet::imap::poll_once(&t.app, &mb, &opts).await.unwrap();
+    let r = mailnet::imap::poll_once(&t.app, &mb.clone().into(), &opts).await.unwrap();
     assert_eq!(r.fetched, 0);
     // A message over the limit is quarantined from its headers, and the rest goes on.
     let big = format!(
@@ -658,12 +655,12 @@ async fn imap_poll_survives_a_crash_mid_batch_without_loss_or_duplicates() {
         "x".repeat(600 * 1024)
     );
     imap_append(&user, &[big.into_bytes(), msgs[0].clone()]).await;
-    let mb = t.app.store.mailbox(mailbox_id).await.unwrap().unwrap();
+    let mb = t.store.mailbox(mailbox_id).await.unwrap().unwrap();
     let opts = mailnet::imap::ImapOptions {
         max_message_bytes: 512 * 1024,
         ..opts
     };
-    let r = mailnet::imap::poll_once(&t.app, &mb, &opts).await.unwrap();
+    let r = mailnet::imap::poll_once(&t.app, &mb.clone().into(), &opts).await.unwrap();
     assert_eq!((r.fetched, r.quarantined, r.duplicates), (2, 1, 1), "{r:?}");
     let q = t
         .app

@@ -30,6 +30,8 @@ pub struct TestApp {
     pub base: String,
     pub http: Client,
     pub app: App,
+    /// The store under `app`, for tests that check what was written.
+    pub store: store::Store,
     pub clock: Arc<ManualClock>,
     /// Basic credentials of the administrator.
     pub admin: (String, String),
@@ -140,7 +142,7 @@ pub async fn spawn_app_full(cfg: web::WebConfig, app_cfg: app::AppConfig) -> Tes
         "2026-03-02T09:00:00Z".parse().expect("time"),
     ));
     store.migrate(0).await.expect("migrate");
-    let app = App::new(store, clock.clone(), app_cfg);
+    let app = App::new(store.clone(), clock.clone(), app_cfg);
     let admin = app
         .create_admin("admin@guichet.test", "Ada Admin", "admin-password-1")
         .await
@@ -167,6 +169,7 @@ pub async fn spawn_app_full(cfg: web::WebConfig, app_cfg: app::AppConfig) -> Tes
         base: format!("http://{addr}"),
         http: Client::new(),
         app,
+        store,
         clock,
         admin: ("admin@guichet.test/token".into(), token),
         admin_id: admin.user.id,

@@ -175,9 +175,9 @@ async fn organizations_and_groups_crud_and_memberships() {
 async fn migrations_are_recorded_and_idempotent() {
     let t = spawn_app().await;
     let expected: Vec<i64> = store::MIGRATIONS_SQLITE.iter().map(|m| m.version).collect();
-    assert_eq!(t.app.store.applied_migrations().await.unwrap(), expected);
+    assert_eq!(t.store.applied_migrations().await.unwrap(), expected);
     assert!(
-        t.app.store.migrate(0).await.unwrap().is_empty(),
+        t.store.migrate(0).await.unwrap().is_empty(),
         "nothing left to apply"
     );
 }

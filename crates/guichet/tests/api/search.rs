@@ -165,7 +165,6 @@ async fn frequent_and_rare_terms_page_in_the_same_order() {
         task.await.unwrap();
     }
     let all = t
-        .app
         .store
         .cases(
             &store::CaseFilter::default(),
@@ -197,7 +196,6 @@ async fn frequent_and_rare_terms_page_in_the_same_order() {
         f.sort = sort;
         f.dir = dir;
         let got: Vec<i64> = t
-            .app
             .store
             .cases(
                 &f,

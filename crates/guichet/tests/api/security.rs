@@ -636,7 +636,6 @@ async fn api_tokens_are_listed_revoked_expire_and_end_with_deactivation() {
         .await;
     assert_eq!(s, 200);
     let oid = t
-        .app
         .store
         .user_by_identity("email", "autre@guichet.test")
         .await
@@ -899,7 +898,7 @@ async fn concurrent_stale_saves_of_one_form_let_exactly_one_through() {
     let t = spawn_app().await;
     let tk = t.new_ticket(&t.admin, "Course", "course@client.fr").await;
     let id = tk["id"].as_i64().unwrap();
-    let seen = t.app.store.case(id).await.unwrap().unwrap().updated_at;
+    let seen = t.store.case(id).await.unwrap().unwrap().updated_at;
     t.clock.advance(jiff::SignedDuration::from_secs(1));
     let admin = t.actor(t.admin_id, Role::Admin);
     let mut tasks = Vec::new();

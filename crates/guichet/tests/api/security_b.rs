@@ -59,12 +59,12 @@ fn admin_actor(t: &TestApp) -> Actor {
     t.actor(t.admin_id, Role::Admin)
 }
 
-async fn messages(t: &TestApp, case: i64) -> Vec<store::MessageRow> {
+async fn messages(t: &TestApp, case: i64) -> Vec<app::model::Message> {
     t.app
         .case_messages(
             &admin_actor(t),
             case,
-            store::Page {
+            app::model::Page {
                 limit: 100,
                 ..Default::default()
             },
@@ -75,7 +75,7 @@ async fn messages(t: &TestApp, case: i64) -> Vec<store::MessageRow> {
 }
 
 async fn outbox_kinds(t: &TestApp, case: i64) -> Vec<String> {
-    t.app
+    t
         .store
         .outbox_list(None, 0, 1000)
         .await
@@ -162,7 +162,7 @@ async fn forged_staff_sender_becomes_an_unverified_internal_note_and_nothing_is_
 #[tokio::test]
 async fn nul_and_control_characters_are_refused_naming_the_field_and_stripped_from_mail() {
     let t = mail_app().await;
-    let before = t.app.store.case_total().await.unwrap();
+    let before = t.store.case_total().await.unwrap();
     let (s, b) = t
         .admin(
             Method::POST,
@@ -189,7 +189,7 @@ async fn nul_and_control_characters_are_refused_naming_the_field_and_stripped_fr
         field.contains("ticket.comment.body") || field.contains("ticket.tags[1]"),
         "{b}"
     );
-    assert_eq!(t.app.store.case_total().await.unwrap(), before);
+    assert_eq!(t.store.case_total().await.unwrap(), before);
     // Tabs and line breaks are text.
     let (s, b) = t
         .admin(
@@ -231,7 +231,6 @@ async fn nul_and_control_characters_are_refused_naming_the_field_and_stripped_fr
     assert_eq!(msgs[0].body, "Bonjour");
     // The original keeps its bytes.
     let e = t
-        .app
         .store
         .email_by_key("nul@example.fr")
         .await
@@ -263,7 +262,6 @@ async fn an_id_that_only_looks_like_ours_does_not_thread_a_stored_one_does() {
     }
     // The acknowledgement we really sent has a stored Message-ID: a reply to it threads.
     let ack = t
-        .app
         .store
         .outbox_list(None, 0, 100)
         .await
@@ -287,7 +285,7 @@ async fn an_id_that_only_looks_like_ours_does_not_thread_a_stored_one_does() {
 #[tokio::test]
 async fn bodies_that_are_not_declared_json_get_415_and_write_nothing() {
     let t = spawn_app().await;
-    let before = t.app.store.case_total().await.unwrap();
+    let before = t.store.case_total().await.unwrap();
     let body = json!({"ticket": {"subject": "csrf", "comment": {"body": "x"}}}).to_string();
     for ct in [
         Some("text/plain"),
@@ -306,7 +304,7 @@ async fn bodies_that_are_not_declared_json_get_415_and_write_nothing() {
         assert_eq!(s, 415, "{ct:?}: {b}");
         assert_eq!(b["error"], "UnsupportedMediaType");
     }
-    assert_eq!(t.app.store.case_total().await.unwrap(), before);
+    assert_eq!(t.store.case_total().await.unwrap(), before);
     for ct in [
         "application/json",
         "application/json; charset=utf-8",
@@ -328,7 +326,6 @@ async fn raw_email_downloads_are_attachments_never_sniffed_and_sandboxed() {
     support_mailbox(&t).await;
     let case = customer_case(&t).await;
     let e = t
-        .app
         .store
         .email_by_key("c1@example.fr")
         .await
@@ -739,7 +736,7 @@ async fn a_case_takes_at_most_100_tags_with_a_422_naming_the_field() {
             .collect::<Vec<_>>()
     };
     let create = |tags: Vec<String>| json!({"ticket": {"subject": "Tags", "comment": {"body": "x"}, "tags": tags}});
-    let before = t.app.store.case_total().await.unwrap();
+    let before = t.store.case_total().await.unwrap();
     let started = std::time::Instant::now();
     let (s, b) = t
         .admin(
@@ -759,7 +756,7 @@ async fn a_case_takes_at_most_100_tags_with_a_422_naming_the_field() {
         )
         .await;
     assert_eq!(s, 422, "{b}");
-    assert_eq!(t.app.store.case_total().await.unwrap(), before);
+    assert_eq!(t.store.case_total().await.unwrap(), before);
     let (s, b) = t
         .admin(
             Method::POST,

@@ -260,7 +260,7 @@ async fn a_customer_gets_nothing_of_the_agent_ui() {
     // Even holding a session (say, a former agent demoted to customer), the pages refuse.
     let customer = b["user"]["id"].as_i64().unwrap();
     let token = "customer-session-token-0123456789abcdefgh";
-    let mut tx = t.app.store.begin().await.unwrap();
+    let mut tx = t.store.begin().await.unwrap();
     tx.insert_session(&store::SessionRow {
         token_hash: app::auth::hash_token(token),
         user_id: customer,
@@ -320,7 +320,7 @@ async fn every_form_needs_the_session_csrf_token_and_a_same_origin_request() {
         .case_messages(
             &t.actor(t.admin_id, Role::Admin),
             id,
-            store::Page {
+            app::model::Page {
                 limit: 10,
                 ..Default::default()
             },
@@ -413,7 +413,7 @@ async fn roles_decide_what_each_page_allows() {
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let comps = t.app.store.compensations(id).await.unwrap();
+    let comps = t.store.compensations(id).await.unwrap();
     assert_eq!(comps[0].status, "requested");
     let cid = comps[0].id;
     let decide = format!("/cases/{id}/compensations/{cid}/decide");
@@ -429,7 +429,7 @@ async fn roles_decide_what_each_page_allows() {
         sup.post(&decide, &[("decision", "approve")]).await.0,
         StatusCode::SEE_OTHER
     );
-    let comps = t.app.store.compensations(id).await.unwrap();
+    let comps = t.store.compensations(id).await.unwrap();
     assert_eq!(comps[0].status, "approved");
     // Deciding again is refused, and says why.
     let (s, body) = sup.post(&decide, &[("decision", "decline")]).await;
@@ -464,7 +464,7 @@ async fn a_supervisor_cannot_approve_above_their_own_authority() {
             &[("kind", "voucher"), ("amount", "300"), ("currency", "EUR")],
         )
         .await;
-    let cid = t.app.store.compensations(id).await.unwrap()[0].id;
+    let cid = t.store.compensations(id).await.unwrap()[0].id;
     let (s, body) = sup
         .post(
             &format!("/cases/{id}/compensations/{cid}/decide"),
@@ -482,7 +482,7 @@ async fn a_supervisor_cannot_approve_above_their_own_authority() {
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(
-        t.app.store.compensations(id).await.unwrap()[0].status,
+        t.store.compensations(id).await.unwrap()[0].status,
         "declined"
     );
 }
@@ -535,7 +535,7 @@ async fn canned_answers_render_the_case_and_agent_before_anything_is_sent() {
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Nothing was sent by previewing.
-    let n = t.app.store.count_messages(id, false).await.unwrap();
+    let n = t.store.count_messages(id, false).await.unwrap();
     assert_eq!(n, 1);
 }
 
@@ -594,7 +594,7 @@ async fn a_phone_call_is_logged_as_a_case_in_one_form() {
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
     let id: i64 = loc.trim_start_matches("/cases/").parse().unwrap();
-    let c = t.app.store.case(id).await.unwrap().unwrap();
+    let c = t.store.case(id).await.unwrap().unwrap();
     assert_eq!(c.channel, "phone");
     assert_eq!(c.kind, "complaint");
     assert_eq!(c.received_by_id, Some(agent_id));
@@ -606,7 +606,7 @@ async fn a_phone_call_is_logged_as_a_case_in_one_form() {
             .unwrap()
             .as_millisecond()
     );
-    let customer = t.app.store.user(c.requester_id).await.unwrap().unwrap();
+    let customer = t.store.user(c.requester_id).await.unwrap().unwrap();
     assert_eq!(customer.name, "Jean Dupont");
     // The same caller again is the same customer.
     let (_, loc2) = ui
@@ -621,7 +621,7 @@ async fn a_phone_call_is_logged_as_a_case_in_one_form() {
         .await;
     let id2: i64 = loc2.trim_start_matches("/cases/").parse().unwrap();
     assert_eq!(
-        t.app.store.case(id2).await.unwrap().unwrap().requester_id,
+        t.store.case(id2).await.unwrap().unwrap().requester_id,
         c.requester_id
     );
     // A contact without any way to reach the customer is refused, naming the field.
@@ -772,7 +772,6 @@ async fn the_authority_limit_is_a_total_per_case_in_the_limit_currency() {
         assert_eq!(s, StatusCode::SEE_OTHER);
     }
     let st: Vec<(String, String)> = t
-        .app
         .store
         .compensations(id)
         .await
@@ -893,7 +892,7 @@ async fn an_admin_writes_a_standard_down_and_the_case_page_shows_its_clock() {
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let id = b["ticket"]["id"].as_i64().unwrap();
     assert_eq!(
-        t.app.store.case(id).await.unwrap().unwrap().channel,
+        t.store.case(id).await.unwrap().unwrap().channel,
         "email"
     );
     let (_, page) = admin.get(&format!("/cases/{id}")).await;
@@ -934,7 +933,6 @@ async fn a_stale_form_does_not_undo_a_colleagues_change() {
         .unwrap();
     let one = Ui::sign_in(&t, "one@guichet.test", "agent-password-1").await;
     let seen = t
-        .app
         .store
         .case(id)
         .await
@@ -965,7 +963,7 @@ async fn a_stale_form_does_not_undo_a_colleagues_change() {
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
     assert!(body.contains("rechargez"), "{body}");
-    let c = t.app.store.case(id).await.unwrap().unwrap();
+    let c = t.store.case(id).await.unwrap().unwrap();
     assert_eq!(c.assignee_id, Some(a_id));
     assert_eq!(c.tags, "vip");
     // With the fresh page it goes through.
@@ -985,7 +983,7 @@ async fn a_stale_form_does_not_undo_a_colleagues_change() {
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(
-        t.app
+        t
             .store
             .case(id)
             .await

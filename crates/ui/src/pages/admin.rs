@@ -3,6 +3,7 @@
 //! acknowledgement (B5). Each page calls the same `app` functions as the API, whose role
 //! checks decide: supervisors see the admin menu, only admins change staff and the charter.
 
+use app::model;
 use crate::Chrome;
 use crate::error::{PageError, PageResult, render};
 use crate::extract::{Form, Path};
@@ -64,22 +65,13 @@ pub async fn show_agents(State(s): State<AppState>, agent: Agent) -> PageResult 
     require_supervisor(&agent)?;
     let rows = s
         .app
-        .store
-        .users(0, 5000, true)
+        .staff_members(agent.actor(), 5000)
         .await
-        .map_err(|e| agent.err(e.into()))?;
+        .map_err(|e| agent.err(e))?;
     let mut agents = Vec::new();
-    for u in rows {
-        let email = s
-            .app
-            .store
-            .identities(u.id)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .find(|i| i.kind == "email")
-            .map(|i| i.value)
-            .unwrap_or_default();
+    for v in rows {
+        let email = v.primary_email().unwrap_or_default().to_string();
+        let u = v.user;
         agents.push(AgentLine {
             id: u.id,
             limit: agent.t.money(u.compensation_limit_cents, "EUR"),
@@ -223,10 +215,9 @@ pub async fn show_teams(State(s): State<AppState>, agent: Agent) -> PageResult {
     }
     let staff = s
         .app
-        .store
-        .users(0, 5000, true)
+        .staff_users(agent.actor(), 5000)
         .await
-        .map_err(|e| agent.err(e.into()))?
+        .map_err(|e| agent.err(e))?
         .into_iter()
         .map(|u| (u.id, u.name))
         .collect();
@@ -326,7 +317,7 @@ pub async fn post_category(
 struct CannedPage {
     t: T,
     chrome: Chrome,
-    canned: Vec<store::CannedRow>,
+    canned: Vec<model::Canned>,
     variables: Vec<&'static str>,
 }
 
@@ -696,7 +687,7 @@ struct CharterPage {
     acknowledged_at: Option<i64>,
 }
 
-fn charter_standards(v: &store::CharterVersionRow, l: domain::Locale) -> Vec<(String, String)> {
+fn charter_standards(v: &model::CharterVersion, l: domain::Locale) -> Vec<(String, String)> {
     let j = web::api::standards::charter(v, l, None);
     j["standards"]
         .as_array()
@@ -879,17 +870,15 @@ pub async fn post_token(
     };
     if email != mine {
         agent.actor().require_admin().map_err(|e| agent.err(e))?;
-        let target = EmailAddress::parse(&email)
-            .ok()
-            .map(|e| e.as_str().to_string())
-            .unwrap_or_default();
-        let u = s
-            .app
-            .store
-            .user_by_identity("email", &target)
-            .await
-            .map_err(|e| agent.err(e.into()))?
-            .ok_or_else(|| {
+        let found = match EmailAddress::parse(&email) {
+            Ok(target) => s
+                .app
+                .user_by_email(agent.actor(), &target)
+                .await
+                .map_err(|e| agent.err(e))?,
+            Err(_) => None,
+        };
+        let u = found.ok_or_else(|| {
                 agent.err(app::AppError::invalid(
                     "email",
                     "unknown-reference",

@@ -3,6 +3,7 @@
 //! with approval (A8); merge and link (A4); the customer sidebar (E3) and who else is here
 //! (E4).
 
+use app::model;
 use crate::Chrome;
 use crate::error::{PageError, PageResult, render};
 use crate::extract::{Form, Path, Query};
@@ -15,7 +16,6 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use domain::{CompensationKind, Currency, JourneyStage, Kind, LinkKind, Priority, Status};
 use serde::Deserialize;
-use store::{CaseCol, CaseFilter, CaseSort, Cmp, Cond, Page, SortDir, Val};
 use web::AppState;
 
 pub enum Item {
@@ -70,7 +70,7 @@ pub struct Customer {
 struct CasePage {
     t: T,
     chrome: Chrome,
-    c: store::CaseRow,
+    c: model::Case,
     items: Vec<Item>,
     clocks: Vec<ClockLine>,
     comps: Vec<CompLine>,
@@ -96,7 +96,7 @@ struct TimelineFragment {
 /// An event in words: field names and wire values translated, people and teams named.
 fn describe(
     t: &T,
-    e: &store::EventRow,
+    e: &model::Event,
     names: &std::collections::HashMap<i64, String>,
     teams: &std::collections::HashMap<i64, String>,
 ) -> String {
@@ -134,15 +134,15 @@ fn describe(
     }
 }
 
-async fn timeline(s: &AppState, a: &Agent, c: &store::CaseRow) -> Result<Vec<Item>, PageError> {
+async fn timeline(s: &AppState, a: &Agent, c: &model::Case) -> Result<Vec<Item>, PageError> {
     let (msgs, _) = s
         .app
         .case_messages(
             a.actor(),
             c.id,
-            Page {
+            model::Page {
                 limit: 2000,
-                ..Page::default()
+                ..model::Page::default()
             },
         )
         .await
@@ -163,8 +163,8 @@ async fn timeline(s: &AppState, a: &Agent, c: &store::CaseRow) -> Result<Vec<Ite
         .chain(events.iter().filter_map(|e| e.actor_id))
         .chain(assignees)
         .collect();
-    let names = super::names(&s.app, ids).await;
-    let teams = super::team_names(&s.app).await;
+    let names = super::names(&s.app, a.actor(), ids).await;
+    let teams = super::team_names(&s.app, a.actor()).await;
     let mut items: Vec<(i64, i64, Item)> = Vec::new();
     for m in msgs {
         items.push((
@@ -204,28 +204,11 @@ async fn timeline(s: &AppState, a: &Agent, c: &store::CaseRow) -> Result<Vec<Ite
     Ok(items.into_iter().map(|(_, _, i)| i).collect())
 }
 
-async fn customer(s: &AppState, a: &Agent, c: &store::CaseRow) -> Customer {
+async fn customer(s: &AppState, a: &Agent, c: &model::Case) -> Customer {
     let u = s.app.get_user(a.actor(), c.requester_id).await.ok();
-    let mut f = CaseFilter {
-        sort: CaseSort::CreatedAt,
-        dir: SortDir::Desc,
-        ..Default::default()
-    };
-    f.push(Cond::Col {
-        col: CaseCol::RequesterId,
-        cmp: Cmp::Eq,
-        val: Val::Int(c.requester_id),
-    });
     let history = s
         .app
-        .store
-        .cases(
-            &f,
-            Page {
-                limit: 15,
-                ..Page::default()
-            },
-        )
+        .requester_cases(a.actor(), c.requester_id, 15)
         .await
         .unwrap_or_default()
         .into_iter()
@@ -234,8 +217,7 @@ async fn customer(s: &AppState, a: &Agent, c: &store::CaseRow) -> Customer {
         .collect();
     let compensated = s
         .app
-        .store
-        .compensations_of_requester(c.requester_id)
+        .requester_compensation_totals(a.actor(), c.requester_id)
         .await
         .unwrap_or_default()
         .into_iter()
@@ -357,19 +339,12 @@ async fn comp_lines(
         .flatten()
         .chain([a.actor().user_id])
         .collect();
-    let users = s.app.store.users_by_ids(&ids).await.unwrap_or_default();
-    let name = |i: i64| {
-        users
-            .iter()
-            .find(|u| u.id == i)
-            .map(|u| u.name.clone())
-            .unwrap_or_default()
-    };
-    let limit = users
-        .iter()
-        .find(|u| u.id == a.actor().user_id)
-        .map(|u| u.compensation_limit_cents)
-        .unwrap_or(0);
+    let (names, me) = tokio::join!(
+        super::names(&s.app, a.actor(), ids),
+        s.app.me(a.actor())
+    );
+    let name = |i: i64| names.get(&i).cloned().unwrap_or_default();
+    let limit = me.map(|v| v.user.compensation_limit_cents).unwrap_or(0);
     let lines = comp_rows
         .into_iter()
         .map(|r| CompLine {
@@ -396,12 +371,12 @@ type Choices = (
 async fn choices(s: &AppState, a: &Agent) -> Result<Choices, PageError> {
     let (teams, agents, categories, canned) = tokio::join!(
         super::team_choices(a, &s.app),
-        s.app.store.users(0, 2000, true),
+        s.app.staff_users(a.actor(), app::cases::MAX_ASSIGNABLE),
         super::category_choices(a, &s.app),
         s.app.canned_answers(a.actor()),
     );
     let agents = agents
-        .map_err(|e| a.err(e.into()))?
+        .map_err(|e| a.err(e))?
         .into_iter()
         .filter(|u| u.active && u.role != "analyst")
         .map(|u| (u.id, u.name))
@@ -617,7 +592,7 @@ pub struct ComplaintForm {
 
 /// A form sends every field; if the case changed after the page was shown, saving it would
 /// silently undo a colleague's change (an assignment, a tag). Refuse instead.
-fn not_stale(a: &Agent, c: &store::CaseRow, seen: Option<i64>) -> Result<(), PageError> {
+fn not_stale(a: &Agent, c: &model::Case, seen: Option<i64>) -> Result<(), PageError> {
     match seen {
         Some(s) if s < c.updated_at => Err(a.err(app::AppError::Conflict(app::FieldError::new(
             "ticket",

@@ -109,10 +109,9 @@ pub async fn post_contact(
         (None, Some(p)) => {
             let found = s
                 .app
-                .store
-                .user_by_identity("phone", p.as_str())
+                .user_by_phone(a.actor(), p)
                 .await
-                .map_err(|e| a.err(e.into()))?;
+                .map_err(|e| a.err(e))?;
             match found {
                 Some(u) => RequesterRef::Id(u.id),
                 None => {

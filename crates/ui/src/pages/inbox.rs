@@ -6,11 +6,10 @@ use crate::error::{PageResult, render};
 use crate::extract::{Path, Query};
 use crate::i18n::T;
 use crate::session::Agent;
-use app::views::View;
+use app::views::{InboxFilter, View};
 use askama::Template;
 use axum::extract::State;
 use serde::Deserialize;
-use store::{CaseCol, Cmp, Cond, Val};
 use web::AppState;
 
 pub struct Row {
@@ -69,42 +68,30 @@ pub async fn home() -> axum::response::Response {
     super::see_other("/inbox/mine")
 }
 
-fn extra_conds(a: &Agent, q: &InboxQuery) -> Result<Vec<Cond>, crate::error::PageError> {
-    let mut c = vec![];
-    if !q.priority.is_empty() {
-        let p: domain::Priority = super::parse_enum(a, "priority", &q.priority)?;
-        c.push(Cond::Col {
-            col: CaseCol::Priority,
-            cmp: Cmp::Eq,
-            val: Val::Text(p.as_str().into()),
-        });
-    }
-    if let Some(t) = super::opt_id(a, "team", &q.team)? {
-        c.push(Cond::Col {
-            col: CaseCol::TeamId,
-            cmp: Cmp::Eq,
-            val: Val::Int(t),
-        });
-    }
-    if !q.channel.is_empty() {
-        let ch: domain::Channel = super::parse_enum(a, "channel", &q.channel)?;
-        c.push(Cond::Col {
-            col: CaseCol::Channel,
-            cmp: Cmp::Eq,
-            val: Val::Text(ch.as_str().into()),
-        });
-    }
-    Ok(c)
+fn narrowing(a: &Agent, q: &InboxQuery) -> Result<InboxFilter, crate::error::PageError> {
+    Ok(InboxFilter {
+        priority: if q.priority.is_empty() {
+            None
+        } else {
+            Some(super::parse_enum(a, "priority", &q.priority)?)
+        },
+        team_id: super::opt_id(a, "team", &q.team)?,
+        channel: if q.channel.is_empty() {
+            None
+        } else {
+            Some(super::parse_enum(a, "channel", &q.channel)?)
+        },
+    })
 }
 
-pub async fn rows_of(app: &app::App, cases: Vec<store::CaseRow>) -> Vec<Row> {
+pub async fn rows_of(app: &app::App, actor: &app::Actor, cases: Vec<app::model::Case>) -> Vec<Row> {
     let ids: Vec<i64> = cases
         .iter()
         .flat_map(|c| [Some(c.requester_id), c.assignee_id])
         .flatten()
         .collect();
-    let names = super::names(app, ids).await;
-    let teams = super::team_names(app).await;
+    let names = super::names(app, actor, ids).await;
+    let teams = super::team_names(app, actor).await;
     cases
         .into_iter()
         .map(|c| Row {
@@ -135,16 +122,16 @@ pub async fn show_inbox(
     Query(q): Query<InboxQuery>,
 ) -> PageResult {
     let v = View::parse(&view).ok_or_else(|| agent.err(app::AppError::NotFound("view")))?;
-    let extra = extra_conds(&agent, &q)?;
+    let narrow = narrowing(&agent, &q)?;
     let page = q.page.unwrap_or(0).clamp(0, 1000);
     let list = async {
         let mut cases = s
             .app
-            .view_cases(agent.actor(), v, extra, PAGE + 1, page * PAGE)
+            .view_cases(agent.actor(), v, &narrow, PAGE + 1, page * PAGE)
             .await?;
         let more = cases.len() as i64 > PAGE;
         cases.truncate(PAGE as usize);
-        Ok::<_, app::AppError>((rows_of(&s.app, cases).await, more))
+        Ok::<_, app::AppError>((rows_of(&s.app, agent.actor(), cases).await, more))
     };
     if q.partial == Some(1) {
         let (rows, _) = list.await.map_err(|e| agent.err(e))?;

@@ -29,14 +29,11 @@ pub async fn charter_pending(a: &Agent, app: &app::App) -> Option<i64> {
 }
 
 /// Every team's name by id (deleted ones too: old cases still show them).
-pub async fn team_names(app: &app::App) -> std::collections::HashMap<i64, String> {
-    app.store
-        .teams(0, 1000)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect()
+pub async fn team_names(
+    app: &app::App,
+    actor: &app::Actor,
+) -> std::collections::HashMap<i64, String> {
+    app.team_names(actor).await.unwrap_or_default()
 }
 
 /// The teams a select offers: (id, name), deleted ones left out.
@@ -92,16 +89,11 @@ pub fn parse_enum<E: std::str::FromStr>(
 /// A name for a user id (the timeline, the inbox).
 pub async fn names(
     app: &app::App,
+    actor: &app::Actor,
     ids: impl IntoIterator<Item = i64>,
 ) -> std::collections::HashMap<i64, String> {
     let mut ids: Vec<i64> = ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
-    app.store
-        .users_by_ids(&ids)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect()
+    app.user_names(actor, &ids).await.unwrap_or_default()
 }

@@ -52,7 +52,7 @@ pub async fn show_search(
                         _ => None,
                     })
                     .collect();
-                rows = rows_of(&s.app, cases).await;
+                rows = rows_of(&s.app, agent.actor(), cases).await;
                 total = n;
             }
             Err(app::AppError::Invalid(errs)) => {

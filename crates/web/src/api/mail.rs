@@ -2,6 +2,7 @@
 //! write-only), the quarantine (list, show, raw original, re-process, dismiss), the
 //! outbox, the email templates; and for staff, the emails of a case and their originals.
 
+use app::model;
 use super::tickets::path_id;
 use crate::AppState;
 use crate::error::{ApiError, json_ok};
@@ -13,7 +14,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use store::{EmailRow, MailboxData, MailboxRow, OutboxRow, QuarantineRow};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,9 +51,9 @@ pub struct MailboxEnvelope {
     mailbox: MailboxIn,
 }
 
-fn data(m: MailboxIn, old: Option<&MailboxRow>) -> MailboxData {
+fn data(m: MailboxIn, old: Option<&model::Mailbox>) -> model::MailboxFields {
     let imap = m.imap;
-    MailboxData {
+    model::MailboxFields {
         address: m.address,
         name: m.name,
         team_id: m.group_id,
@@ -79,7 +79,7 @@ fn data(m: MailboxIn, old: Option<&MailboxRow>) -> MailboxData {
     }
 }
 
-fn mailbox(m: &MailboxRow) -> Value {
+fn mailbox(m: &model::Mailbox) -> Value {
     json!({
         "id": m.id, "address": m.address, "name": m.name, "group_id": m.team_id,
         "locale": m.locale, "active": m.active,
@@ -170,7 +170,7 @@ pub async fn delete_mailbox(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn quarantined(q: &QuarantineRow) -> Value {
+fn quarantined(q: &model::Quarantined) -> Value {
     json!({
         "id": q.id, "mailbox_id": q.mailbox_id, "source": q.source,
         "envelope_from": q.envelope_from, "envelope_to": q.envelope_to,
@@ -272,7 +272,7 @@ pub async fn dismiss_quarantined(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn outbox(o: &OutboxRow) -> Value {
+fn outbox(o: &model::OutboxMail) -> Value {
     json!({
         "id": o.id, "kind": o.kind, "ticket_id": o.case_id, "comment_id": o.message_id,
         "user_id": o.user_id, "mailbox_id": o.mailbox_id, "from": o.envelope_from,
@@ -311,7 +311,7 @@ pub async fn list_outbox(
     ))
 }
 
-fn email(e: &EmailRow) -> Value {
+fn email(e: &model::Email) -> Value {
     let verdict = app::email::auth_verdict(e.auth_results.as_deref())
         .map(|v| json!({"server": v.server, "dkim": v.dkim, "spf": v.spf, "dmarc": v.dmarc}));
     json!({

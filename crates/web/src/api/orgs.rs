@@ -1,5 +1,6 @@
 //! `/api/v2/organizations…`
 
+use app::model;
 use super::tickets::path_id;
 use crate::AppState;
 use crate::error::{ApiError, json_ok};
@@ -11,7 +12,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use store::OrgData;
 
 #[derive(Deserialize, Default, Clone)]
 pub struct OrgIn {
@@ -48,8 +48,8 @@ fn tags(v: &Option<Vec<String>>) -> Result<Option<String>, AppError> {
     }
 }
 
-fn data(o: &OrgIn) -> Result<OrgData, AppError> {
-    Ok(OrgData {
+fn data(o: &OrgIn) -> Result<model::OrgFields, AppError> {
+    Ok(model::OrgFields {
         name: o
             .name
             .clone()
@@ -129,7 +129,7 @@ pub async fn show_org(
 }
 
 /// An organisation in the caller's audience (a member who is an end user sees its name).
-fn org_for(ctx: &Ctx, o: &store::OrgRow) -> Value {
+fn org_for(ctx: &Ctx, o: &model::Org) -> Value {
     if ctx.actor.role.is_staff() {
         render::org(o, &ctx.base)
     } else {

@@ -1,5 +1,6 @@
 //! `/api/v2/search` and `/api/v2/search/count` (reference 1.4 D).
 
+use app::model;
 use crate::AppState;
 use crate::error::{ApiError, json_ok};
 use crate::extract::{Ctx, Params};
@@ -9,7 +10,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
-use store::SortDir;
 
 /// Zendesk serves at most the first 1000 results of a search.
 const WINDOW: i64 = 1000;
@@ -30,7 +30,7 @@ async fn hits_for(s: &AppState, ctx: &Ctx, hits: &[Hit]) -> Result<Vec<Value>, A
     if ctx.actor.role.is_staff() {
         return Ok(hits.iter().map(|h| hit(h, &ctx.base)).collect());
     }
-    let rows: Vec<store::CaseRow> = hits
+    let rows: Vec<model::Case> = hits
         .iter()
         .filter_map(|h| match h {
             Hit::Ticket(c) => Some(c.clone()),
@@ -76,8 +76,8 @@ pub async fn search(State(s): State<AppState>, ctx: Ctx, p: Params) -> Result<Re
         },
         dir: match p.get("sort_order") {
             None => None,
-            Some("asc") => Some(SortDir::Asc),
-            Some("desc") => Some(SortDir::Desc),
+            Some("asc") => Some(model::Direction::Asc),
+            Some("desc") => Some(model::Direction::Desc),
             Some(v) => {
                 return Err(ApiError::Param(
                     "sort_order",

@@ -3,6 +3,7 @@
 //! Zendesk-shaped `slas/policies` view of them, the clocks of a case, attainment, the
 //! service charter and its acknowledgements, and the caller's notifications.
 
+use app::model;
 use super::double;
 use super::tickets::path_id;
 use crate::AppState;
@@ -19,7 +20,6 @@ use domain::Locale;
 use domain::standards::{Actions, Metric, Scope};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use store::{Grouping, HolidayRow, StandardRow};
 
 // ---------- calendars (business_hours/schedules) ----------
 
@@ -88,7 +88,7 @@ fn intervals(v: Option<Vec<Interval>>) -> Option<Vec<(u32, u32)>> {
     v.map(|v| v.into_iter().map(|i| (i.start_time, i.end_time)).collect())
 }
 
-fn holiday(h: &HolidayRow) -> Value {
+fn holiday(h: &model::Holiday) -> Value {
     json!({
         "id": h.id, "name": h.name, "start_date": h.start_date, "end_date": h.end_date,
         "recurring": h.recurring,
@@ -316,7 +316,7 @@ impl From<StandardIn> for StandardInput {
     }
 }
 
-pub async fn parts_of(s: &AppState, r: &StandardRow) -> SentenceParts {
+pub async fn parts_of(s: &AppState, r: &model::Standard) -> SentenceParts {
     let scope: Scope = serde_json::from_str(&r.scope).unwrap_or_default();
     let (team_names, category_names) = s.app.scope_names(&scope).await.unwrap_or_default();
     SentenceParts {
@@ -331,7 +331,7 @@ pub async fn parts_of(s: &AppState, r: &StandardRow) -> SentenceParts {
     }
 }
 
-async fn standard(s: &AppState, r: &StandardRow, ctx: &Ctx) -> Value {
+async fn standard(s: &AppState, r: &model::Standard, ctx: &Ctx) -> Value {
     let parts = parts_of(s, r).await;
     json!({
         "id": r.id,
@@ -483,9 +483,9 @@ pub async fn attainment(
         },
     };
     let group = match p.get("group_by") {
-        None | Some("") => Grouping::All,
-        Some("team") => Grouping::Team,
-        Some("agent") => Grouping::Agent,
+        None | Some("") => model::Grouping::All,
+        Some("team") => model::Grouping::Team,
+        Some("agent") => model::Grouping::Agent,
         Some(other) => {
             return Err(ApiError::Param(
                 "group_by",
@@ -500,7 +500,7 @@ pub async fn attainment(
         .await
         .map_err(|e| ctx.err(e))?;
     let key = match group {
-        Grouping::Team => "team_id",
+        model::Grouping::Team => "team_id",
         _ => "agent_id",
     };
     let groups: Vec<Value> = a
@@ -520,7 +520,7 @@ pub async fn attainment(
     for (k, v) in share(&a.total).as_object().into_iter().flatten() {
         body[k] = v.clone();
     }
-    if group != Grouping::All {
+    if group != model::Grouping::All {
         body["groups"] = Value::Array(groups);
     }
     Ok(json_ok(StatusCode::OK, json!({"attainment": body})))
@@ -528,7 +528,7 @@ pub async fn attainment(
 
 // ---------- slas/policies (read-only Zendesk view) ----------
 
-fn policy(r: &StandardRow, text: &str, base: &str) -> Option<Value> {
+fn policy(r: &model::Standard, text: &str, base: &str) -> Option<Value> {
     let metric: Metric = r.metric.parse().ok()?;
     let name = metric.zendesk_name()?;
     let scope: Scope = serde_json::from_str(&r.scope).unwrap_or_default();
@@ -662,7 +662,7 @@ pub struct CharterEnvelope {
     charter: CharterIn,
 }
 
-pub fn charter(v: &store::CharterVersionRow, l: Locale, acked_at: Option<i64>) -> Value {
+pub fn charter(v: &model::CharterVersion, l: Locale, acked_at: Option<i64>) -> Value {
     let items: Vec<Value> = serde_json::from_str(&v.standards).unwrap_or_default();
     let standards: Vec<Value> = items
         .iter()

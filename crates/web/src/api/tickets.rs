@@ -1,5 +1,6 @@
 //! `/api/v2/tickets…`: Zendesk ticket endpoints over the case use cases.
 
+use app::model;
 use super::{Paging, cursor_body, double, offset_body, paging};
 use crate::AppState;
 use crate::error::{ApiError, json_ok};
@@ -18,7 +19,6 @@ use domain::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use store::{CaseFilter, CaseSort, Cmp, Cond, Page, SortDir, Val};
 
 #[derive(Deserialize, Default, Clone, Debug)]
 #[serde(untagged)]
@@ -405,7 +405,7 @@ fn fingerprint(body: &TicketIn) -> String {
 pub async fn tickets_for(
     s: &AppState,
     ctx: &Ctx,
-    rows: &[store::CaseRow],
+    rows: &[model::Case],
 ) -> Result<Vec<Value>, ApiError> {
     if ctx.actor.role.is_staff() {
         return Ok(rows.iter().map(|c| render::ticket(c, &ctx.base)).collect());
@@ -425,7 +425,7 @@ pub async fn tickets_for(
         .collect())
 }
 
-pub async fn ticket_for(s: &AppState, ctx: &Ctx, c: &store::CaseRow) -> Result<Value, ApiError> {
+pub async fn ticket_for(s: &AppState, ctx: &Ctx, c: &model::Case) -> Result<Value, ApiError> {
     let mut v = tickets_for(s, ctx, std::slice::from_ref(c)).await?;
     Ok(v.pop().unwrap_or(Value::Null))
 }
@@ -555,21 +555,14 @@ pub async fn delete_ticket(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn list_filter(ctx: &Ctx, p: &Params) -> Result<CaseFilter, ApiError> {
-    let mut f = CaseFilter::default();
-    if !ctx.actor.role.is_staff() {
-        f.push(Cond::Col {
-            col: store::CaseCol::RequesterId,
-            cmp: Cmp::Eq,
-            val: Val::Int(ctx.actor.user_id),
-        });
-    }
-    f.sort = match p.get("sort_by").or(p.get("sort")) {
-        None | Some("id") => CaseSort::Id,
-        Some("created_at") => CaseSort::CreatedAt,
-        Some("updated_at") => CaseSort::UpdatedAt,
-        Some("status") => CaseSort::Status,
-        Some("priority") => CaseSort::Priority,
+/// The order a ticket list asks for (`sort_by`/`sort`, `sort_order`).
+fn list_order(ctx: &Ctx, p: &Params) -> Result<(model::CaseOrder, model::Direction), ApiError> {
+    let order = match p.get("sort_by").or(p.get("sort")) {
+        None | Some("id") => model::CaseOrder::Id,
+        Some("created_at") => model::CaseOrder::CreatedAt,
+        Some("updated_at") => model::CaseOrder::UpdatedAt,
+        Some("status") => model::CaseOrder::Status,
+        Some("priority") => model::CaseOrder::Priority,
         Some(o) => {
             return Err(ApiError::Param(
                 "sort_by",
@@ -578,9 +571,9 @@ fn list_filter(ctx: &Ctx, p: &Params) -> Result<CaseFilter, ApiError> {
             ));
         }
     };
-    f.dir = match p.get("sort_order") {
-        None | Some("asc") => SortDir::Asc,
-        Some("desc") => SortDir::Desc,
+    let dir = match p.get("sort_order") {
+        None | Some("asc") => model::Direction::Asc,
+        Some("desc") => model::Direction::Desc,
         Some(o) => {
             return Err(ApiError::Param(
                 "sort_order",
@@ -589,7 +582,7 @@ fn list_filter(ctx: &Ctx, p: &Params) -> Result<CaseFilter, ApiError> {
             ));
         }
     };
-    Ok(f)
+    Ok((order, dir))
 }
 
 pub async fn list_tickets(
@@ -597,29 +590,29 @@ pub async fn list_tickets(
     ctx: Ctx,
     p: Params,
 ) -> Result<Response, ApiError> {
-    let mut f = list_filter(&ctx, &p)?;
+    let (order, dir) = list_order(&ctx, &p)?;
     let path = "/api/v2/tickets.json";
     match paging(&p, ctx.locale)? {
         Paging::Offset { page, per_page } => {
             let n = s
                 .app
-                .store
-                .count_cases(&f)
+                .count_cases(&ctx.actor)
                 .await
-                .map_err(|e| ctx.err(e.into()))?;
+                .map_err(|e| ctx.err(e))?;
             let rows = s
                 .app
-                .store
-                .cases(
-                    &f,
-                    Page {
+                .list_cases(
+                    &ctx.actor,
+                    order,
+                    dir,
+                    model::Page {
                         limit: per_page,
                         offset: (page - 1) * per_page,
-                        ..Page::default()
+                        ..model::Page::default()
                     },
                 )
                 .await
-                .map_err(|e| ctx.err(e.into()))?;
+                .map_err(|e| ctx.err(e))?;
             let items = tickets_for(&s, &ctx, &rows).await?;
             Ok(json_ok(
                 StatusCode::OK,
@@ -632,19 +625,19 @@ pub async fn list_tickets(
             before,
         } => {
             // Cursors walk ids; going backwards reads descending and flips the page.
-            f.sort = CaseSort::Id;
             let backwards = before.is_some() && after.is_none();
-            f.dir = if backwards {
-                SortDir::Desc
+            let dir = if backwards {
+                model::Direction::Desc
             } else {
-                SortDir::Asc
+                model::Direction::Asc
             };
             let mut rows = s
                 .app
-                .store
-                .cases(
-                    &f,
-                    Page {
+                .list_cases(
+                    &ctx.actor,
+                    model::CaseOrder::Id,
+                    dir,
+                    model::Page {
                         limit: size + 1,
                         offset: 0,
                         after_id: after,
@@ -652,7 +645,7 @@ pub async fn list_tickets(
                     },
                 )
                 .await
-                .map_err(|e| ctx.err(e.into()))?;
+                .map_err(|e| ctx.err(e))?;
             let has_more = rows.len() as i64 > size;
             rows.truncate(size as usize);
             if backwards {
@@ -683,14 +676,9 @@ pub async fn show_many_tickets(
     let ids = p.ids("ids", 100, ctx.locale)?;
     let rows = s
         .app
-        .store
-        .cases_by_ids(&ids)
+        .cases_by_ids(&ctx.actor, &ids)
         .await
-        .map_err(|e| ctx.err(e.into()))?;
-    let rows: Vec<store::CaseRow> = rows
-        .into_iter()
-        .filter(|c| ctx.actor.role.is_staff() || c.requester_id == ctx.actor.user_id)
-        .collect();
+        .map_err(|e| ctx.err(e))?;
     let visible = tickets_for(&s, &ctx, &rows).await?;
     let n = visible.len();
     Ok(json_ok(
@@ -834,10 +822,10 @@ pub async fn list_comments(
                 .case_messages(
                     &ctx.actor,
                     id,
-                    Page {
+                    model::Page {
                         limit: per_page,
                         offset: (page - 1) * per_page,
-                        ..Page::default()
+                        ..model::Page::default()
                     },
                 )
                 .await
@@ -858,10 +846,10 @@ pub async fn list_comments(
                 .case_messages(
                     &ctx.actor,
                     id,
-                    Page {
+                    model::Page {
                         limit: size + 1,
                         after_id: after,
-                        ..Page::default()
+                        ..model::Page::default()
                     },
                 )
                 .await
@@ -1097,8 +1085,8 @@ pub async fn list_jobs(State(s): State<AppState>, ctx: Ctx) -> Result<Response, 
 }
 
 fn att_slice(
-    by: &std::collections::HashMap<i64, Vec<store::AttachmentRow>>,
+    by: &std::collections::HashMap<i64, Vec<model::Attachment>>,
     id: i64,
-) -> &[store::AttachmentRow] {
+) -> &[model::Attachment] {
     by.get(&id).map(|v| v.as_slice()).unwrap_or(&[])
 }

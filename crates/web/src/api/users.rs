@@ -1,5 +1,6 @@
 //! `/api/v2/users…`
 
+use app::model;
 use super::double;
 use super::tickets::path_id;
 use crate::AppState;
@@ -387,10 +388,9 @@ pub async fn list_users(
             ctx.actor.require_staff().map_err(|e| ctx.err(e))?;
             let all = s
                 .app
-                .store
-                .count_users()
+                .count_users(&ctx.actor)
                 .await
-                .map_err(|e| ctx.err(e.into()))?;
+                .map_err(|e| ctx.err(e))?;
             let (rows, _) = s
                 .app
                 .search_users(&ctx.actor, "", per_page, (page - 1) * per_page)
@@ -462,7 +462,7 @@ pub async fn show_many_users(
     ))
 }
 
-fn api_token(t: &store::ApiTokenRow, base: &str) -> Value {
+fn api_token(t: &model::ApiToken, base: &str) -> Value {
     json!({
         "id": t.id,
         "url": format!("{base}/api/v2/api_tokens/{}.json", t.id),
