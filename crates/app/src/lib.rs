@@ -2,27 +2,15 @@
 //! each one checks who may do it, validates references, and writes its changes together
 //! with their case events in one transaction.
 
-pub mod attachments;
 pub mod auth;
-pub mod canned;
 pub mod cases;
-pub mod categories;
-pub mod charter;
-pub mod clocks;
 pub mod complaints;
 pub mod email;
 mod error;
-pub mod html;
-pub mod jobs;
 pub mod live;
 pub mod model;
 pub mod people;
-pub mod search;
-pub mod sessions;
 pub mod standards;
-pub mod templates;
-pub mod throttle;
-pub mod views;
 
 pub use error::{AppError, CODES, FieldError, Result, StorageError, StorageKind};
 

@@ -26,11 +26,21 @@ fn workspace() -> PathBuf {
 #[test]
 fn no_transport_depends_on_store() {
     let out = std::process::Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(workspace())
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata is JSON");
     let mut offenders = vec![];
     let mut seen = 0;
@@ -42,7 +52,10 @@ fn no_transport_depends_on_store() {
         }
         for d in p["dependencies"].as_array().into_iter().flatten() {
             if d["name"] == "store" {
-                offenders.push(format!("{name} ({} dependency)", d["kind"].as_str().unwrap_or("normal")));
+                offenders.push(format!(
+                    "{name} ({} dependency)",
+                    d["kind"].as_str().unwrap_or("normal")
+                ));
             }
         }
     }
@@ -105,7 +118,10 @@ fn public_surface(text: &str) -> Vec<(usize, String)> {
         if l.starts_with("#[cfg(test)]") {
             break; // unit tests follow; they are not API
         }
-        if l.starts_with("pub fn ") || l.starts_with("pub async fn ") || l.starts_with("pub const fn ") {
+        if l.starts_with("pub fn ")
+            || l.starts_with("pub async fn ")
+            || l.starts_with("pub const fn ")
+        {
             in_sig = true;
         }
         if in_sig {
@@ -152,7 +168,10 @@ fn public_surface(text: &str) -> Vec<(usize, String)> {
 #[test]
 fn app_public_api_names_no_store_type() {
     let store = store_types();
-    assert!(store.contains("CaseRow") && store.contains("CaseFilter"), "store types found: {store:?}");
+    assert!(
+        store.contains("CaseRow") && store.contains("CaseFilter"),
+        "store types found: {store:?}"
+    );
     let mut files = vec![];
     rust_files(&workspace().join("crates/app/src"), &mut files);
     let mut leaks = vec![];

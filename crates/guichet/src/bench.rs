@@ -409,11 +409,7 @@ pub(crate) async fn seed(app: &app::App, store: &store::Store, n: i64) -> Result
     ];
     let t0 = Instant::now();
     // PostgreSQL takes concurrent writers; SQLite has one (group commit batches them).
-    let per = if store.backend() == "postgres" {
-        16
-    } else {
-        4
-    };
+    let per = if store.backend() == "postgres" { 16 } else { 4 };
     let chunk = n / per + 1;
     let mut tasks = Vec::new();
     for w in 0..per {
@@ -622,20 +618,24 @@ async fn standards(cfg: Config, cases: i64, clocks: i64) -> Result<()> {
     for (label, window, group) in [
         (
             "month, total",
-            app::clocks::Window::Month,
+            app::standards::clocks::Window::Month,
             app::model::Grouping::All,
         ),
         (
             "month, per team",
-            app::clocks::Window::Month,
+            app::standards::clocks::Window::Month,
             app::model::Grouping::Team,
         ),
         (
             "month, per agent",
-            app::clocks::Window::Month,
+            app::standards::clocks::Window::Month,
             app::model::Grouping::Agent,
         ),
-        ("day, total", app::clocks::Window::Day, app::model::Grouping::All),
+        (
+            "day, total",
+            app::standards::clocks::Window::Day,
+            app::model::Grouping::All,
+        ),
     ] {
         let mut h = Histogram::<u64>::new(3)?;
         let mut total = 0;

@@ -13,11 +13,7 @@ pub async fn run(cfg: Config, cases: i64, requests: usize) -> Result<()> {
     let (app, store) = crate::open_app(&cfg).await?;
     let have = store.case_total().await?;
     if have < cases {
-        println!(
-            "seeding {} cases into {} …",
-            cases - have,
-            store.backend()
-        );
+        println!("seeding {} cases into {} …", cases - have, store.backend());
         crate::bench::seed(&app, &store, cases - have).await?;
     }
     store.analyze().await?;

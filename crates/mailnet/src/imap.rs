@@ -6,10 +6,10 @@
 //! UIDVALIDITY restarts from UID 1, again safe by Message-ID. A message over the size
 //! limit is quarantined from its headers without downloading its body.
 
-use app::model;
 use crate::tls::{self, Stream};
 use app::App;
 use app::email::{Delivery, Ingested, Source};
+use app::model;
 use futures_util::TryStreamExt;
 use std::collections::HashMap;
 use std::time::Duration;

@@ -5,7 +5,7 @@
 
 use crate::error::PageError;
 use crate::i18n::T;
-use app::sessions::Session;
+use app::auth::sessions::Session;
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;

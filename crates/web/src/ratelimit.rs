@@ -9,7 +9,7 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{AuthOutcome, authenticate, client_ip, locale_of};
-use app::throttle::Buckets;
+use app::auth::throttle::Buckets;
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;

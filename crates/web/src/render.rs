@@ -192,7 +192,12 @@ pub fn attachment(a: &model::Attachment, base: &str) -> Value {
     })
 }
 
-pub fn comment(m: &model::Message, audit_id: Option<i64>, atts: &[model::Attachment], base: &str) -> Value {
+pub fn comment(
+    m: &model::Message,
+    audit_id: Option<i64>,
+    atts: &[model::Attachment],
+    base: &str,
+) -> Value {
     json!({
         "id": m.id,
         "type": "Comment",
@@ -390,7 +395,7 @@ pub fn job(j: &model::Job, base: &str) -> Value {
     })
 }
 
-pub fn category(c: &app::categories::CategoryView, base: &str) -> Value {
+pub fn category(c: &app::cases::categories::CategoryView, base: &str) -> Value {
     json!({
         "id": c.row.id,
         "url": format!("{base}/api/v2/categories/{}.json", c.row.id),

@@ -251,12 +251,7 @@ async fn corpus_messages_land_where_expected() {
             }
         }
         if let Some(b) = m.get("bounce_recipient").and_then(|v| v.as_str()) {
-            let u = t
-                .store
-                .user_by_identity("email", b)
-                .await
-                .unwrap()
-                .unwrap();
+            let u = t.store.user_by_identity("email", b).await.unwrap().unwrap();
             let ids = t.store.identities(u.id).await.unwrap();
             assert!(
                 ids.iter().any(|i| i.value == b && i.failing),
@@ -488,8 +483,7 @@ async fn lmtp_delivery_then_agent_reply_reaches_the_customer_threaded_with_retry
         sent,
         1,
         "the ack went through, the first attempt at the reply was refused: {:?}",
-        t
-            .store
+        t.store
             .outbox_of_case(1)
             .await
             .unwrap()
@@ -622,7 +616,9 @@ async fn imap_poll_survives_a_crash_mid_batch_without_loss_or_duplicates() {
         batch: 500,
         ..Default::default()
     };
-    let r = mailnet::imap::poll_once(&t.app, &mb.clone().into(), &opts).await.unwrap();
+    let r = mailnet::imap::poll_once(&t.app, &mb.clone().into(), &opts)
+        .await
+        .unwrap();
     assert_eq!((r.fetched, r.created, r.duplicates), (30, 20, 10), "{r:?}");
     assert_eq!(r.last_uid, 30);
     // Every message is in exactly one case.
@@ -647,7 +643,9 @@ async fn imap_poll_survives_a_crash_mid_batch_without_loss_or_duplicates() {
     // Nothing new: the next poll fetches nothing.
     let mb = t.store.mailbox(mailbox_id).await.unwrap().unwrap();
     assert_eq!(mb.imap_last_uid, 30);
-    let r = mailnet::imap::poll_once(&t.app, &mb.clone().into(), &opts).await.unwrap();
+    let r = mailnet::imap::poll_once(&t.app, &mb.clone().into(), &opts)
+        .await
+        .unwrap();
     assert_eq!(r.fetched, 0);
     // A message over the limit is quarantined from its headers, and the rest goes on.
     let big = format!(
@@ -660,7 +658,9 @@ async fn imap_poll_survives_a_crash_mid_batch_without_loss_or_duplicates() {
         max_message_bytes: 512 * 1024,
         ..opts
     };
-    let r = mailnet::imap::poll_once(&t.app, &mb.clone().into(), &opts).await.unwrap();
+    let r = mailnet::imap::poll_once(&t.app, &mb.clone().into(), &opts)
+        .await
+        .unwrap();
     assert_eq!((r.fetched, r.quarantined, r.duplicates), (2, 1, 1), "{r:?}");
     let q = t
         .app

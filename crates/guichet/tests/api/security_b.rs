@@ -75,8 +75,7 @@ async fn messages(t: &TestApp, case: i64) -> Vec<app::model::Message> {
 }
 
 async fn outbox_kinds(t: &TestApp, case: i64) -> Vec<String> {
-    t
-        .store
+    t.store
         .outbox_list(None, 0, 1000)
         .await
         .unwrap()

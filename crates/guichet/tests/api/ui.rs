@@ -891,10 +891,7 @@ async fn an_admin_writes_a_standard_down_and_the_case_page_shows_its_clock() {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let id = b["ticket"]["id"].as_i64().unwrap();
-    assert_eq!(
-        t.store.case(id).await.unwrap().unwrap().channel,
-        "email"
-    );
+    assert_eq!(t.store.case(id).await.unwrap().unwrap().channel, "email");
     let (_, page) = admin.get(&format!("/cases/{id}")).await;
     assert!(page.contains("Première réponse e-mail"), "{page}");
     assert!(page.contains("class=\"left\""), "time left shown");
@@ -983,14 +980,7 @@ async fn a_stale_form_does_not_undo_a_colleagues_change() {
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(
-        t
-            .store
-            .case(id)
-            .await
-            .unwrap()
-            .unwrap()
-            .priority
-            .as_deref(),
+        t.store.case(id).await.unwrap().unwrap().priority.as_deref(),
         Some("high")
     );
     // A second canned answer with a taken shortcut is a field error, not a failure.

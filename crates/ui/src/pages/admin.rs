@@ -3,12 +3,12 @@
 //! acknowledgement (B5). Each page calls the same `app` functions as the API, whose role
 //! checks decide: supervisors see the admin menu, only admins change staff and the charter.
 
-use app::model;
 use crate::Chrome;
 use crate::error::{PageError, PageResult, render};
 use crate::extract::{Form, Path};
 use crate::i18n::T;
 use crate::session::Agent;
+use app::model;
 use app::people::{NewUser, UserChanges};
 use askama::Template;
 use axum::extract::State;
@@ -333,7 +333,10 @@ pub async fn show_canned(State(s): State<AppState>, agent: Agent) -> PageResult 
         t: agent.t,
         chrome,
         canned,
-        variables: app::canned::VARIABLES.iter().map(|(n, _)| *n).collect(),
+        variables: app::cases::canned::VARIABLES
+            .iter()
+            .map(|(n, _)| *n)
+            .collect(),
     }))
 }
 
@@ -879,12 +882,12 @@ pub async fn post_token(
             Err(_) => None,
         };
         let u = found.ok_or_else(|| {
-                agent.err(app::AppError::invalid(
-                    "email",
-                    "unknown-reference",
-                    email.clone(),
-                ))
-            })?;
+            agent.err(app::AppError::invalid(
+                "email",
+                "unknown-reference",
+                email.clone(),
+            ))
+        })?;
         if u.role == "end-user" {
             return Err(agent.err(app::AppError::invalid("email", "not-staff", email.clone())));
         }

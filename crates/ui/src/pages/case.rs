@@ -3,13 +3,13 @@
 //! with approval (A8); merge and link (A4); the customer sidebar (E3) and who else is here
 //! (E4).
 
-use app::model;
 use crate::Chrome;
 use crate::error::{PageError, PageResult, render};
 use crate::extract::{Form, Path, Query};
 use crate::i18n::T;
 use crate::session::Agent;
 use app::cases::{CaseChanges, CommentInput, ComplaintPatch, NewCompensation};
+use app::model;
 use askama::Template;
 use axum::extract::State;
 use axum::http::header;
@@ -339,10 +339,7 @@ async fn comp_lines(
         .flatten()
         .chain([a.actor().user_id])
         .collect();
-    let (names, me) = tokio::join!(
-        super::names(&s.app, a.actor(), ids),
-        s.app.me(a.actor())
-    );
+    let (names, me) = tokio::join!(super::names(&s.app, a.actor(), ids), s.app.me(a.actor()));
     let name = |i: i64| names.get(&i).cloned().unwrap_or_default();
     let limit = me.map(|v| v.user.compensation_limit_cents).unwrap_or(0);
     let lines = comp_rows

@@ -6,7 +6,7 @@ use crate::error::{PageResult, render};
 use crate::extract::{Path, Query};
 use crate::i18n::T;
 use crate::session::Agent;
-use app::views::{InboxFilter, View};
+use app::cases::views::{InboxFilter, View};
 use askama::Template;
 use axum::extract::State;
 use serde::Deserialize;

@@ -7,7 +7,7 @@ use crate::extract::Query;
 use crate::i18n::T;
 use crate::pages::inbox::{Row, rows_of};
 use crate::session::Agent;
-use app::search::{Hit, SortSpec};
+use app::cases::search::{Hit, SortSpec};
 use askama::Template;
 use axum::extract::State;
 use serde::Deserialize;

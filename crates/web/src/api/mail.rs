@@ -2,13 +2,13 @@
 //! write-only), the quarantine (list, show, raw original, re-process, dismiss), the
 //! outbox, the email templates; and for staff, the emails of a case and their originals.
 
-use app::model;
 use super::tickets::path_id;
 use crate::AppState;
 use crate::error::{ApiError, json_ok};
 use crate::extract::{Body, Ctx, Params};
 use crate::render::{ts, ts_opt};
 use app::email::Ingested;
+use app::model;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};

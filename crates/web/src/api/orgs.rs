@@ -1,12 +1,12 @@
 //! `/api/v2/organizations…`
 
-use app::model;
 use super::tickets::path_id;
 use crate::AppState;
 use crate::error::{ApiError, json_ok};
 use crate::extract::{Body, Ctx, Params};
 use crate::render;
 use app::AppError;
+use app::model;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -85,10 +85,10 @@ pub async fn create_many_orgs(
     ctx: Ctx,
     Body(env): Body<OrgsEnvelope>,
 ) -> Result<Response, ApiError> {
-    if env.organizations.len() > app::jobs::MAX_BATCH {
+    if env.organizations.len() > app::cases::jobs::MAX_BATCH {
         return Err(ApiError::TooManyValues(
             "organizations",
-            app::jobs::MAX_BATCH,
+            app::cases::jobs::MAX_BATCH,
             ctx.locale,
         ));
     }

@@ -1,11 +1,11 @@
 //! `/api/v2/search` and `/api/v2/search/count` (reference 1.4 D).
 
-use app::model;
 use crate::AppState;
 use crate::error::{ApiError, json_ok};
 use crate::extract::{Ctx, Params};
 use crate::render;
-use app::search::{Hit, SortSpec, parse_sort_key};
+use app::cases::search::{Hit, SortSpec, parse_sort_key};
+use app::model;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;

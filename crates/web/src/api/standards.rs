@@ -3,7 +3,6 @@
 //! Zendesk-shaped `slas/policies` view of them, the clocks of a case, attainment, the
 //! service charter and its acknowledgements, and the caller's notifications.
 
-use app::model;
 use super::double;
 use super::tickets::path_id;
 use crate::AppState;
@@ -11,7 +10,8 @@ use crate::error::{ApiError, json_ok};
 use crate::extract::{Body, Ctx, Params};
 use crate::render::{ts, ts_opt};
 use crate::sentence::{SentenceParts, sentence};
-use app::clocks::{ClockView, Share, Window};
+use app::model;
+use app::standards::clocks::{ClockView, Share, Window};
 use app::standards::{CalendarInput, CalendarView, HolidayInput, StandardInput};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

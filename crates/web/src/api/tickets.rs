@@ -1,6 +1,5 @@
 //! `/api/v2/tickets…`: Zendesk ticket endpoints over the case use cases.
 
-use app::model;
 use super::{Paging, cursor_body, double, offset_body, paging};
 use crate::AppState;
 use crate::error::{ApiError, json_ok};
@@ -9,6 +8,7 @@ use crate::render;
 use app::cases::{
     CaseChanges, CommentInput, ComplaintPatch, NewCase, NewCompensation, RequesterRef,
 };
+use app::model;
 use app::{AppError, FieldError};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -287,7 +287,7 @@ fn strip_tags(h: &str) -> String {
 
 /// HTML bodies keep their formatting, minus anything that could run in a browser.
 fn sanitize(h: &str) -> String {
-    app::html::sanitize(h)
+    app::cases::html::sanitize(h)
 }
 
 pub fn new_case(t: &TicketIn) -> Result<NewCase, AppError> {
@@ -692,10 +692,10 @@ pub async fn create_many_tickets(
     ctx: Ctx,
     Body(env): Body<TicketsEnvelope>,
 ) -> Result<Response, ApiError> {
-    if env.tickets.len() > app::jobs::MAX_BATCH {
+    if env.tickets.len() > app::cases::jobs::MAX_BATCH {
         return Err(ApiError::TooManyValues(
             "tickets",
-            app::jobs::MAX_BATCH,
+            app::cases::jobs::MAX_BATCH,
             ctx.locale,
         ));
     }
@@ -745,10 +745,10 @@ pub async fn update_many_tickets(
     let mut items = Vec::new();
     match (env.tickets, env.ticket) {
         (Some(list), _) => {
-            if list.len() > app::jobs::MAX_BATCH {
+            if list.len() > app::cases::jobs::MAX_BATCH {
                 return Err(ApiError::TooManyValues(
                     "tickets",
-                    app::jobs::MAX_BATCH,
+                    app::cases::jobs::MAX_BATCH,
                     ctx.locale,
                 ));
             }
@@ -767,7 +767,7 @@ pub async fn update_many_tickets(
             }
         }
         (None, Some(t)) => {
-            let ids = p.ids("ids", app::jobs::MAX_BATCH, ctx.locale)?;
+            let ids = p.ids("ids", app::cases::jobs::MAX_BATCH, ctx.locale)?;
             let ch = changes(&t).map_err(|e| ctx.err(e))?;
             items = ids.into_iter().map(|id| (id, ch.clone())).collect();
         }
@@ -795,7 +795,7 @@ pub async fn destroy_many_tickets(
     ctx: Ctx,
     p: Params,
 ) -> Result<Response, ApiError> {
-    let ids = p.ids("ids", app::jobs::MAX_BATCH, ctx.locale)?;
+    let ids = p.ids("ids", app::cases::jobs::MAX_BATCH, ctx.locale)?;
     let job = s
         .app
         .delete_cases_many(&ctx.actor, &ids)

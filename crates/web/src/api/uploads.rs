@@ -39,7 +39,7 @@ pub async fn upload(
         Ok(up) => up,
         Err(e) => {
             // Over the hourly quota: 429 with the field error and when to come back.
-            if let Some(secs) = app::attachments::quota_retry_secs(&e) {
+            if let Some(secs) = app::cases::attachments::quota_retry_secs(&e) {
                 let mut r = ctx.err(e).into_response();
                 *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
                 r.headers_mut()

@@ -1,12 +1,12 @@
 //! `/api/v2/users…`
 
-use app::model;
 use super::double;
 use super::tickets::path_id;
 use crate::AppState;
 use crate::error::{ApiError, json_ok};
 use crate::extract::{Body, Ctx, MaybeCtx, Params};
 use crate::render;
+use app::model;
 use app::people::{NewUser, UserChanges};
 use app::{AppError, FieldError};
 use axum::extract::{Path, State};

@@ -47,7 +47,7 @@ fn check_body(body: &str) -> Result<()> {
         return Err(AppError::invalid("body", "too-long", MAX_BODY.to_string()));
     }
     let sample: std::collections::BTreeMap<&str, &str> = VARIABLES.iter().copied().collect();
-    crate::templates::render_capped(
+    crate::email::templates::render_capped(
         body,
         &minijinja::Value::from_serialize(&sample),
         MAX_RENDERED,
@@ -144,7 +144,7 @@ impl App {
             agent_name => actor.name.clone(),
             team_name => team,
         };
-        let text = crate::templates::render_capped(&canned.body, &vars, MAX_RENDERED)
+        let text = crate::email::templates::render_capped(&canned.body, &vars, MAX_RENDERED)
             .map_err(|e| AppError::invalid("body", "template", e))?;
         Ok((canned.into(), text))
     }

@@ -1,6 +1,9 @@
 //! Business-hours calendars and service standards (PRODUCT.md B1): validated editing by
 //! administrators, and the in-memory snapshot the clock engine reads on every case write.
 
+pub mod charter;
+pub mod clocks;
+
 use crate::model;
 use crate::{Actor, App, AppError, FieldError, Result};
 use domain::calendar::{Calendar, Holiday};
@@ -130,7 +133,10 @@ fn holiday_of(h: &HolidayRow) -> Vec<Holiday> {
 }
 
 /// Build the calculable calendar of a stored one.
-pub(crate) fn calendar_of(row: &store::CalendarRow, holidays: &[store::HolidayRow]) -> Result<Calendar> {
+pub(crate) fn calendar_of(
+    row: &store::CalendarRow,
+    holidays: &[store::HolidayRow],
+) -> Result<Calendar> {
     let intervals: Vec<(u32, u32)> = serde_json::from_str(&row.intervals)
         .map_err(|e| AppError::Internal(format!("calendar {} intervals: {e}", row.id)))?;
     let week = Calendar::week_from_zendesk(&intervals)
@@ -243,7 +249,9 @@ impl App {
         }
         let mut cats = Vec::new();
         if !scope.category_ids.is_empty() {
-            let all = crate::categories::with_paths(crate::model::all(self.store.categories().await?));
+            let all = crate::cases::categories::with_paths(crate::model::all(
+                self.store.categories().await?,
+            ));
             for c in &scope.category_ids {
                 if let Some(v) = all.iter().find(|v| v.row.id == *c) {
                     cats.push(v.path.join(" › "));
@@ -453,10 +461,12 @@ impl App {
 
     pub async fn standard(&self, actor: &Actor, id: i64) -> Result<model::Standard> {
         actor.require_staff()?;
-        (self.store
+        (self
+            .store
             .standard(id)
             .await?
-            .ok_or(AppError::NotFound("standard"))).map(Into::into)
+            .ok_or(AppError::NotFound("standard")))
+        .map(Into::into)
     }
 
     async fn check_standard(&self, s: &StandardRow) -> Result<()> {

@@ -23,7 +23,11 @@ pub struct Acknowledgements {
 impl App {
     /// Publish a new version: the vision and a snapshot of the active standards. Every
     /// agent is asked (by notification) to acknowledge it.
-    pub async fn publish_charter(&self, actor: &Actor, vision: &str) -> Result<model::CharterVersion> {
+    pub async fn publish_charter(
+        &self,
+        actor: &Actor,
+        vision: &str,
+    ) -> Result<model::CharterVersion> {
         actor.require_admin()?;
         let vision = vision.trim();
         if vision.is_empty() {
@@ -77,7 +81,8 @@ impl App {
             standards: snapshot.to_string(),
             published_by: actor.user_id,
             published_at: now,
-        }).into())
+        })
+        .into())
     }
 
     /// Every version, newest first. Staff only.
@@ -86,7 +91,11 @@ impl App {
         Ok(crate::model::all(self.store.charter_versions().await?))
     }
 
-    pub async fn charter_version(&self, actor: &Actor, version: i64) -> Result<model::CharterVersion> {
+    pub async fn charter_version(
+        &self,
+        actor: &Actor,
+        version: i64,
+    ) -> Result<model::CharterVersion> {
         self.charter_versions(actor)
             .await?
             .into_iter()
@@ -151,10 +160,11 @@ impl App {
         limit: i64,
     ) -> Result<Vec<model::Notification>> {
         actor.require_staff()?;
-        Ok(crate::model::all(self
-            .store
-            .notifications(actor.user_id, unread_only, limit.clamp(1, 100))
-            .await?))
+        Ok(crate::model::all(
+            self.store
+                .notifications(actor.user_id, unread_only, limit.clamp(1, 100))
+                .await?,
+        ))
     }
 
     pub async fn mark_notification_read(&self, actor: &Actor, id: i64) -> Result<()> {

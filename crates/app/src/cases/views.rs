@@ -187,17 +187,18 @@ impl App {
             self.resolve_teams(&mut f, actor).await?;
         }
         f.conds.extend(narrow.conds());
-        Ok(crate::model::all(self
-            .store
-            .cases(
-                &f,
-                Page {
-                    limit,
-                    offset,
-                    ..Page::default()
-                },
-            )
-            .await?))
+        Ok(crate::model::all(
+            self.store
+                .cases(
+                    &f,
+                    Page {
+                        limit,
+                        offset,
+                        ..Page::default()
+                    },
+                )
+                .await?,
+        ))
     }
 
     /// How many cases each view holds for this actor (the inbox's side bar). Counts stop

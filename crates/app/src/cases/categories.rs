@@ -72,7 +72,9 @@ fn name_of(raw: &str) -> Result<String> {
 impl App {
     /// Every authenticated user may read the tree (customers pick a category in forms).
     pub async fn categories(&self, _actor: &Actor) -> Result<Vec<CategoryView>> {
-        Ok(with_paths(crate::model::all(self.store.categories().await?)))
+        Ok(with_paths(crate::model::all(
+            self.store.categories().await?,
+        )))
     }
 
     pub async fn category(&self, _actor: &Actor, id: i64) -> Result<CategoryView> {

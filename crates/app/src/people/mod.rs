@@ -1,7 +1,10 @@
 //! Users (customers and staff), organizations and teams.
 
-use crate::model;
+mod orgs;
+mod teams;
+
 use crate::auth::{check_password, hash_password};
+use crate::model;
 use crate::{Actor, App, AppError, FieldError, Result};
 use domain::{EmailAddress, Locale, Phone, Role, Tag, text::fold};
 use store::{OrgData, Tx, UserData, UserRow};
@@ -99,7 +102,6 @@ impl App {
         })
     }
 
-    /// Who may see whom: staff see everyone, a customer only themself.
     /// Names of these users by id (the screens show who did what). Staff only; unknown ids
     /// are left out.
     pub async fn user_names(
@@ -118,7 +120,10 @@ impl App {
     }
 
     /// Every team's name by id, deleted ones too (old cases still show them). Staff only.
-    pub async fn team_names(&self, actor: &Actor) -> Result<std::collections::HashMap<i64, String>> {
+    pub async fn team_names(
+        &self,
+        actor: &Actor,
+    ) -> Result<std::collections::HashMap<i64, String>> {
         actor.require_staff()?;
         Ok(self
             .store
@@ -146,15 +151,27 @@ impl App {
     }
 
     /// The user holding this email address, if any. Staff only.
-    pub async fn user_by_email(&self, actor: &Actor, email: &EmailAddress) -> Result<Option<model::User>> {
+    pub async fn user_by_email(
+        &self,
+        actor: &Actor,
+        email: &EmailAddress,
+    ) -> Result<Option<model::User>> {
         actor.require_staff()?;
-        Ok(self.store.user_by_identity("email", email.as_str()).await?.map(Into::into))
+        Ok(self
+            .store
+            .user_by_identity("email", email.as_str())
+            .await?
+            .map(Into::into))
     }
 
     /// The user holding this phone number, if any. Staff only.
     pub async fn user_by_phone(&self, actor: &Actor, phone: &Phone) -> Result<Option<model::User>> {
         actor.require_staff()?;
-        Ok(self.store.user_by_identity("phone", phone.as_str()).await?.map(Into::into))
+        Ok(self
+            .store
+            .user_by_identity("phone", phone.as_str())
+            .await?
+            .map(Into::into))
     }
 
     /// How many users there are in all. Staff only.
@@ -163,6 +180,7 @@ impl App {
         Ok(self.store.count_users().await?)
     }
 
+    /// Who may see whom: staff see everyone, a customer only themself.
     pub async fn get_user(&self, actor: &Actor, id: i64) -> Result<UserView> {
         if !actor.role.is_staff() && actor.user_id != id {
             return Err(AppError::NotFound("user"));
@@ -588,237 +606,5 @@ impl App {
 
     pub async fn admin_count(&self) -> Result<i64> {
         Ok(self.store.count_staff().await?)
-    }
-
-    // ---- organizations ----
-
-    pub async fn get_org(&self, actor: &Actor, id: i64) -> Result<model::Org> {
-        if !actor.role.is_staff() {
-            let me = self.store.user(actor.user_id).await?;
-            if me.and_then(|u| u.organization_id) != Some(id) {
-                return Err(AppError::NotFound("organization"));
-            }
-        }
-        (self.store
-            .org(id)
-            .await?
-            .ok_or(AppError::NotFound("organization"))).map(Into::into)
-    }
-
-    pub async fn list_orgs(&self, actor: &Actor, after_id: i64, limit: i64) -> Result<Vec<model::Org>> {
-        actor.require_staff()?;
-        Ok(crate::model::all(self.store.orgs(after_id, limit).await?))
-    }
-
-    pub async fn org_by_external_id(&self, actor: &Actor, ext: &str) -> Result<Vec<model::Org>> {
-        actor.require_staff()?;
-        Ok(self
-            .store
-            .org_by_external_id(ext)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
-    }
-
-    /// Zendesk's `organizations/search?name=`: exact name, ignoring case and accents.
-    pub async fn org_by_name(&self, actor: &Actor, name: &str) -> Result<Vec<model::Org>> {
-        actor.require_staff()?;
-        Ok(self
-            .store
-            .org_by_name_key(&fold(name.trim()))
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
-    }
-
-    pub async fn create_org(&self, actor: &Actor, o: model::OrgFields) -> Result<model::Org> {
-        actor.require_case_writer()?;
-        let o: OrgData = model::OrgFields {
-            name: domain::required_text(&o.name, 255)
-                .map_err(|e| AppError::invalid("name", "invalid", e.to_string()))?,
-            ..o
-        }
-        .into();
-        let mut tx = self.store.begin().await?;
-        let id = tx.insert_org(&o, &org_key(&o.name), self.now_ms()).await?;
-        tx.commit().await?;
-        (self.store
-            .org(id)
-            .await?
-            .ok_or(AppError::NotFound("organization"))).map(Into::into)
-    }
-
-    pub async fn update_org(
-        &self,
-        actor: &Actor,
-        id: i64,
-        f: impl FnOnce(&mut model::OrgFields),
-    ) -> Result<model::Org> {
-        actor.require_case_writer()?;
-        let o = self
-            .store
-            .org(id)
-            .await?
-            .ok_or(AppError::NotFound("organization"))?;
-        let mut d = model::OrgFields {
-            name: o.name,
-            external_id: o.external_id,
-            domain_names: o.domain_names,
-            details: o.details,
-            notes: o.notes,
-            tags: o.tags,
-        };
-        f(&mut d);
-        d.name = domain::required_text(&d.name, 255)
-            .map_err(|e| AppError::invalid("name", "invalid", e.to_string()))?;
-        let d: OrgData = d.into();
-        let mut tx = self.store.begin().await?;
-        tx.update_org(id, &d, &org_key(&d.name), self.now_ms())
-            .await?;
-        tx.commit().await?;
-        (self.store
-            .org(id)
-            .await?
-            .ok_or(AppError::NotFound("organization"))).map(Into::into)
-    }
-
-    pub async fn delete_org(&self, actor: &Actor, id: i64) -> Result<()> {
-        actor.require_admin()?;
-        let mut tx = self.store.begin().await?;
-        tx.delete_org(id).await.map_err(|e| match e {
-            store::StoreError::NotFound => AppError::NotFound("organization"),
-            e => e.into(),
-        })?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    // ---- teams (Zendesk groups) ----
-
-    pub async fn get_team(&self, actor: &Actor, id: i64) -> Result<model::Team> {
-        actor.require_staff()?;
-        (self.store
-            .team(id)
-            .await?
-            .ok_or(AppError::NotFound("group"))).map(Into::into)
-    }
-
-    pub async fn list_teams(
-        &self,
-        actor: &Actor,
-        after_id: i64,
-        limit: i64,
-    ) -> Result<Vec<model::Team>> {
-        actor.require_staff()?;
-        Ok(crate::model::all(self.store.teams(after_id, limit).await?))
-    }
-
-    pub async fn create_team(
-        &self,
-        actor: &Actor,
-        name: &str,
-        description: &str,
-        public: bool,
-    ) -> Result<model::Team> {
-        actor.require_admin()?;
-        let name = domain::required_text(name, 255)
-            .map_err(|e| AppError::invalid("name", "invalid", e.to_string()))?;
-        let mut tx = self.store.begin().await?;
-        let id = tx
-            .insert_team(&name, &fold(&name), description, public, self.now_ms())
-            .await?;
-        tx.commit().await?;
-        (self.store
-            .team(id)
-            .await?
-            .ok_or(AppError::NotFound("group"))).map(Into::into)
-    }
-
-    pub async fn update_team(
-        &self,
-        actor: &Actor,
-        id: i64,
-        name: Option<String>,
-        description: Option<String>,
-        public: Option<bool>,
-    ) -> Result<model::Team> {
-        actor.require_admin()?;
-        let mut t = self
-            .store
-            .team(id)
-            .await?
-            .ok_or(AppError::NotFound("group"))?;
-        if let Some(n) = name {
-            t.name = domain::required_text(&n, 255)
-                .map_err(|e| AppError::invalid("name", "invalid", e.to_string()))?;
-        }
-        if let Some(d) = description {
-            t.description = d;
-        }
-        if let Some(p) = public {
-            t.is_public = p;
-        }
-        t.updated_at = self.now_ms();
-        let mut tx = self.store.begin().await?;
-        tx.update_team(&t, &fold(&t.name)).await?;
-        tx.commit().await?;
-        Ok(t.into())
-    }
-
-    pub async fn delete_team(&self, actor: &Actor, id: i64) -> Result<()> {
-        actor.require_admin()?;
-        let mut t = self
-            .store
-            .team(id)
-            .await?
-            .ok_or(AppError::NotFound("group"))?;
-        t.deleted = true;
-        t.updated_at = self.now_ms();
-        let mut tx = self.store.begin().await?;
-        // The name is freed for a new team.
-        tx.update_team(&t, &format!("{}#deleted-{}", fold(&t.name), t.id))
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn add_team_member(&self, actor: &Actor, team_id: i64, user_id: i64) -> Result<()> {
-        actor.require_supervisor()?;
-        self.store.team(team_id).await?.ok_or_else(|| {
-            AppError::invalid("group_id", "unknown-reference", team_id.to_string())
-        })?;
-        let u = self.store.user(user_id).await?.ok_or_else(|| {
-            AppError::invalid("user_id", "unknown-reference", user_id.to_string())
-        })?;
-        if u.role == Role::EndUser.as_str() {
-            return Err(AppError::invalid(
-                "user_id",
-                "not-staff",
-                user_id.to_string(),
-            ));
-        }
-        let mut tx = self.store.begin().await?;
-        tx.add_team_member(team_id, user_id, self.now_ms()).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn team_members(&self, actor: &Actor, team_id: i64) -> Result<Vec<UserView>> {
-        actor.require_staff()?;
-        self.store
-            .team(team_id)
-            .await?
-            .ok_or(AppError::NotFound("group"))?;
-        let mut out = Vec::new();
-        for u in self
-            .store
-            .users_by_ids(&self.store.team_member_ids(team_id).await?)
-            .await?
-        {
-            out.push(self.user_view(u).await?);
-        }
-        Ok(out)
     }
 }

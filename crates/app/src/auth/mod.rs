@@ -1,8 +1,11 @@
 //! Authentication: API tokens (stored as SHA-256, they are random and long), passwords
 //! (Argon2id), and a throttle on failed password attempts.
 
+pub mod sessions;
+pub mod throttle;
+
+use crate::auth::throttle::{Buckets, Failures};
 use crate::model;
-use crate::throttle::{Buckets, Failures};
 use crate::{Actor, App, AppError, Result};
 use argon2::password_hash::{PasswordHasher, SaltString};
 use argon2::{Argon2, PasswordHash};

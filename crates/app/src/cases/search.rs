@@ -7,9 +7,7 @@ use domain::search::{self, Op, Term};
 use domain::text::search_words;
 use domain::{Channel, JourneyStage, Kind, Priority, Status, TicketType};
 use jiff::Timestamp;
-use store::{
-    CaseCol, CaseFilter, CaseSort, Cmp, Cond, Page, SortDir, TeamRow, Val,
-};
+use store::{CaseCol, CaseFilter, CaseSort, Cmp, Cond, Page, SortDir, TeamRow, Val};
 
 use crate::people::UserView;
 
@@ -439,7 +437,10 @@ impl App {
                 },
             )
             .await?;
-        Ok((rows.into_iter().map(Into::into).map(Hit::Ticket).collect(), n))
+        Ok((
+            rows.into_iter().map(Into::into).map(Hit::Ticket).collect(),
+            n,
+        ))
     }
 
     pub async fn search_count(&self, actor: &Actor, query: &str) -> Result<i64> {
@@ -493,7 +494,8 @@ impl App {
                     all.into_iter()
                         .skip(offset as usize)
                         .take(limit as usize)
-                        .map(Into::into).map(Hit::Organization)
+                        .map(Into::into)
+                        .map(Hit::Organization)
                         .collect(),
                     n,
                 ))
@@ -512,7 +514,8 @@ impl App {
                     all.into_iter()
                         .skip(offset as usize)
                         .take(limit as usize)
-                        .map(Into::into).map(Hit::Group)
+                        .map(Into::into)
+                        .map(Hit::Group)
                         .collect(),
                     n,
                 ))

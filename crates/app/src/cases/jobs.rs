@@ -4,8 +4,8 @@
 //! before the first item fails the request, which can then be retried whole; after it, the
 //! item fails in the results, so a retry never repeats what was committed.
 
-use crate::model;
 use crate::cases::{CaseChanges, NewCase};
+use crate::model;
 use crate::{Actor, App, AppError, Result};
 use serde_json::{Value, json};
 use store::JobRow;
@@ -61,7 +61,11 @@ impl App {
         Ok(j)
     }
 
-    pub async fn create_cases_many(&self, actor: &Actor, items: Vec<NewCase>) -> Result<model::Job> {
+    pub async fn create_cases_many(
+        &self,
+        actor: &Actor,
+        items: Vec<NewCase>,
+    ) -> Result<model::Job> {
         actor.require_case_writer()?;
         let mut results = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
@@ -74,7 +78,9 @@ impl App {
                 Err(e) => results.push(json!({"index": i, "success": false, "status": "Failed", "errors": item_error(&e)})),
             }
         }
-        self.finish_job(actor, "bulk_create_tickets", results).await.map(Into::into)
+        self.finish_job(actor, "bulk_create_tickets", results)
+            .await
+            .map(Into::into)
     }
 
     pub async fn update_cases_many(
@@ -94,7 +100,9 @@ impl App {
                 Err(e) => results.push(json!({"id": id, "action": "update", "status": "Failed", "success": false, "errors": item_error(&e)})),
             }
         }
-        self.finish_job(actor, "bulk_update_tickets", results).await.map(Into::into)
+        self.finish_job(actor, "bulk_update_tickets", results)
+            .await
+            .map(Into::into)
     }
 
     pub async fn delete_cases_many(&self, actor: &Actor, ids: &[i64]) -> Result<model::Job> {
@@ -110,7 +118,9 @@ impl App {
                 Err(e) => results.push(json!({"id": id, "action": "delete", "status": "Failed", "success": false, "errors": item_error(&e)})),
             }
         }
-        self.finish_job(actor, "bulk_delete_tickets", results).await.map(Into::into)
+        self.finish_job(actor, "bulk_delete_tickets", results)
+            .await
+            .map(Into::into)
     }
 
     pub async fn job(&self, actor: &Actor, id: &str) -> Result<model::Job> {
@@ -126,6 +136,8 @@ impl App {
     }
 
     pub async fn jobs(&self, actor: &Actor) -> Result<Vec<model::Job>> {
-        Ok(crate::model::all(self.store.jobs_of(actor.user_id, 100).await?))
+        Ok(crate::model::all(
+            self.store.jobs_of(actor.user_id, 100).await?,
+        ))
     }
 }

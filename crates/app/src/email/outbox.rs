@@ -1,0 +1,370 @@
+//! Outbound mail: what a case change queues (replies, acknowledgements, notifications) and the sender's side of the outbox.
+
+use super::*;
+
+impl App {
+    /// The mailbox a case's mail goes out through: the one it came in by, else its
+    /// team's, else the first active one.
+    async fn outbound_mailbox(&self, tx: &mut Tx, case: &CaseRow) -> Result<Option<MailboxRow>> {
+        let boxes = tx.mailboxes_in_tx().await?;
+        let via = tx.case_mailbox(case.id).await?;
+        Ok(via
+            .and_then(|id| boxes.iter().find(|b| b.id == id))
+            .or_else(|| {
+                boxes
+                    .iter()
+                    .find(|b| b.active && b.team_id.is_some() && b.team_id == case.team_id)
+            })
+            .or_else(|| boxes.iter().find(|b| b.active))
+            .cloned())
+    }
+
+    /// The customer's address we may write to (primary first, never a failing one).
+    async fn reachable_email(&self, tx: &mut Tx, user_id: i64) -> Result<Option<String>> {
+        Ok(tx
+            .identities_in_tx(user_id)
+            .await?
+            .into_iter()
+            .find(|i| i.kind == "email" && !i.failing)
+            .map(|i| i.value))
+    }
+
+    /// Queue a public staff message of a case to its requester (in the writing tx).
+    pub(crate) async fn queue_reply(
+        &self,
+        tx: &mut Tx,
+        case: &CaseRow,
+        m: &MessageRow,
+        attachments: &[store::AttachmentRow],
+        now: i64,
+    ) -> Result<()> {
+        let Some(mailbox) = self.outbound_mailbox(tx, case).await? else {
+            return Ok(());
+        };
+        let Some(requester) = tx.user_in_tx(case.requester_id).await? else {
+            return Ok(());
+        };
+        let Some(to) = self.reachable_email(tx, requester.id).await? else {
+            return Ok(());
+        };
+        if mailbox.address == mail::thread::base_address(&to) {
+            return Ok(());
+        }
+        let agent = tx.user_in_tx(m.author_id).await?;
+        let locale = locale_of(&requester.locale, &mailbox.locale);
+        let vars = minijinja::context! {
+            case_id => case.id,
+            subject => case.subject,
+            body => m.body,
+            customer_name => requester.name,
+            agent_name => agent.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
+            mailbox_name => mailbox.name,
+        };
+        let (subject, text) = self.render_template(tx, "reply", locale, vars).await?;
+        let mut files = Vec::new();
+        for a in attachments {
+            if let Some(data) = self.store.blob(&a.sha256).await? {
+                files.push((a.file_name.clone(), a.content_type.clone(), data));
+            }
+        }
+        let key = mail::thread::message_id(
+            &self.config.mail.domain,
+            case.id,
+            m.id,
+            &crate::auth::new_token()[..12],
+        );
+        self.queue_mail(
+            tx,
+            QueueMail {
+                kind: "reply",
+                case,
+                message_id: Some(m.id),
+                user_id: Some(requester.id),
+                mailbox: &mailbox,
+                to: &to,
+                to_name: Some(requester.name.clone()),
+                key,
+                subject,
+                text,
+                auto: None,
+                locale,
+                files,
+            },
+            now,
+        )
+        .await
+    }
+
+    /// Tell a customer their case is received and when to expect an answer (seed 001).
+    pub(crate) async fn queue_ack(
+        &self,
+        tx: &mut Tx,
+        case: &CaseRow,
+        inb: &InboundMail,
+        now: i64,
+    ) -> Result<()> {
+        let p = &inb.parsed;
+        if !inb.send_ack || p.null_return_path {
+            return Ok(());
+        }
+        let Some(mailbox) = self.outbound_mailbox(tx, case).await? else {
+            return Ok(());
+        };
+        let recent = tx
+            .outbox_count_since(&p.from, "ack", now - 3_600_000)
+            .await?;
+        if recent >= self.config.mail.acks_per_hour {
+            return Ok(());
+        }
+        let Some(requester) = tx.user_in_tx(case.requester_id).await? else {
+            return Ok(());
+        };
+        let locale = locale_of(&requester.locale, &mailbox.locale);
+        // The applicable first-response promise, and how many cases are ahead.
+        let due = tx
+            .clocks_of_case_in_tx(case.id)
+            .await?
+            .into_iter()
+            .filter(|c| c.metric == "first_response")
+            .filter_map(|c| c.due_at)
+            .min();
+        let ahead = tx
+            .open_cases_ahead(case.team_id, case.received_at, 1000)
+            .await?;
+        let tz = requester.time_zone.clone();
+        let expected = due.map(|ms| format_local(ms, &tz, locale));
+        let vars = minijinja::context! {
+            case_id => case.id,
+            subject => case.subject,
+            customer_name => requester.name,
+            mailbox_name => mailbox.name,
+            expected => expected,
+            ahead => ahead,
+        };
+        let (subject, text) = self.render_template(tx, "ack", locale, vars).await?;
+        let key = mail::thread::notice_id(
+            &self.config.mail.domain,
+            Some(case.id),
+            "ack",
+            &crate::auth::new_token()[..12],
+        );
+        self.queue_mail(
+            tx,
+            QueueMail {
+                kind: "ack",
+                case,
+                message_id: None,
+                user_id: Some(requester.id),
+                mailbox: &mailbox,
+                to: &p.from,
+                to_name: p.from_name.clone(),
+                key,
+                subject,
+                text,
+                auto: Some("auto-replied"),
+                locale,
+                files: vec![],
+            },
+            now,
+        )
+        .await
+    }
+
+    /// Email an agent about a case: assignment, or a standard's warning/breach.
+    pub(crate) async fn queue_agent_notice(
+        &self,
+        tx: &mut Tx,
+        user_ids: &[i64],
+        kind: &str,
+        case: &CaseRow,
+        standard: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        if user_ids.is_empty() {
+            return Ok(());
+        }
+        let Some(mailbox) = self.outbound_mailbox(tx, case).await? else {
+            return Ok(());
+        };
+        for &uid in user_ids {
+            let Some(user) = tx.user_in_tx(uid).await? else {
+                continue;
+            };
+            if !user.active {
+                continue;
+            }
+            let Some(to) = self.reachable_email(tx, uid).await? else {
+                continue;
+            };
+            let locale = locale_of(&user.locale, &mailbox.locale);
+            let vars = minijinja::context! {
+                kind => kind,
+                case_id => case.id,
+                subject => case.subject,
+                agent_name => user.name,
+                standard => standard,
+                priority => case.priority,
+            };
+            let (subject, text) = self
+                .render_template(tx, "notification", locale, vars)
+                .await?;
+            let key = mail::thread::notice_id(
+                &self.config.mail.domain,
+                Some(case.id),
+                &format!("n{uid}"),
+                &crate::auth::new_token()[..12],
+            );
+            self.queue_mail(
+                tx,
+                QueueMail {
+                    kind: "notification",
+                    case,
+                    message_id: None,
+                    user_id: Some(uid),
+                    mailbox: &mailbox,
+                    to: &to,
+                    to_name: Some(user.name.clone()),
+                    key,
+                    subject,
+                    text,
+                    auto: Some("auto-generated"),
+                    locale,
+                    files: vec![],
+                },
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn queue_mail(&self, tx: &mut Tx, q: QueueMail<'_>, now: i64) -> Result<()> {
+        let thread = tx.email_threads_of_case(q.case.id).await?;
+        let in_reply_to: Vec<String> = thread.last().cloned().into_iter().collect();
+        let (local, dom) = q
+            .mailbox
+            .address
+            .rsplit_once('@')
+            .unwrap_or((q.mailbox.address.as_str(), ""));
+        let reply_to = format!("{local}+c{}@{dom}", q.case.id);
+        let out = mail::Outgoing {
+            from_name: q.mailbox.name.clone(),
+            from: q.mailbox.address.clone(),
+            to: vec![(q.to_name, q.to.to_string())],
+            reply_to: Some(reply_to),
+            subject: q.subject.clone(),
+            text: q.text.clone(),
+            html: None,
+            message_id: q.key.clone(),
+            in_reply_to,
+            references: thread,
+            auto_submitted: q.auto,
+            date: now / 1000,
+            language: Some(q.locale.to_string()),
+            attachments: q.files,
+        };
+        let raw = mail::build(&out);
+        tx.insert_outbox(&NewOutbox {
+            kind: q.kind,
+            case_id: Some(q.case.id),
+            message_id: q.message_id,
+            user_id: q.user_id,
+            mailbox_id: Some(q.mailbox.id),
+            envelope_from: &q.mailbox.address,
+            recipient: q.to,
+            message_key: &q.key,
+            raw: &raw,
+            created_at: now,
+        })
+        .await?;
+        // Customers' mail joins the case's thread so their replies come back to it.
+        if q.kind != "notification" {
+            tx.insert_email(&NewEmail {
+                message_key: &q.key,
+                direction: "out",
+                case_id: q.case.id,
+                message_id: q.message_id,
+                mailbox_id: Some(q.mailbox.id),
+                from_addr: &q.mailbox.address,
+                to_addrs: q.to,
+                subject: &q.subject,
+                in_reply_to: out.in_reply_to.first().map(String::as_str),
+                refs: None,
+                auto_kind: if q.auto.is_some() {
+                    "auto-reply"
+                } else {
+                    "none"
+                },
+                auth_results: None,
+                full_text: &q.text,
+                html: None,
+                raw_sha256: None,
+                created_at: now,
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    // ---------- the sender's side (called by mailnet) ----------
+
+    /// Lease a due outbox mail for sending; None when another sender took it.
+    pub async fn lease_outbox(&self, id: i64) -> Result<Option<model::OutboxMail>> {
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let ok = tx.lease_outbox(id, now, now + 120_000).await?;
+        tx.commit().await?;
+        if !ok {
+            return Ok(None);
+        }
+        Ok(self.store.outbox_item(id).await?.map(Into::into))
+    }
+
+    pub async fn due_outbox(&self, limit: i64) -> Result<Vec<i64>> {
+        Ok(self.store.due_outbox(self.now_ms(), limit).await?)
+    }
+
+    /// Record a send attempt. A temporary failure retries with exponential backoff
+    /// (30 s, 1 min, 2 min … capped at 6 h); a permanent one, or too many, gives up.
+    pub async fn outbox_result(
+        &self,
+        row: &model::OutboxMail,
+        result: std::result::Result<(), (bool, String)>,
+    ) -> Result<()> {
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        match result {
+            Ok(()) => tx.outbox_sent(row.id, now).await?,
+            Err((permanent, msg)) => {
+                let attempts = row.attempts + 1;
+                let next = (!permanent && attempts < self.config.mail.max_attempts).then(|| {
+                    let backoff = 30_000i64
+                        .saturating_mul(1 << attempts.min(20))
+                        .min(6 * 3_600_000);
+                    now + backoff / 2
+                });
+                tx.outbox_attempt_failed(row.id, &msg, next).await?;
+                if permanent && row.kind != "notification" {
+                    // The customer's address does not take our mail.
+                    tx.set_identity_failing(&row.recipient, true).await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Drop raw originals past the retention period.
+    pub async fn purge_raw_emails(&self) -> Result<u64> {
+        let days = self.config.mail.raw_retention_days;
+        if days <= 0 {
+            return Ok(0);
+        }
+        let mut tx = self.store.begin().await?;
+        let n = tx
+            .purge_raw_emails(self.now_ms() - days * 86_400_000)
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+}
