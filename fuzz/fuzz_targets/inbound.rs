@@ -49,7 +49,7 @@ static H: LazyLock<Harness> = LazyLock::new(|| {
         let mb = app
             .create_mailbox(
                 &actor,
-                store::MailboxData {
+                app::model::MailboxFields {
                     address: "support@guichet.test".into(),
                     name: "Support".into(),
                     locale: "fr".into(),

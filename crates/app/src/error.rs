@@ -5,7 +5,9 @@ use store::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    /// Dotted path of the field in the request, e.g. `ticket.requester.email`.
+    /// The input the error is about, as the use case names it (`subject`, `comment.body`,
+    /// `ticket_type`): a field of the typed input it received. Each transport turns it into
+    /// its own wire name (`ticket.subject` in the JSON API) with [`AppError::rename_fields`].
     pub field: String,
     /// Stable code, also the Fluent message id suffix (`err-<code>`).
     pub code: &'static str,
@@ -89,6 +91,22 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The same error with its field names translated by a transport into its own wire
+    /// names; `rename` returns None to keep a name as it is.
+    pub fn rename_fields(self, rename: impl Fn(&str) -> Option<String>) -> Self {
+        let apply = |mut f: FieldError| {
+            if let Some(n) = rename(&f.field) {
+                f.field = n;
+            }
+            f
+        };
+        match self {
+            AppError::Invalid(v) => AppError::Invalid(v.into_iter().map(apply).collect()),
+            AppError::Conflict(f) => AppError::Conflict(apply(f)),
+            o => o,
+        }
+    }
+
     pub fn invalid(
         field: impl Into<String>,
         code: &'static str,

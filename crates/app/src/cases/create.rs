@@ -56,14 +56,14 @@ impl App {
         };
         if subject.trim().is_empty() {
             errs.push(FieldError::new(
-                "ticket.comment",
+                "comment",
                 "required",
                 "a comment or a subject",
             ));
         }
         if subject.chars().count() > MAX_SUBJECT {
             errs.push(FieldError::new(
-                "ticket.subject",
+                "subject",
                 "too-long",
                 MAX_SUBJECT.to_string(),
             ));
@@ -72,7 +72,7 @@ impl App {
             && c.body.len() > self.config.max_body_chars
         {
             errs.push(FieldError::new(
-                "ticket.comment.body",
+                "comment.body",
                 "too-long",
                 self.config.max_body_chars.to_string(),
             ));
@@ -92,10 +92,10 @@ impl App {
             return Err(AppError::Invalid(errs));
         }
         if let Some(a) = new.assignee_id {
-            self.check_staff_user("ticket.assignee_id", a).await?;
+            self.check_staff_user("assignee_id", a).await?;
         }
         if let Some(a) = new.received_by_id {
-            self.check_staff_user("ticket.received_by_id", a).await?;
+            self.check_staff_user("received_by_id", a).await?;
         }
         self.check_refs(new.team_id, new.organization_id, new.category_id)
             .await?;
@@ -126,7 +126,7 @@ impl App {
                 }),
                 None => {
                     return Err(AppError::invalid(
-                        "ticket.requester_id",
+                        "requester_id",
                         "unknown-reference",
                         id.to_string(),
                     ));
@@ -192,7 +192,7 @@ impl App {
             Some(s) if !customer => {
                 if tx.user_in_tx(s).await?.is_none() {
                     return Err(AppError::invalid(
-                        "ticket.submitter_id",
+                        "submitter_id",
                         "unknown-reference",
                         s.to_string(),
                     ));
@@ -282,7 +282,7 @@ impl App {
                     Some(a) if !customer => {
                         if tx.user_in_tx(a).await?.is_none() {
                             return Err(AppError::invalid(
-                                "ticket.comment.author_id",
+                                "comment.author_id",
                                 "unknown-reference",
                                 a.to_string(),
                             ));
@@ -320,7 +320,7 @@ impl App {
                     .await?;
                 attachments = crate::cases::attachments::claim(
                     &mut tx,
-                    "ticket.comment.uploads",
+                    "comment.uploads",
                     &c.uploads,
                     actor.user_id,
                     m.id,
@@ -383,23 +383,23 @@ impl App {
 /// client sees what was refused.
 fn staff_only_fields(new: &NewCase) -> Vec<FieldError> {
     let set = [
-        ("ticket.priority", new.priority.is_some()),
-        ("ticket.channel", new.channel.is_some()),
-        ("ticket.received_at", new.received_at.is_some()),
-        ("ticket.received_by_id", new.received_by_id.is_some()),
-        ("ticket.organization_id", new.organization_id.is_some()),
-        ("ticket.category_id", new.category_id.is_some()),
-        ("ticket.submitter_id", new.submitter_id.is_some()),
-        ("ticket.type", new.ticket_type.is_some()),
-        ("ticket.kind", new.kind.is_some()),
-        ("ticket.journey_stage", new.journey_stage.is_some()),
-        ("ticket.tags", !new.tags.is_empty()),
-        ("ticket.custom_fields", new.custom_fields.is_some()),
-        ("ticket.external_id", new.external_id.is_some()),
-        ("ticket.due_at", new.due_at.is_some()),
-        ("ticket.complaint", new.complaint.is_some()),
+        ("priority", new.priority.is_some()),
+        ("channel", new.channel.is_some()),
+        ("received_at", new.received_at.is_some()),
+        ("received_by_id", new.received_by_id.is_some()),
+        ("organization_id", new.organization_id.is_some()),
+        ("category_id", new.category_id.is_some()),
+        ("submitter_id", new.submitter_id.is_some()),
+        ("ticket_type", new.ticket_type.is_some()),
+        ("kind", new.kind.is_some()),
+        ("journey_stage", new.journey_stage.is_some()),
+        ("tags", !new.tags.is_empty()),
+        ("custom_fields", new.custom_fields.is_some()),
+        ("external_id", new.external_id.is_some()),
+        ("due_at", new.due_at.is_some()),
+        ("complaint", new.complaint.is_some()),
         (
-            "ticket.comment.author_id",
+            "comment.author_id",
             new.comment.as_ref().is_some_and(|c| c.author_id.is_some()),
         ),
     ];

@@ -61,10 +61,13 @@ impl App {
         Ok(j)
     }
 
+    /// Create each case in turn; an item's failure is recorded in the job's results with
+    /// its field names translated by `wire` (the transport's names, as its answers use).
     pub async fn create_cases_many(
         &self,
         actor: &Actor,
         items: Vec<NewCase>,
+        wire: fn(&str) -> Option<String>,
     ) -> Result<model::Job> {
         actor.require_case_writer()?;
         let mut results = Vec::new();
@@ -75,7 +78,7 @@ impl App {
                 Err(AppError::Store(e)) if results.is_empty() => return Err(AppError::Store(e)),
                 // Some items are committed: a retry of the whole request would repeat them,
                 // so the failure is this item's, in the job's results.
-                Err(e) => results.push(json!({"index": i, "success": false, "status": "Failed", "errors": item_error(&e)})),
+                Err(e) => results.push(json!({"index": i, "success": false, "status": "Failed", "errors": item_error(&e.rename_fields(wire))})),
             }
         }
         self.finish_job(actor, "bulk_create_tickets", results)
@@ -83,10 +86,12 @@ impl App {
             .map(Into::into)
     }
 
+    /// Change each case in turn; failures as in [`App::create_cases_many`].
     pub async fn update_cases_many(
         &self,
         actor: &Actor,
         items: Vec<(i64, CaseChanges)>,
+        wire: fn(&str) -> Option<String>,
     ) -> Result<model::Job> {
         actor.require_case_writer()?;
         let mut results = Vec::new();
@@ -97,7 +102,7 @@ impl App {
                 Err(AppError::Store(e)) if results.is_empty() => return Err(AppError::Store(e)),
                 // Some items are committed: a retry of the whole request would repeat them,
                 // so the failure is this item's, in the job's results.
-                Err(e) => results.push(json!({"id": id, "action": "update", "status": "Failed", "success": false, "errors": item_error(&e)})),
+                Err(e) => results.push(json!({"id": id, "action": "update", "status": "Failed", "success": false, "errors": item_error(&e.rename_fields(wire))})),
             }
         }
         self.finish_job(actor, "bulk_update_tickets", results)

@@ -18,7 +18,7 @@ impl App {
             actor.require_case_writer()?;
         }
         if let Some(Some(a)) = ch.assignee_id {
-            self.check_staff_user("ticket.assignee_id", a).await?;
+            self.check_staff_user("assignee_id", a).await?;
         }
         self.check_refs(
             ch.team_id.flatten(),
@@ -30,7 +30,7 @@ impl App {
             && c.body.len() > self.config.max_body_chars
         {
             return Err(AppError::invalid(
-                "ticket.comment.body",
+                "comment.body",
                 "too-long",
                 self.config.max_body_chars.to_string(),
             ));
@@ -76,7 +76,7 @@ impl App {
 
         if let Some(s) = &ch.subject {
             let s = domain::required_text(s, MAX_SUBJECT)
-                .map_err(|e| AppError::invalid("ticket.subject", "invalid", e.to_string()))?;
+                .map_err(|e| AppError::invalid("subject", "invalid", e.to_string()))?;
             ev.change("subject", Some(c.subject.clone()), Some(s.clone()));
             rebuild_doc |= s != c.subject;
             c.subject = s;
@@ -103,7 +103,7 @@ impl App {
         if let Some(r) = ch.requester_id {
             if tx.user_in_tx(r).await?.is_none() {
                 return Err(AppError::invalid(
-                    "ticket.requester_id",
+                    "requester_id",
                     "unknown-reference",
                     r.to_string(),
                 ));
@@ -192,7 +192,7 @@ impl App {
             tags.retain(|x| !ch.remove_tags.iter().any(|r| r.as_str() == x));
             if tags.len() > domain::MAX_TAGS {
                 return Err(AppError::invalid(
-                    "ticket.tags",
+                    "tags",
                     "too-many",
                     domain::MAX_TAGS.to_string(),
                 ));
@@ -231,7 +231,7 @@ impl App {
             };
             let author = tx.user_in_tx(author_id).await?.ok_or_else(|| {
                 AppError::invalid(
-                    "ticket.comment.author_id",
+                    "comment.author_id",
                     "unknown-reference",
                     author_id.to_string(),
                 )
@@ -265,7 +265,7 @@ impl App {
                 .await?;
             attachments = crate::cases::attachments::claim(
                 &mut tx,
-                "ticket.comment.uploads",
+                "comment.uploads",
                 &cm.uploads,
                 actor.user_id,
                 m.id,

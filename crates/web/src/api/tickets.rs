@@ -479,7 +479,7 @@ pub async fn create_ticket(
         .app
         .create_case(&ctx.actor, new, key.as_deref().map(|k| (k, fp.as_str())))
         .await
-        .map_err(|e| ctx.err(e))?;
+        .map_err(|e| ctx.err(e.rename_fields(ticket_wire_field)))?;
     let t = ticket_for(&s, &ctx, &out.case).await?;
     let url = format!("{}/api/v2/tickets/{}.json", ctx.base, out.case.id);
     let body = json!({"ticket": t, "audit": audit_for(&ctx, &out)});
@@ -522,7 +522,7 @@ pub async fn update_ticket(
     let out = match s.app.update_case(&ctx.actor, id, ch).await {
         Ok(o) => o,
         Err(AppError::Conflict(f)) if f.code == "stale" => return Ok(update_conflict(&ctx, &f)),
-        Err(e) => return Err(ctx.err(e)),
+        Err(e) => return Err(ctx.err(e.rename_fields(ticket_wire_field))),
     };
     let t = ticket_for(&s, &ctx, &out.case).await?;
     let body = json!({"ticket": t, "audit": audit_for(&ctx, &out)});
@@ -705,13 +705,47 @@ pub async fn create_many_tickets(
     }
     let job = s
         .app
-        .create_cases_many(&ctx.actor, items)
+        .create_cases_many(&ctx.actor, items, ticket_wire_field)
         .await
         .map_err(|e| ctx.err(e))?;
     Ok(json_ok(
         StatusCode::OK,
         json!({"job_status": render::job(&job, &ctx.base)}),
     ))
+}
+
+/// The JSON API's name of a case input the use cases name (`subject` → `ticket.subject`,
+/// `ticket_type` → `ticket.type`); None keeps a name that is not a ticket field.
+pub fn ticket_wire_field(input: &str) -> Option<String> {
+    const TICKET_FIELDS: &[&str] = &[
+        "subject",
+        "comment",
+        "comment.body",
+        "comment.author_id",
+        "comment.uploads",
+        "requester_id",
+        "submitter_id",
+        "assignee_id",
+        "received_by_id",
+        "priority",
+        "channel",
+        "received_at",
+        "organization_id",
+        "category_id",
+        "kind",
+        "journey_stage",
+        "tags",
+        "custom_fields",
+        "external_id",
+        "due_at",
+        "complaint",
+    ];
+    if input == "ticket_type" {
+        return Some("ticket.type".into());
+    }
+    TICKET_FIELDS
+        .contains(&input)
+        .then(|| format!("ticket.{input}"))
 }
 
 fn prefix_fields(e: AppError, prefix: &str) -> AppError {
@@ -781,7 +815,7 @@ pub async fn update_many_tickets(
     }
     let job = s
         .app
-        .update_cases_many(&ctx.actor, items)
+        .update_cases_many(&ctx.actor, items, ticket_wire_field)
         .await
         .map_err(|e| ctx.err(e))?;
     Ok(json_ok(
