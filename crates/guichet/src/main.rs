@@ -351,7 +351,9 @@ async fn serve(cfg: Config) -> Result<()> {
     // Live updates of the agent screens from every node (PostgreSQL LISTEN; no-op on SQLite).
     let live = state.app.clone();
     tokio::spawn(async move { live.run_live_listener().await });
-    let router = web::router(state.clone()).merge(ui::router(state));
+    let router = web::router(state.clone())
+        .merge(ui::router(state.clone()))
+        .merge(portal::router(state));
     let opts = web::ServeOptions {
         max_connections: cfg.max_http_connections,
         header_timeout: std::time::Duration::from_secs(cfg.header_timeout_secs.max(1)),
