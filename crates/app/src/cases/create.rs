@@ -23,12 +23,118 @@ impl App {
         Err(AppError::Internal("idempotency retry".into()))
     }
 
+    /// One attempt: check the input, read what can be read before the write, then write
+    /// the case, its first message, its clocks, events and search document in one
+    /// transaction.
     async fn create_case_once(
         &self,
         actor: &Actor,
         new: NewCase,
         idempotency: Option<(&str, &str)>,
     ) -> Result<CaseOutcome> {
+        let checked = self.check_new_case(actor, &new).await?;
+        // The requester is usually known: read it on the reader pool, before the write
+        // transaction, so the single SQLite writer holds its lock for as short as possible.
+        let known = self.known_requester(actor, checked.customer, &new).await?;
+        let now = self.now_ms();
+        // Refresh the cached standards before taking a connection for the write:
+        // inside it, a refresh would need a second one (a full pool would deadlock).
+        self.standards_snapshot().await?;
+        let mut tx = self.store.begin().await?;
+        if let Some((key, fp)) = idempotency
+            && let Some((old_fp, id)) = tx.idempotency_lookup(actor.user_id, key).await?
+        {
+            tx.rollback().await?;
+            return self.replay_creation(key, fp, &old_fp, id).await;
+        }
+        let requester = match known {
+            Some(p) => p,
+            // A new customer (or one created since the read above).
+            None => self.new_requester(&mut tx, &new).await?,
+        };
+        let submitter_id = match new.submitter_id {
+            Some(s) if !checked.customer => {
+                if tx.user_in_tx(s).await?.is_none() {
+                    return Err(AppError::invalid(
+                        "submitter_id",
+                        "unknown-reference",
+                        s.to_string(),
+                    ));
+                }
+                s
+            }
+            _ => actor.user_id,
+        };
+        let mut case = new_case_row(actor, &new, &checked, &requester, submitter_id, now);
+        let tags: Vec<String> = new.tags.iter().map(|t| t.as_str().to_string()).collect();
+        let mut ev = Events::default();
+        ev.add("created", Some(case.channel.clone()));
+        if let Some(p) = &new.complaint {
+            apply_complaint(&mut case, p, &mut ev);
+        }
+        let clock_events = creation_clock_events(&case, checked.status, now);
+        let clocks = self
+            .plan_clocks(&mut tx, &mut case, &clock_events, true, now)
+            .await?;
+        case.id = tx.insert_case(&case).await?;
+        self.write_clocks(&mut tx, &case, clocks, now).await?;
+        tx.insert_case_tags(case.id, &tags).await?;
+        if let Some(a) = case.assignee_id {
+            ev.add("assigned", Some(a.to_string()));
+        }
+        let (message, attachments) = match &checked.comment {
+            Some(c) => {
+                let (m, files) = self
+                    .write_first_message(&mut tx, actor, &checked, &case, c, now)
+                    .await?;
+                ev.add(
+                    if m.public { "comment" } else { "note" },
+                    Some(m.id.to_string()),
+                );
+                (Some(m), files)
+            }
+            None => (None, Vec::new()),
+        };
+        let doc = format!(
+            "{} {} {}",
+            checked.subject, requester.text, case.description
+        );
+        // An internal first note stays out of the customer's search document.
+        let public_doc = match &message {
+            Some(m) if !m.public => format!("{} {}", checked.subject, requester.text),
+            _ => doc.clone(),
+        };
+        tx.insert_search_doc(case.id, &fold(&doc), &fold(&public_doc))
+            .await?;
+        let events = tx
+            .insert_events(case.id, Some(actor.user_id), now, &ev.0)
+            .await?;
+        if let Some((key, fp)) = idempotency {
+            tx.idempotency_save(actor.user_id, key, fp, case.id, now)
+                .await
+                .map_err(|e| match e {
+                    store::StoreError::Conflict(_) => AppError::Conflict(FieldError::new(
+                        "Idempotency-Key",
+                        "duplicate",
+                        key.to_string(),
+                    )),
+                    e => e.into(),
+                })?;
+        }
+        tx.commit().await?;
+        self.announce_case(&case, actor, "created").await;
+        Ok(CaseOutcome {
+            case: case.into(),
+            message: message.map(Into::into),
+            events: crate::model::all(events),
+            attachments: crate::model::all(attachments),
+            replayed: false,
+        })
+    }
+
+    /// Everything about a new case that can be refused before anything is read for the
+    /// write: role, subject and body, what customers may not set, references, status.
+    async fn check_new_case(&self, actor: &Actor, new: &NewCase) -> Result<CheckedCase> {
         if actor.role == Role::Analyst {
             return Err(AppError::Forbidden("your role cannot change cases"));
         }
@@ -86,7 +192,7 @@ impl App {
             return Err(AppError::Forbidden("customers cannot assign or set status"));
         }
         if customer && !via_mail {
-            errs.extend(staff_only_fields(&new));
+            errs.extend(staff_only_fields(new));
         }
         if !errs.is_empty() {
             return Err(AppError::Invalid(errs));
@@ -105,9 +211,23 @@ impl App {
             }
             s => s,
         };
+        Ok(CheckedCase {
+            customer,
+            via_mail,
+            comment,
+            subject,
+            status,
+        })
+    }
 
-        // The requester is usually known: read it on the reader pool, before the write
-        // transaction, so the single SQLite writer holds its lock for as short as possible.
+    /// The requester when they already exist (read before the write); None when the case
+    /// names a new customer by email.
+    async fn known_requester(
+        &self,
+        actor: &Actor,
+        customer: bool,
+        new: &NewCase,
+    ) -> Result<Option<Person>> {
         let known = match (customer, &new.requester) {
             (true, _) | (false, None) => Some(actor.user_id),
             (false, Some(RequesterRef::Id(id))) => Some(*id),
@@ -117,262 +237,229 @@ impl App {
                 .await?
                 .map(|u| u.id),
         };
-        let known = match known {
-            Some(id) => match self.store.user(id).await? {
-                Some(u) => Some(Person {
-                    id: u.id,
-                    organization_id: u.organization_id,
-                    text: person_text(&u, &self.store.identities(u.id).await?),
-                }),
-                None => {
-                    return Err(AppError::invalid(
-                        "requester_id",
-                        "unknown-reference",
-                        id.to_string(),
-                    ));
-                }
-            },
-            None => None,
+        let Some(id) = known else {
+            return Ok(None);
         };
+        match self.store.user(id).await? {
+            Some(u) => Ok(Some(Person {
+                id: u.id,
+                organization_id: u.organization_id,
+                text: person_text(&u, &self.store.identities(u.id).await?),
+            })),
+            None => Err(AppError::invalid(
+                "requester_id",
+                "unknown-reference",
+                id.to_string(),
+            )),
+        }
+    }
 
-        let now = self.now_ms();
-        // Refresh the cached standards before taking a connection for the write:
-        // inside it, a refresh would need a second one (a full pool would deadlock).
-        self.standards_snapshot().await?;
-        let mut tx = self.store.begin().await?;
-        if let Some((key, fp)) = idempotency
-            && let Some((old_fp, id)) = tx.idempotency_lookup(actor.user_id, key).await?
-        {
-            tx.rollback().await?;
-            if old_fp != fp {
-                return Err(AppError::invalid(
-                    "Idempotency-Key",
-                    "idempotency-mismatch",
-                    key.to_string(),
-                ));
-            }
-            let case = self
-                .store
-                .case(id)
-                .await?
-                .ok_or(AppError::NotFound("ticket"))?;
-            return Ok(CaseOutcome {
-                case: case.into(),
-                message: None,
-                events: vec![],
-                attachments: vec![],
-                replayed: true,
-            });
-        }
-        let requester = match known {
-            Some(p) => p,
-            None => {
-                // A new customer (or one created since the read above).
-                let Some(RequesterRef::Email {
-                    email,
-                    name,
-                    locale,
-                }) = &new.requester
-                else {
-                    return Err(AppError::Internal("requester not resolved".into()));
-                };
-                let id = self
-                    .find_or_create_customer(&mut tx, email, name.as_deref(), *locale)
-                    .await?;
-                let u = tx.user_in_tx(id).await?.ok_or(AppError::NotFound("user"))?;
-                Person {
-                    id,
-                    organization_id: u.organization_id,
-                    text: person_text(&u, &tx.identities_in_tx(id).await?),
-                }
-            }
+    /// The requester named by email, found or created inside the write.
+    async fn new_requester(&self, tx: &mut Tx, new: &NewCase) -> Result<Person> {
+        let Some(RequesterRef::Email {
+            email,
+            name,
+            locale,
+        }) = &new.requester
+        else {
+            return Err(AppError::Internal("requester not resolved".into()));
         };
-        let requester_id = requester.id;
-        let submitter_id = match new.submitter_id {
-            Some(s) if !customer => {
-                if tx.user_in_tx(s).await?.is_none() {
-                    return Err(AppError::invalid(
-                        "submitter_id",
-                        "unknown-reference",
-                        s.to_string(),
-                    ));
-                }
-                s
-            }
-            _ => actor.user_id,
-        };
-        let organization_id = new.organization_id.or(requester.organization_id);
-        let channel = new
-            .channel
-            .unwrap_or(if customer { Channel::Web } else { Channel::Api });
-        let received_at = new.received_at.map(ms).filter(|r| *r <= now).unwrap_or(now);
-        let tags: Vec<String> = new.tags.iter().map(|t| t.as_str().to_string()).collect();
-        let mut case = CaseRow {
-            id: 0,
-            subject: subject.clone(),
-            description: comment.as_ref().map(|c| c.body.clone()).unwrap_or_default(),
-            status: status.as_str().into(),
-            priority: new.priority.map(|p| p.as_str().into()),
-            kind: new.kind.unwrap_or(Kind::Question).as_str().into(),
-            ticket_type: new.ticket_type.map(|t| t.as_str().into()),
-            channel: channel.as_str().into(),
-            journey_stage: new.journey_stage.map(|j| j.as_str().into()),
-            requester_id,
-            submitter_id,
-            received_by_id: new.received_by_id.or(if customer {
-                None
-            } else {
-                Some(actor.user_id)
-            }),
-            assignee_id: if customer { None } else { new.assignee_id },
-            team_id: if customer && !via_mail {
-                None
-            } else {
-                new.team_id
-            },
-            organization_id,
-            category_id: new.category_id,
-            external_id: new.external_id.clone(),
-            tags: tags.join(" "),
-            custom_fields: new
-                .custom_fields
-                .as_ref()
-                .map(|v| v.to_string())
-                .unwrap_or_else(|| "[]".into()),
-            due_at: opt_ms(new.due_at),
-            next_due_at: opt_ms(new.due_at).unwrap_or(i64::MAX),
-            received_at,
-            created_at: now,
-            updated_at: now,
-            solved_at: (status == Status::Solved).then_some(now),
-            closed_at: None,
-            transfer_count: 0,
-            reopen_count: 0,
-            merged_into_id: None,
-            agreed_solution: None,
-            solved_on_the_spot: false,
-            promised_at: None,
-            follow_up_at: None,
-            follow_up_done_at: None,
-            prevention_suggestion: None,
-            root_cause: None,
-            complaint_resolved_at: None,
-            deleted_at: None,
-            first_reply_at: None,
-        };
-        let mut ev = Events::default();
-        ev.add("created", Some(channel.as_str().into()));
-        if let Some(p) = &new.complaint {
-            apply_complaint(&mut case, p, &mut ev);
-        }
-        let clock_events = creation_clock_events(&case, status, now);
-        let clocks = self
-            .plan_clocks(&mut tx, &mut case, &clock_events, true, now)
+        let id = self
+            .find_or_create_customer(tx, email, name.as_deref(), *locale)
             .await?;
-        case.id = tx.insert_case(&case).await?;
-        self.write_clocks(&mut tx, &case, clocks, now).await?;
-        tx.insert_case_tags(case.id, &tags).await?;
-        if let Some(a) = case.assignee_id {
-            ev.add("assigned", Some(a.to_string()));
+        let u = tx.user_in_tx(id).await?.ok_or(AppError::NotFound("user"))?;
+        Ok(Person {
+            id,
+            organization_id: u.organization_id,
+            text: person_text(&u, &tx.identities_in_tx(id).await?),
+        })
+    }
+
+    /// The answer to a request repeated with the same Idempotency-Key: the case it created,
+    /// or a 422 when the key came back with another request.
+    async fn replay_creation(
+        &self,
+        key: &str,
+        fp: &str,
+        old_fp: &str,
+        id: i64,
+    ) -> Result<CaseOutcome> {
+        if old_fp != fp {
+            return Err(AppError::invalid(
+                "Idempotency-Key",
+                "idempotency-mismatch",
+                key.to_string(),
+            ));
         }
-        let mut attachments = Vec::new();
-        let message = match &comment {
-            Some(c) => {
-                let author = match c.author_id {
-                    Some(a) if !customer => {
-                        if tx.user_in_tx(a).await?.is_none() {
-                            return Err(AppError::invalid(
-                                "comment.author_id",
-                                "unknown-reference",
-                                a.to_string(),
-                            ));
-                        }
-                        a
-                    }
-                    _ => {
-                        if customer {
-                            actor.user_id
-                        } else {
-                            c.author_id.unwrap_or(requester_id)
-                        }
-                    }
-                };
-                let public = if customer {
-                    true
-                } else {
-                    c.public.unwrap_or(true)
-                };
-                let html = c
-                    .html_body
-                    .clone()
-                    .unwrap_or_else(|| html_from_text(&c.body));
-                let m = tx
-                    .insert_message(
-                        case.id,
-                        author,
-                        public,
-                        channel.as_str(),
-                        &c.body,
-                        &html,
-                        c.inbound.as_ref().is_some_and(|i| i.automatic()),
-                        now,
-                    )
-                    .await?;
-                attachments = crate::cases::attachments::claim(
-                    &mut tx,
-                    "comment.uploads",
-                    &c.uploads,
-                    actor.user_id,
-                    m.id,
-                )
-                .await?;
-                if let Some(inb) = &c.inbound {
-                    attachments = self.write_inbound(&mut tx, &case, &m, inb, now).await?;
-                    self.queue_ack(&mut tx, &case, inb, now).await?;
-                } else if public && !customer && author != requester_id {
-                    self.queue_reply(&mut tx, &case, &m, &attachments, now)
-                        .await?;
-                }
-                ev.add(
-                    if public { "comment" } else { "note" },
-                    Some(m.id.to_string()),
-                );
-                Some(m)
-            }
-            None => None,
-        };
-        let doc = format!("{} {} {}", subject, requester.text, case.description);
-        // An internal first note stays out of the customer's search document.
-        let public_doc = match &message {
-            Some(m) if !m.public => format!("{} {}", subject, requester.text),
-            _ => doc.clone(),
-        };
-        tx.insert_search_doc(case.id, &fold(&doc), &fold(&public_doc))
-            .await?;
-        let events = tx
-            .insert_events(case.id, Some(actor.user_id), now, &ev.0)
-            .await?;
-        if let Some((key, fp)) = idempotency {
-            tx.idempotency_save(actor.user_id, key, fp, case.id, now)
-                .await
-                .map_err(|e| match e {
-                    store::StoreError::Conflict(_) => AppError::Conflict(FieldError::new(
-                        "Idempotency-Key",
-                        "duplicate",
-                        key.to_string(),
-                    )),
-                    e => e.into(),
-                })?;
-        }
-        tx.commit().await?;
-        self.announce_case(&case, actor, "created").await;
+        let case = self
+            .store
+            .case(id)
+            .await?
+            .ok_or(AppError::NotFound("ticket"))?;
         Ok(CaseOutcome {
             case: case.into(),
-            message: message.map(Into::into),
-            events: crate::model::all(events),
-            attachments: crate::model::all(attachments),
-            replayed: false,
+            message: None,
+            events: vec![],
+            attachments: vec![],
+            replayed: true,
         })
+    }
+
+    /// The new case's first message with its files, and what it sends: the email's own
+    /// rows and acknowledgement for inbound mail, else a reply mailed to the requester when
+    /// staff write publicly on their behalf.
+    async fn write_first_message(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        checked: &CheckedCase,
+        case: &CaseRow,
+        c: &CommentInput,
+        now: i64,
+    ) -> Result<(store::MessageRow, Vec<store::AttachmentRow>)> {
+        let customer = checked.customer;
+        let author = match c.author_id {
+            Some(a) if !customer => {
+                if tx.user_in_tx(a).await?.is_none() {
+                    return Err(AppError::invalid(
+                        "comment.author_id",
+                        "unknown-reference",
+                        a.to_string(),
+                    ));
+                }
+                a
+            }
+            _ => {
+                if customer {
+                    actor.user_id
+                } else {
+                    c.author_id.unwrap_or(case.requester_id)
+                }
+            }
+        };
+        let public = if customer {
+            true
+        } else {
+            c.public.unwrap_or(true)
+        };
+        let html = c
+            .html_body
+            .clone()
+            .unwrap_or_else(|| html_from_text(&c.body));
+        let m = tx
+            .insert_message(
+                case.id,
+                author,
+                public,
+                &case.channel,
+                &c.body,
+                &html,
+                c.inbound.as_ref().is_some_and(|i| i.automatic()),
+                now,
+            )
+            .await?;
+        let mut attachments = crate::cases::attachments::claim(
+            tx,
+            "comment.uploads",
+            &c.uploads,
+            actor.user_id,
+            m.id,
+        )
+        .await?;
+        if let Some(inb) = &c.inbound {
+            attachments = self.write_inbound(tx, case, &m, inb, now).await?;
+            self.queue_ack(tx, case, inb, now).await?;
+        } else if public && !customer && author != case.requester_id {
+            self.queue_reply(tx, case, &m, &attachments, now).await?;
+        }
+        Ok((m, attachments))
+    }
+}
+
+/// A new case's input once checked: who creates it, its subject, status and first
+/// comment (None when empty).
+struct CheckedCase {
+    customer: bool,
+    /// The case comes by email (a customer's mail may name its mailbox's team).
+    via_mail: bool,
+    comment: Option<CommentInput>,
+    subject: String,
+    status: Status,
+}
+
+/// The row of a new case from its checked input (ids and clocks come later).
+fn new_case_row(
+    actor: &Actor,
+    new: &NewCase,
+    checked: &CheckedCase,
+    requester: &Person,
+    submitter_id: i64,
+    now: i64,
+) -> CaseRow {
+    let customer = checked.customer;
+    let channel = new
+        .channel
+        .unwrap_or(if customer { Channel::Web } else { Channel::Api });
+    let status = checked.status;
+    CaseRow {
+        id: 0,
+        subject: checked.subject.clone(),
+        description: checked
+            .comment
+            .as_ref()
+            .map(|c| c.body.clone())
+            .unwrap_or_default(),
+        status: status.as_str().into(),
+        priority: new.priority.map(|p| p.as_str().into()),
+        kind: new.kind.unwrap_or(Kind::Question).as_str().into(),
+        ticket_type: new.ticket_type.map(|t| t.as_str().into()),
+        channel: channel.as_str().into(),
+        journey_stage: new.journey_stage.map(|j| j.as_str().into()),
+        requester_id: requester.id,
+        submitter_id,
+        received_by_id: new
+            .received_by_id
+            .or(if customer { None } else { Some(actor.user_id) }),
+        assignee_id: if customer { None } else { new.assignee_id },
+        team_id: if customer && !checked.via_mail {
+            None
+        } else {
+            new.team_id
+        },
+        organization_id: new.organization_id.or(requester.organization_id),
+        category_id: new.category_id,
+        external_id: new.external_id.clone(),
+        tags: new
+            .tags
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        custom_fields: new
+            .custom_fields
+            .as_ref()
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "[]".into()),
+        due_at: opt_ms(new.due_at),
+        next_due_at: opt_ms(new.due_at).unwrap_or(i64::MAX),
+        received_at: new.received_at.map(ms).filter(|r| *r <= now).unwrap_or(now),
+        created_at: now,
+        updated_at: now,
+        solved_at: (status == Status::Solved).then_some(now),
+        closed_at: None,
+        transfer_count: 0,
+        reopen_count: 0,
+        merged_into_id: None,
+        agreed_solution: None,
+        solved_on_the_spot: false,
+        promised_at: None,
+        follow_up_at: None,
+        follow_up_done_at: None,
+        prevention_suggestion: None,
+        root_cause: None,
+        complaint_resolved_at: None,
+        deleted_at: None,
+        first_reply_at: None,
     }
 }
 

@@ -2,68 +2,22 @@
 
 use super::*;
 
+/// Where screening leaves a mail: to be written (its mailbox and parsed form), or settled
+/// already (quarantined, or a duplicate of one stored).
+enum Screened {
+    Take(MailboxRow, Box<Inbound>),
+    Settled(Ingested),
+}
+
 impl App {
-    /// The single entry point of inbound mail.
+    /// The single entry point of inbound mail: route it to a mailbox and screen it (loops,
+    /// duplicates), thread it and name its sender, then write it as a reply to its case or
+    /// as a new case; what cannot be used is quarantined with its reason.
     pub async fn ingest_email(&self, d: Delivery<'_>) -> Result<Ingested> {
-        let mailboxes = self.store.mailboxes().await?;
-        let mailbox = match (d.mailbox_id, d.rcpt) {
-            (Some(id), _) => mailboxes.iter().find(|m| m.id == id),
-            (None, Some(r)) => {
-                let base = mail::thread::base_address(r);
-                mailboxes.iter().find(|m| m.address == base)
-            }
-            (None, None) => None,
+        let (mailbox, parsed) = match self.screen_inbound(&d).await? {
+            Screened::Take(m, p) => (m, *p),
+            Screened::Settled(done) => return Ok(done),
         };
-        let Some(mailbox) = mailbox else {
-            return self
-                .quarantine(
-                    &d,
-                    None,
-                    "unknown-recipient",
-                    d.rcpt.map(str::to_string),
-                    None,
-                )
-                .await;
-        };
-        let parsed = match mail::parse(d.raw, &self.mail_limits()) {
-            Ok(p) => p,
-            Err(e) => {
-                return self
-                    .quarantine(&d, Some(mailbox.id), e.code(), None, None)
-                    .await;
-            }
-        };
-        if let Err(e) = EmailAddress::parse(&parsed.from) {
-            // mail-parser takes what a header holds; a customer needs an address we can
-            // answer. Found by the fuzzer: without this the message failed (IMAP stuck on
-            // it, LMTP answering 451 for ever).
-            return self
-                .quarantine(
-                    &d,
-                    Some(mailbox.id),
-                    "bad-sender",
-                    Some(format!("{}: {e}", parsed.from)),
-                    Some(&parsed),
-                )
-                .await;
-        }
-        let domain = self.config.mail.domain.clone();
-        let own_address = mailboxes
-            .iter()
-            .any(|m| m.address == mail::thread::base_address(&parsed.from));
-        if own_address || mail::thread::is_ours(&parsed.message_id, &domain) {
-            let why = if own_address {
-                format!("sent from our own address {}", parsed.from)
-            } else {
-                format!("our own Message-ID {} came back", parsed.message_id)
-            };
-            return self
-                .quarantine(&d, Some(mailbox.id), "loop", Some(why), Some(&parsed))
-                .await;
-        }
-        if let Some(e) = self.store.email_by_key(&parsed.message_id).await? {
-            return Ok(Ingested::Duplicate { case_id: e.case_id });
-        }
         let sender = self.store.user_by_identity("email", &parsed.from).await?;
         let sender_staff = sender
             .as_ref()
@@ -164,6 +118,90 @@ impl App {
                     .map(|o| Ingested::Created { case_id: o.case.id })
             }
         };
+        self.settle_inbound(&d, &mailbox, &inbound, result).await
+    }
+
+    /// Which mailbox the mail is for, and whether it is usable at all: parsed, with an
+    /// answerable sender, not one of our own coming back, not already stored.
+    async fn screen_inbound(&self, d: &Delivery<'_>) -> Result<Screened> {
+        let mailboxes = self.store.mailboxes().await?;
+        let mailbox = match (d.mailbox_id, d.rcpt) {
+            (Some(id), _) => mailboxes.iter().find(|m| m.id == id),
+            (None, Some(r)) => {
+                let base = mail::thread::base_address(r);
+                mailboxes.iter().find(|m| m.address == base)
+            }
+            (None, None) => None,
+        };
+        let Some(mailbox) = mailbox else {
+            return self
+                .quarantine(
+                    d,
+                    None,
+                    "unknown-recipient",
+                    d.rcpt.map(str::to_string),
+                    None,
+                )
+                .await
+                .map(Screened::Settled);
+        };
+        let parsed = match mail::parse(d.raw, &self.mail_limits()) {
+            Ok(p) => p,
+            Err(e) => {
+                return self
+                    .quarantine(d, Some(mailbox.id), e.code(), None, None)
+                    .await
+                    .map(Screened::Settled);
+            }
+        };
+        if let Err(e) = EmailAddress::parse(&parsed.from) {
+            // mail-parser takes what a header holds; a customer needs an address we can
+            // answer. Found by the fuzzer: without this the message failed (IMAP stuck on
+            // it, LMTP answering 451 for ever).
+            return self
+                .quarantine(
+                    d,
+                    Some(mailbox.id),
+                    "bad-sender",
+                    Some(format!("{}: {e}", parsed.from)),
+                    Some(&parsed),
+                )
+                .await
+                .map(Screened::Settled);
+        }
+        let domain = self.config.mail.domain.clone();
+        let own_address = mailboxes
+            .iter()
+            .any(|m| m.address == mail::thread::base_address(&parsed.from));
+        if own_address || mail::thread::is_ours(&parsed.message_id, &domain) {
+            let why = if own_address {
+                format!("sent from our own address {}", parsed.from)
+            } else {
+                format!("our own Message-ID {} came back", parsed.message_id)
+            };
+            return self
+                .quarantine(d, Some(mailbox.id), "loop", Some(why), Some(&parsed))
+                .await
+                .map(Screened::Settled);
+        }
+        if let Some(e) = self.store.email_by_key(&parsed.message_id).await? {
+            return Ok(Screened::Settled(Ingested::Duplicate {
+                case_id: e.case_id,
+            }));
+        }
+        Ok(Screened::Take(mailbox.clone(), Box::new(parsed)))
+    }
+
+    /// What the write's failure means for this mail: a duplicate raced in, or data the
+    /// database refuses, or input the case rules refuse (both quarantined with the bytes);
+    /// anything else (an outage) stays an error for the sender to retry.
+    async fn settle_inbound(
+        &self,
+        d: &Delivery<'_>,
+        mailbox: &MailboxRow,
+        inbound: &InboundMail,
+        result: Result<Ingested>,
+    ) -> Result<Ingested> {
         match result {
             Err(AppError::Conflict(f)) if f.field == "message_id" => {
                 let e = self.store.email_by_key(&inbound.parsed.message_id).await?;
@@ -179,7 +217,7 @@ impl App {
                 // rather than answer 451 for ever.
                 tracing::warn!(error = %e, "inbound email refused by the database");
                 self.quarantine(
-                    &d,
+                    d,
                     Some(mailbox.id),
                     "unstorable",
                     Some(e.to_string()),
@@ -194,7 +232,7 @@ impl App {
                     .collect::<Vec<_>>()
                     .join(", ");
                 self.quarantine(
-                    &d,
+                    d,
                     Some(mailbox.id),
                     "rejected",
                     Some(detail),
