@@ -588,6 +588,65 @@ impl From<Grouping> for store::Grouping {
     }
 }
 
+/// A case as its customer sees it: an allow-list of the staff model's fields, made only by
+/// [`crate::App::customer_cases`]. A field added to [`Case`] stays internal until it is
+/// added here. No tags, custom fields, assignee, team, received_by, kind, journey stage,
+/// root cause, prevention, follow-up or due dates; `description` is the first *public*
+/// message (a case may begin with an internal note); `hold` reads `open`, as Zendesk shows
+/// it to end users.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerCase {
+    pub id: i64,
+    pub subject: String,
+    pub description: String,
+    pub status: String,
+    pub priority: Option<String>,
+    pub ticket_type: Option<String>,
+    pub channel: String,
+    pub requester_id: i64,
+    pub organization_id: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub received_at: i64,
+    pub solved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub merged_into_id: Option<i64>,
+    /// The complaint register's part the customer was told (A2).
+    pub agreed_solution: Option<String>,
+    pub promised_at: Option<i64>,
+    pub complaint_resolved_at: Option<i64>,
+}
+
+impl CustomerCase {
+    pub(crate) fn of(c: &Case, description: String) -> Self {
+        let status = if c.status == "hold" {
+            "open".to_string()
+        } else {
+            c.status.clone()
+        };
+        Self {
+            id: c.id,
+            subject: c.subject.clone(),
+            description,
+            status,
+            priority: c.priority.clone(),
+            ticket_type: c.ticket_type.clone(),
+            channel: c.channel.clone(),
+            requester_id: c.requester_id,
+            organization_id: c.organization_id,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            received_at: c.received_at,
+            solved_at: c.solved_at,
+            closed_at: c.closed_at,
+            merged_into_id: c.merged_into_id,
+            agreed_solution: c.agreed_solution.clone(),
+            promised_at: c.promised_at,
+            complaint_resolved_at: c.complaint_resolved_at,
+        }
+    }
+}
+
 impl Case {
     pub fn tag_list(&self) -> Vec<String> {
         self.tags.split_whitespace().map(str::to_string).collect()

@@ -89,18 +89,10 @@ pub fn ticket(c: &model::Case, base: &str) -> Value {
     })
 }
 
-/// A ticket as its customer (end user) sees it. Built from an allow-list, never by removing
-/// keys from the staff view: a field added to `ticket` stays internal until it is added
-/// here. `description` is the case's first *public* message (the first message may be an
-/// internal note). No tags, custom fields (Guichet has no customer-visible custom field
-/// yet), assignee, group, received_by, root cause or prevention; `hold` reads `open`, as
-/// Zendesk shows it to end users.
-pub fn ticket_end_user(c: &model::Case, description: &str, base: &str) -> Value {
-    let status = if c.status == "hold" {
-        "open"
-    } else {
-        c.status.as_str()
-    };
+/// A ticket as its customer (end user) sees it, from the customer view `app` builds (an
+/// allow-list: `model::CustomerCase` has no internal field to leak). Fields the customer
+/// view lacks are written as Zendesk's empty values.
+pub fn ticket_end_user(c: &model::CustomerCase, base: &str) -> Value {
     json!({
         "url": format!("{base}/api/v2/tickets/{}.json", c.id),
         "id": c.id,
@@ -110,9 +102,9 @@ pub fn ticket_end_user(c: &model::Case, description: &str, base: &str) -> Value 
         "type": c.ticket_type,
         "subject": c.subject,
         "raw_subject": c.subject,
-        "description": description,
+        "description": c.description,
         "priority": c.priority,
-        "status": status,
+        "status": c.status,
         "requester_id": c.requester_id,
         "organization_id": c.organization_id,
         "collaborator_ids": [],

@@ -99,17 +99,29 @@ impl App {
         Ok((crate::model::all(rows), n))
     }
 
-    /// What each case's customer sees as its description: the first public message
-    /// (never an internal note, even when the case began with one); empty when none.
-    pub async fn public_descriptions(
+    /// These cases as their customer sees them (the end-user view of every transport):
+    /// the actor's own cases only, others left out; each description is the first public
+    /// message (never an internal note, even when the case began with one), read in one
+    /// query for the page.
+    pub async fn customer_cases(
         &self,
-        case_ids: &[i64],
-    ) -> Result<std::collections::HashMap<i64, String>> {
-        Ok(self
+        actor: &Actor,
+        cases: &[model::Case],
+    ) -> Result<Vec<model::CustomerCase>> {
+        let own: Vec<&model::Case> = cases
+            .iter()
+            .filter(|c| c.requester_id == actor.user_id)
+            .collect();
+        let ids: Vec<i64> = own.iter().map(|c| c.id).collect();
+        let mut desc: std::collections::HashMap<i64, String> = self
             .store
-            .first_public_bodies(case_ids)
+            .first_public_bodies(&ids)
             .await?
             .into_iter()
+            .collect();
+        Ok(own
+            .into_iter()
+            .map(|c| model::CustomerCase::of(c, desc.remove(&c.id).unwrap_or_default()))
             .collect())
     }
 

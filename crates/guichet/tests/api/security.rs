@@ -31,6 +31,56 @@ fn no_leak(v: &Value, secrets: &[&str], what: &str) {
     }
 }
 
+// ---------- the customer view is built by app (issue 15) ----------
+
+#[tokio::test]
+async fn a_case_on_hold_reads_open_for_its_customer_and_tags_and_team_never_show() {
+    let t = spawn_app().await;
+    let (cust, _, id) = customer_with_internal_first_note(&t).await;
+    let (s, b) = t
+        .admin(
+            Method::PUT,
+            &format!("/api/v2/tickets/{id}.json"),
+            Some(
+                json!({"ticket": {"status": "hold", "tags": ["vip_interne"], "priority": "high"}}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["ticket"]["status"], "hold");
+    for path in [
+        format!("/api/v2/tickets/{id}.json"),
+        "/api/v2/tickets.json".to_string(),
+        format!("/api/v2/tickets/show_many.json?ids={id}"),
+    ] {
+        let (s, b) = t.call(Method::GET, &path, &cust, None).await;
+        assert_eq!(s, 200, "{path}: {b}");
+        let ticket = if b["ticket"].is_object() {
+            b["ticket"].clone()
+        } else {
+            b["tickets"][0].clone()
+        };
+        assert_eq!(ticket["id"], id, "{path}: {b}");
+        assert_eq!(ticket["status"], "open", "{path}: {b}");
+        assert_eq!(ticket["priority"], "high", "{path}: {b}");
+        assert!(ticket.get("tags").is_none(), "{path}: {b}");
+        assert!(ticket.get("group_id").is_none(), "{path}: {b}");
+        no_leak(&b, &["vip_interne", "zebre"], &path);
+    }
+    // Another customer never gets it, even by id.
+    let (other, _) = t.user_with_role(Role::EndUser, "autre@client.fr").await;
+    let (s, b) = t
+        .call(
+            Method::GET,
+            &format!("/api/v2/tickets/show_many.json?ids={id}"),
+            &other,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["tickets"], json!([]), "{b}");
+}
+
 // ---------- 1. internal note as description ----------
 
 #[tokio::test]

@@ -410,18 +410,14 @@ pub async fn tickets_for(
     if ctx.actor.role.is_staff() {
         return Ok(rows.iter().map(|c| render::ticket(c, &ctx.base)).collect());
     }
-    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
-    let desc = s
+    let views = s
         .app
-        .public_descriptions(&ids)
+        .customer_cases(&ctx.actor, rows)
         .await
         .map_err(|e| ctx.err(e))?;
-    Ok(rows
+    Ok(views
         .iter()
-        .map(|c| {
-            let d = desc.get(&c.id).map(String::as_str).unwrap_or("");
-            render::ticket_end_user(c, d, &ctx.base)
-        })
+        .map(|c| render::ticket_end_user(c, &ctx.base))
         .collect())
 }
 
