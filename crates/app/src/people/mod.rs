@@ -140,6 +140,16 @@ impl App {
         Ok(model::all(self.store.users(0, limit, true).await?))
     }
 
+    /// The actor's own compensation authority (A8), in cents of the limit currency; 0 when
+    /// they have none.
+    pub async fn my_compensation_limit(&self, actor: &Actor) -> Result<i64> {
+        Ok(self
+            .store
+            .user(actor.user_id)
+            .await?
+            .map_or(0, |u| u.compensation_limit_cents))
+    }
+
     /// Staff members with their identities, in id order, at most `limit`. Staff only.
     pub async fn staff_members(&self, actor: &Actor, limit: i64) -> Result<Vec<UserView>> {
         actor.require_staff()?;

@@ -337,11 +337,13 @@ async fn comp_lines(
         .iter()
         .flat_map(|r| [Some(r.requested_by_id), r.decided_by_id])
         .flatten()
-        .chain([a.actor().user_id])
         .collect();
-    let (names, me) = tokio::join!(super::names(&s.app, a.actor(), ids), s.app.me(a.actor()));
+    let (names, limit) = tokio::join!(
+        super::names(&s.app, a.actor(), ids),
+        s.app.my_compensation_limit(a.actor())
+    );
     let name = |i: i64| names.get(&i).cloned().unwrap_or_default();
-    let limit = me.map(|v| v.user.compensation_limit_cents).unwrap_or(0);
+    let limit = limit.unwrap_or(0);
     let lines = comp_rows
         .into_iter()
         .map(|r| CompLine {
