@@ -261,7 +261,7 @@ async fn query(cfg: Config, cases: i64, queries: usize) -> Result<()> {
     let have = store.case_total().await?;
     if have < cases {
         println!("seeding {} cases into {} …", cases - have, store.backend());
-        seed(&app, &store, cases - have).await?;
+        seed(&app, store, cases - have).await?;
     }
     // As autovacuum (PostgreSQL) or `PRAGMA optimize` would have by now in production.
     store.analyze().await?;

@@ -5,7 +5,7 @@ use super::*;
 /// Where screening leaves a mail: to be written (its mailbox and parsed form), or settled
 /// already (quarantined, or a duplicate of one stored).
 enum Screened {
-    Take(MailboxRow, Box<Inbound>),
+    Take(Box<(MailboxRow, Inbound)>),
     Settled(Ingested),
 }
 
@@ -15,7 +15,7 @@ impl App {
     /// as a new case; what cannot be used is quarantined with its reason.
     pub async fn ingest_email(&self, d: Delivery<'_>) -> Result<Ingested> {
         let (mailbox, parsed) = match self.screen_inbound(&d).await? {
-            Screened::Take(m, p) => (m, *p),
+            Screened::Take(taken) => *taken,
             Screened::Settled(done) => return Ok(done),
         };
         let sender = self.store.user_by_identity("email", &parsed.from).await?;
@@ -189,7 +189,7 @@ impl App {
                 case_id: e.case_id,
             }));
         }
-        Ok(Screened::Take(mailbox.clone(), Box::new(parsed)))
+        Ok(Screened::Take(Box::new((mailbox.clone(), parsed))))
     }
 
     /// What the write's failure means for this mail: a duplicate raced in, or data the
