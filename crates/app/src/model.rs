@@ -522,8 +522,9 @@ into_row! {
 }
 
 into_row! {
-    /// A mailbox as written by an administrator (the IMAP state is the poller's).
-    #[derive(Debug, Clone, PartialEq, Default)]
+    /// A mailbox as written by an administrator (the IMAP state is the poller's). `Debug`
+    /// hides the password.
+    #[derive(Clone, PartialEq, Default)]
     MailboxFields -> store::MailboxData {
         address: String,
         name: String,
@@ -653,6 +654,20 @@ impl Case {
     }
 }
 
+impl std::fmt::Debug for MailboxFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailboxFields")
+            .field("address", &self.address)
+            .field("imap_host", &self.imap_host)
+            .field("imap_user", &self.imap_user)
+            .field(
+                "imap_password",
+                &self.imap_password.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
 impl std::fmt::Debug for Mailbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Mailbox")
@@ -739,4 +754,21 @@ impl From<Direction> for store::SortDir {
 /// Converts a list of rows into their models.
 pub(crate) fn all<R, M: From<R>>(rows: Vec<R>) -> Vec<M> {
     rows.into_iter().map(M::from).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mailbox_password_never_reaches_a_log_line() {
+        let m = MailboxFields {
+            address: "support@example.com".into(),
+            imap_password: Some("s3cret-imap".into()),
+            ..Default::default()
+        };
+        let shown = format!("{m:?}");
+        assert!(!shown.contains("s3cret-imap"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
 }
