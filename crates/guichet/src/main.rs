@@ -340,7 +340,6 @@ async fn serve(cfg: Config) -> Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend(), "guichet listening");
     println!("Guichet listening on http://{addr}");
-    let store = store.clone();
     let state = web::state(
         app,
         &web::WebConfig {

@@ -65,8 +65,8 @@ impl App {
             }
             _ => actor.user_id,
         };
-        let mut case = new_case_row(actor, &new, &checked, &requester, submitter_id, now);
         let tags: Vec<String> = new.tags.iter().map(|t| t.as_str().to_string()).collect();
+        let mut case = new_case_row(actor, &new, &checked, &requester, submitter_id, &tags, now);
         let mut ev = Events::default();
         ev.add("created", Some(case.channel.clone()));
         if let Some(p) = &new.complaint {
@@ -394,6 +394,7 @@ fn new_case_row(
     checked: &CheckedCase,
     requester: &Person,
     submitter_id: i64,
+    tags: &[String],
     now: i64,
 ) -> CaseRow {
     let customer = checked.customer;
@@ -429,12 +430,7 @@ fn new_case_row(
         organization_id: new.organization_id.or(requester.organization_id),
         category_id: new.category_id,
         external_id: new.external_id.clone(),
-        tags: new
-            .tags
-            .iter()
-            .map(|t| t.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
+        tags: tags.join(" "),
         custom_fields: new
             .custom_fields
             .as_ref()
