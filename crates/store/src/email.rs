@@ -312,11 +312,12 @@ impl Tx {
         Ok(n)
     }
 
-    pub async fn email_threads_of_case(&mut self, case_id: i64) -> Result<Vec<String>> {
-        let rows: Vec<(String,)> = on_tx!(self, t => sqlx::query_as(
-            "SELECT message_key FROM emails WHERE case_id = $1 ORDER BY id")
+    /// The case's emails in order: (Message-ID key, direction `in`/`out`).
+    pub async fn email_threads_of_case(&mut self, case_id: i64) -> Result<Vec<(String, String)>> {
+        let rows: Vec<(String, String)> = on_tx!(self, t => sqlx::query_as(
+            "SELECT message_key, direction FROM emails WHERE case_id = $1 ORDER BY id")
             .bind(case_id).fetch_all(&mut **t).await?);
-        Ok(rows.into_iter().map(|r| r.0).collect())
+        Ok(rows)
     }
 
     /// The mailbox the case's mail last came in through.

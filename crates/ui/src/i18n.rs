@@ -47,6 +47,11 @@ impl T {
         tr(self.locale, &id.to_string(), &[("x", &x.to_string())])
     }
 
+    /// With named arguments.
+    pub fn ta(&self, id: &str, args: &[(&str, &str)]) -> String {
+        tr(self.locale, id, args)
+    }
+
     /// With a number `$n` (plural forms select on it).
     pub fn tn(&self, id: impl std::fmt::Display, n: impl Ms) -> String {
         tr_n(self.locale, &id.to_string(), n.ms())
@@ -100,19 +105,21 @@ impl T {
         dt.to_zoned(self.tz.clone()).ok().map(|z| z.timestamp())
     }
 
-    /// Time left until `ms` (negative: overdue), in words: `2 h 05`, `-15 min`.
+    /// Time left until `ms` in words, never mistaken for a time of day: `dans 2 h 05` /
+    /// `in 2 h 05`, `en retard de 15 min` / `15 min late` (the due time goes on hover).
     pub fn left(&self, ms: impl Ms) -> String {
         let ms = ms.ms();
         let d = (ms - self.now_ms) / 60_000;
-        let sign = if d < 0 { "-" } else { "" };
         let m = d.abs();
-        if m >= 48 * 60 {
-            format!("{sign}{} {}", m / (24 * 60), self.t("unit-days"))
+        let span = if m >= 48 * 60 {
+            format!("{}\u{a0}{}", m / (24 * 60), self.t("unit-days"))
         } else if m >= 60 {
-            format!("{sign}{} h {:02}", m / 60, m % 60)
+            format!("{}\u{a0}h\u{a0}{:02}", m / 60, m % 60)
         } else {
-            format!("{sign}{m} min")
-        }
+            format!("{m}\u{a0}min")
+        };
+        let id = if ms < self.now_ms { "due-late-by" } else { "due-in" };
+        self.t1(id, span)
     }
 
     /// The colour class of a deadline: overdue, under an hour, or later.
@@ -129,18 +136,39 @@ impl T {
         }
     }
 
-    /// An amount in cents with its currency, e.g. `45,00 EUR` / `45.00 EUR`.
+    /// An amount in cents with its currency as the agent writes money: `1 200,00 €`
+    /// (narrow no-break space between thousands, no-break space before the symbol) or
+    /// `€1,200.00`; currencies without a common symbol keep their code (`45,00 CHF`).
     pub fn money(&self, cents: impl Ms, currency: &str) -> String {
         let cents = cents.ms();
         if cents == i64::MAX {
             return self.t("unlimited");
         }
-        let s = format!("{}.{:02}", cents / 100, (cents % 100).abs());
-        let s = match self.locale {
-            Locale::Fr => s.replace('.', ","),
-            Locale::En => s,
+        let neg = if cents < 0 { "-" } else { "" };
+        let units = (cents / 100).unsigned_abs().to_string();
+        let (sep, dec) = match self.locale {
+            Locale::Fr => ('\u{202f}', ','),
+            Locale::En => (',', '.'),
         };
-        format!("{s} {currency}")
+        let mut grouped = String::new();
+        for (i, ch) in units.chars().enumerate() {
+            if i > 0 && (units.len() - i) % 3 == 0 {
+                grouped.push(sep);
+            }
+            grouped.push(ch);
+        }
+        let n = format!("{neg}{grouped}{dec}{:02}", (cents % 100).abs());
+        let symbol = match currency {
+            "EUR" => Some("€"),
+            "USD" => Some("$"),
+            "GBP" => Some("£"),
+            _ => None,
+        };
+        match (self.locale, symbol) {
+            (Locale::Fr, Some(sy)) => format!("{n}\u{a0}{sy}"),
+            (Locale::En, Some(sy)) => format!("{neg}{sy}{}", &n[neg.len()..]),
+            (_, None) => format!("{n}\u{a0}{currency}"),
+        }
     }
 }
 
@@ -155,12 +183,33 @@ mod tests {
             .collect()
     }
 
+    /// The screens' message files, English then French.
+    const SCREEN_FILES: [(&str, &str); 2] = [
+        (
+            include_str!("../../web/locales/en/ui.ftl"),
+            include_str!("../../web/locales/fr/ui.ftl"),
+        ),
+        (
+            include_str!("../../web/locales/en/timeline.ftl"),
+            include_str!("../../web/locales/fr/timeline.ftl"),
+        ),
+    ];
+
+    fn english_ids() -> Vec<String> {
+        SCREEN_FILES.iter().flat_map(|(en, _)| ids(en)).collect()
+    }
+
     #[test]
     fn every_screen_string_exists_in_french_and_english() {
-        let en = ids(include_str!("../../web/locales/en/ui.ftl"));
-        let fr = ids(include_str!("../../web/locales/fr/ui.ftl"));
-        assert_eq!(en, fr);
-        assert!(en.len() > 100);
+        for (en, fr) in SCREEN_FILES {
+            assert_eq!(ids(en), ids(fr));
+        }
+        let all = english_ids();
+        assert!(all.len() > 100);
+        let mut unique = all.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), all.len(), "an id defined in two files");
     }
 
     /// Every literal id a template or handler translates exists (a missing one would show
@@ -168,7 +217,7 @@ mod tests {
     /// pages' tests.
     #[test]
     fn every_literal_id_in_templates_and_handlers_is_translated() {
-        let en = ids(include_str!("../../web/locales/en/ui.ftl"));
+        let en = english_ids();
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = vec![];
         for sub in ["templates", "src", "src/pages"] {
@@ -182,7 +231,7 @@ mod tests {
         let mut missing = vec![];
         for f in files {
             let text = std::fs::read_to_string(&f).unwrap();
-            for call in ["t.t(\"", "t.t1(\"", "t.tn(\""] {
+            for call in ["t.t(\"", "t.t1(\"", "t.tn(\"", "t.ta(\""] {
                 for part in text.split(call).skip(1) {
                     let id = part.split('"').next().unwrap_or("");
                     let literal = !id.is_empty()
@@ -201,12 +250,17 @@ mod tests {
     fn dates_and_money_follow_the_agent() {
         let fr = T::new(Locale::Fr, "Europe/Paris", 0);
         assert_eq!(fr.at(0), "01/01/1970 01:00");
-        assert_eq!(fr.money(4500, "EUR"), "45,00 EUR");
+        assert_eq!(fr.money(4500, "EUR"), "45,00\u{a0}€");
+        assert_eq!(fr.money(120_000_00, "EUR"), "120\u{202f}000,00\u{a0}€");
+        assert_eq!(fr.money(12_345, "CHF"), "123,45\u{a0}CHF");
+        assert_eq!(fr.left(-125 * 60_000), "en retard de 2\u{a0}h\u{a0}05");
+        assert_eq!(fr.left(13 * 3_600_000 + 26 * 60_000), "dans 13\u{a0}h\u{a0}26");
         let en = T::new(Locale::En, "America/New_York", 0);
         assert_eq!(en.at(0), "1969-12-31 19:00");
-        assert_eq!(en.money(4505, "USD"), "45.05 USD");
-        assert_eq!(en.left(-15 * 60_000), "-15 min");
-        assert_eq!(en.left(125 * 60_000), "2 h 05");
+        assert_eq!(en.money(4505, "USD"), "$45.05");
+        assert_eq!(en.money(-123_456_78, "EUR"), "-€123,456.78");
+        assert_eq!(en.left(-15 * 60_000), "15\u{a0}min late");
+        assert_eq!(en.left(125 * 60_000), "in 2\u{a0}h\u{a0}05");
         let back = fr
             .parse_input_at(&fr.input_at(&Some(1_800_000_000_000)))
             .unwrap();

@@ -77,7 +77,7 @@ mod tests {
         let fr = tr(Locale::Fr, "err-email-taken", &[("detail", "a@b.fr")]);
         assert_eq!(
             fr,
-            "E-mail : a@b.fr est déjà utilisé par un autre utilisateur"
+            "E-mail\u{a0}: a@b.fr est déjà utilisé par un autre utilisateur"
         );
         assert_eq!(tr(Locale::En, "err-not-found", &[]), "Not found");
     }

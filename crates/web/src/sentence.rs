@@ -46,19 +46,55 @@ pub fn duration(l: Locale, minutes: i64) -> String {
     }
 }
 
+/// A duration counted in business time, its unit saying so: "4 heures ouvrées",
+/// "4 business hours"; not whole hours, in minutes ("90 minutes ouvrées"). Never in days:
+/// a business day is as long as the calendar says.
+pub fn business_duration(l: Locale, minutes: i64) -> String {
+    if minutes > 0 && minutes % 60 == 0 {
+        tr_n(l, "dur-business-hours", minutes / 60)
+    } else {
+        tr_n(l, "dur-business-minutes", minutes)
+    }
+}
+
+/// "moins de 1 heure" reads "moins d’une heure"; "toutes les 1 heure", "toutes les heures";
+/// "every 1 hour", "every hour".
+fn smooth(l: Locale, s: String) -> String {
+    let pairs: &[(&str, &str)] = match l {
+        Locale::Fr => &[
+            ("toutes les 1 heure ouvrée", "toutes les heures ouvrées"),
+            ("toutes les 1 minute ouvrée", "toutes les minutes ouvrées"),
+            ("toutes les 1 heure", "toutes les heures"),
+            ("toutes les 1 minute", "toutes les minutes"),
+            ("toutes les 1 jour", "tous les jours"),
+            (" de 1 heure", " d’une heure"),
+            (" de 1 minute", " d’une minute"),
+            (" de 1 jour", " d’un jour"),
+        ],
+        Locale::En => &[("every 1 ", "every ")],
+    };
+    pairs
+        .iter()
+        .fold(s, |acc, (from, to)| acc.replace(from, to))
+}
+
 pub fn sentence(l: Locale, p: &SentenceParts) -> String {
     let metric: Metric = p.metric.parse().unwrap_or(Metric::FirstResponse);
     let share = percent(l, p.target_percent);
-    let threshold = duration(l, p.threshold_minutes);
+    let business = p.business_hours && metric.has_threshold();
+    let span = |m: i64| {
+        if business {
+            business_duration(l, m)
+        } else {
+            duration(l, m)
+        }
+    };
+    let threshold = span(p.threshold_minutes);
     let mut out = tr(
         l,
         &format!("std-{}", metric.as_str()),
         &[("share", &share), ("threshold", &threshold)],
     );
-    if p.business_hours && metric.has_threshold() {
-        out.push(' ');
-        out.push_str(&tr(l, "std-business-hours", &[]));
-    }
     let mut scope: Vec<String> = Vec::new();
     scope.extend(
         p.scope
@@ -85,7 +121,7 @@ pub fn sentence(l: Locale, p: &SentenceParts) -> String {
         out.push_str(&tr(l, "std-scope", &[("scope", &scope.join(", "))]));
     }
     if let Some(u) = p.unacceptable_minutes {
-        let limit = duration(l, u);
+        let limit = span(u);
         let id = if metric.has_threshold() {
             "std-unacceptable"
         } else {
@@ -94,7 +130,7 @@ pub fn sentence(l: Locale, p: &SentenceParts) -> String {
         out.push_str(&tr(l, id, &[("limit", &limit)]));
     }
     out.push('.');
-    out
+    smooth(l, out)
 }
 
 #[cfg(test)]
@@ -122,7 +158,7 @@ mod tests {
         assert_eq!(
             sentence(Locale::Fr, &email_first_response()),
             "95\u{202f}% des demandes reçoivent une première réponse en moins de 4 heures \
-             en heures ouvrées, pour e-mail ; au-delà de 8 heures, c'est inacceptable."
+             ouvrées, pour les e-mails\u{202f}; au-delà de 8 heures ouvrées, c’est inacceptable."
         );
     }
 
@@ -130,8 +166,8 @@ mod tests {
     fn a_standard_reads_as_one_english_sentence() {
         assert_eq!(
             sentence(Locale::En, &email_first_response()),
-            "95% of cases get a first response within 4 hours in business hours, for email; \
-             more than 8 hours is unacceptable."
+            "95% of cases get a first response within 4 business hours, for email; \
+             more than 8 business hours is unacceptable."
         );
     }
 
@@ -141,6 +177,10 @@ mod tests {
         assert_eq!(duration(Locale::Fr, 1), "1 minute");
         assert_eq!(duration(Locale::En, 90), "1 hour 30 minutes");
         assert_eq!(duration(Locale::Fr, 2880), "2 jours");
+        assert_eq!(business_duration(Locale::Fr, 60), "1 heure ouvrée");
+        assert_eq!(business_duration(Locale::Fr, 1440), "24 heures ouvrées");
+        assert_eq!(business_duration(Locale::Fr, 90), "90 minutes ouvrées");
+        assert_eq!(business_duration(Locale::En, 240), "4 business hours");
         assert_eq!(percent(Locale::Fr, 99.5), "99,5\u{202f}%");
         assert_eq!(percent(Locale::En, 90.0), "90%");
         for m in Metric::ALL {

@@ -57,6 +57,9 @@ pub struct CommentInput {
     pub author_id: Option<i64>,
     /// Upload tokens of the caller whose files this message carries.
     pub uploads: Vec<String>,
+    /// Where the message was written when it is not the case's own channel: `Web` for a
+    /// reply typed in the agent screens. `None`: the case's channel (email for inbound mail).
+    pub via: Option<Channel>,
     /// Set by the email channel only: the email this message is, written in the same
     /// transaction (its Message-ID, original, attachments).
     pub inbound: Option<std::sync::Arc<crate::email::InboundMail>>,

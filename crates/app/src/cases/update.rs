@@ -223,7 +223,7 @@ impl App {
                 if inbound.is_some() {
                     Channel::Email.as_str()
                 } else {
-                    c.channel.as_str()
+                    cm.via.map(|v| v.as_str()).unwrap_or(c.channel.as_str())
                 },
                 &cm.body,
                 &html,

@@ -87,6 +87,7 @@ impl App {
             public: Some(!unverified_staff),
             author_id: Some(sender_id),
             uploads: vec![],
+            via: Some(Channel::Email),
             inbound: Some(inbound.clone()),
         };
         let result = match thread {

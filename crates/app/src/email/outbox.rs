@@ -239,8 +239,7 @@ impl App {
     }
 
     async fn queue_mail(&self, tx: &mut Tx, q: QueueMail<'_>, now: i64) -> Result<()> {
-        let thread = tx.email_threads_of_case(q.case.id).await?;
-        let in_reply_to: Vec<String> = thread.last().cloned().into_iter().collect();
+        let (in_reply_to, thread) = reply_threading(tx.email_threads_of_case(q.case.id).await?);
         let (local, dom) = q
             .mailbox
             .address
@@ -366,5 +365,52 @@ impl App {
             .await?;
         tx.commit().await?;
         Ok(n)
+    }
+}
+
+/// In-Reply-To and References of a message sent on a case whose emails are `thread`
+/// (oldest first, with their direction). A reply answers the customer's latest message
+/// (RFC 5322 3.6.4), not Guichet's own acknowledgement sent after it; References carries
+/// the whole chain and ends with that parent, as the RFC builds it.
+fn reply_threading(thread: Vec<(String, String)>) -> (Vec<String>, Vec<String>) {
+    let parent = thread
+        .iter()
+        .rposition(|(_, dir)| dir == "in")
+        .or_else(|| thread.len().checked_sub(1));
+    let Some(p) = parent else {
+        return (vec![], vec![]);
+    };
+    let parent_key = thread[p].0.clone();
+    let mut refs: Vec<String> = thread
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| *i != p)
+        .map(|(_, (k, _))| k)
+        .collect();
+    refs.push(parent_key.clone());
+    (vec![parent_key], refs)
+}
+
+#[cfg(test)]
+mod threading_tests {
+    use super::reply_threading;
+
+    fn t(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn a_reply_answers_the_customers_latest_message_not_the_acknowledgement() {
+        let (irt, refs) = reply_threading(t(&[("q1", "in"), ("ack", "out")]));
+        assert_eq!(irt, ["q1"]);
+        assert_eq!(refs, ["ack", "q1"]);
+        let (irt, refs) =
+            reply_threading(t(&[("q1", "in"), ("ack", "out"), ("r1", "out"), ("q2", "in")]));
+        assert_eq!(irt, ["q2"]);
+        assert_eq!(refs, ["q1", "ack", "r1", "q2"]);
+        // A case opened by an agent: the thread so far is ours.
+        let (irt, _) = reply_threading(t(&[("o1", "out"), ("o2", "out")]));
+        assert_eq!(irt, ["o2"]);
+        assert_eq!(reply_threading(vec![]), (vec![], vec![]));
     }
 }

@@ -50,9 +50,9 @@ pub const KEYS: &[(&str, &[&str])] = &[
 pub fn default_template(key: &str, locale: &str) -> Option<(&'static str, &'static str)> {
     Some(match (key, locale) {
         ("ack", "fr") => (
-            "[#{{ case_id }}] Nous avons bien reçu votre demande : {{ subject }}",
+            "[#{{ case_id }}] Nous avons bien reçu votre demande\u{a0}: {{ subject }}",
             "Bonjour {{ customer_name }},\n\n\
-             Nous avons bien reçu votre demande n° {{ case_id }} « {{ subject }} ».\n\
+             Nous avons bien reçu votre demande n°\u{a0}{{ case_id }} «\u{202f}{{ subject }}\u{202f}».\n\
              {% if expected %}Nous vous répondrons au plus tard le {{ expected }}.\n{% endif %}\
              {% if ahead > 0 %}{{ ahead }} demande{% if ahead > 1 %}s sont{% else %} est{% endif %} en cours de traitement avant la vôtre.\n{% endif %}\
              \nPour compléter votre demande, répondez simplement à ce message.\n\n\
@@ -70,7 +70,7 @@ pub fn default_template(key: &str, locale: &str) -> Option<(&'static str, &'stat
         ("reply", "fr") => (
             "Re: [#{{ case_id }}] {{ subject }}",
             "{{ body }}\n\n-- \n{{ agent_name }}, {{ mailbox_name }}\n\
-             Demande n° {{ case_id }} : répondez à ce message pour la compléter.\n",
+             Demande n°\u{a0}{{ case_id }}\u{a0}: répondez à ce message pour la compléter.\n",
         ),
         ("reply", _) => (
             "Re: [#{{ case_id }}] {{ subject }}",
@@ -78,23 +78,23 @@ pub fn default_template(key: &str, locale: &str) -> Option<(&'static str, &'stat
              Request #{{ case_id }}: reply to this message to add to it.\n",
         ),
         ("notification", "fr") => (
-            "[#{{ case_id }}] {% if kind == 'assigned' %}Demande assignée{% elif kind == 'standard_warning' %}Échéance proche{% elif kind == 'standard_breached' %}Engagement non tenu{% elif kind == 'standard_unacceptable' %}Délai inacceptable{% else %}{{ kind }}{% endif %} : {{ subject }}",
+            "[#{{ case_id }}] {% if kind == 'assigned' %}Dossier attribué{% elif kind == 'standard_warning' %}Échéance proche{% elif kind == 'standard_breached' %}Engagement non tenu{% elif kind == 'standard_unacceptable' %}Retard inacceptable{% else %}{{ kind }}{% endif %}\u{a0}: {{ subject }}",
             "Bonjour {{ agent_name }},\n\n\
-             {% if kind == 'assigned' %}La demande n° {{ case_id }} « {{ subject }} » vous est assignée.\
-             {% elif kind == 'standard_warning' %}La demande n° {{ case_id }} « {{ subject }} » approche de l'échéance de l'engagement « {{ standard }} ».\
-             {% elif kind == 'standard_breached' %}L'engagement « {{ standard }} » n'a pas été tenu pour la demande n° {{ case_id }} « {{ subject }} ».\
-             {% elif kind == 'standard_unacceptable' %}La demande n° {{ case_id }} « {{ subject }} » a dépassé le délai inacceptable de l'engagement « {{ standard }} ».\
-             {% else %}Demande n° {{ case_id }} « {{ subject }} » : {{ kind }}.{% endif %}\n\n\
+             {% if kind == 'assigned' %}Le dossier n°\u{a0}{{ case_id }} «\u{202f}{{ subject }}\u{202f}» vous a été attribué.\
+             {% elif kind == 'standard_warning' %}Le dossier n°\u{a0}{{ case_id }} «\u{202f}{{ subject }}\u{202f}» approche de l’échéance de l’engagement «\u{202f}{{ standard }}\u{202f}».\
+             {% elif kind == 'standard_breached' %}L’engagement «\u{202f}{{ standard }}\u{202f}» n’a pas été tenu pour le dossier n°\u{a0}{{ case_id }} «\u{202f}{{ subject }}\u{202f}».\
+             {% elif kind == 'standard_unacceptable' %}Le dossier n°\u{a0}{{ case_id }} «\u{202f}{{ subject }}\u{202f}» a atteint le retard jugé inacceptable par l’engagement «\u{202f}{{ standard }}\u{202f}».\
+             {% else %}Dossier n°\u{a0}{{ case_id }} «\u{202f}{{ subject }}\u{202f}»\u{a0}: {{ kind }}.{% endif %}\n\n\
              Guichet\n",
         ),
         ("notification", _) => (
-            "[#{{ case_id }}] {% if kind == 'assigned' %}Request assigned{% elif kind == 'standard_warning' %}Deadline approaching{% elif kind == 'standard_breached' %}Standard breached{% elif kind == 'standard_unacceptable' %}Unacceptable delay{% else %}{{ kind }}{% endif %}: {{ subject }}",
+            "[#{{ case_id }}] {% if kind == 'assigned' %}Case assigned{% elif kind == 'standard_warning' %}Deadline approaching{% elif kind == 'standard_breached' %}Standard breached{% elif kind == 'standard_unacceptable' %}Unacceptable delay{% else %}{{ kind }}{% endif %}: {{ subject }}",
             "Hello {{ agent_name }},\n\n\
-             {% if kind == 'assigned' %}Request #{{ case_id }} \"{{ subject }}\" is assigned to you.\
-             {% elif kind == 'standard_warning' %}Request #{{ case_id }} \"{{ subject }}\" is close to the deadline of the standard \"{{ standard }}\".\
-             {% elif kind == 'standard_breached' %}The standard \"{{ standard }}\" was breached on request #{{ case_id }} \"{{ subject }}\".\
-             {% elif kind == 'standard_unacceptable' %}Request #{{ case_id }} \"{{ subject }}\" is past the unacceptable delay of the standard \"{{ standard }}\".\
-             {% else %}Request #{{ case_id }} \"{{ subject }}\": {{ kind }}.{% endif %}\n\n\
+             {% if kind == 'assigned' %}Case #{{ case_id }} \"{{ subject }}\" is assigned to you.\
+             {% elif kind == 'standard_warning' %}Case #{{ case_id }} \"{{ subject }}\" is close to the deadline of the standard \"{{ standard }}\".\
+             {% elif kind == 'standard_breached' %}The standard \"{{ standard }}\" was breached on case #{{ case_id }} \"{{ subject }}\".\
+             {% elif kind == 'standard_unacceptable' %}Case #{{ case_id }} \"{{ subject }}\" is past the unacceptable delay of the standard \"{{ standard }}\".\
+             {% else %}Case #{{ case_id }} \"{{ subject }}\": {{ kind }}.{% endif %}\n\n\
              Guichet\n",
         ),
         _ => return None,

@@ -184,6 +184,91 @@ impl App {
             .map(Into::into))
     }
 
+    /// The customer an agent is logging a contact for (A6): found by email, then by phone,
+    /// or created with both. A phone given with the email of a known customer is added to
+    /// them (unless it already belongs to someone else), so the next call finds them too.
+    /// Returns the user's id.
+    pub async fn contact_person(
+        &self,
+        actor: &Actor,
+        email: Option<&EmailAddress>,
+        phone: Option<&Phone>,
+        name: &str,
+    ) -> Result<i64> {
+        actor.require_case_writer()?;
+        let name = name.trim();
+        let by_email = match email {
+            Some(e) => self.store.user_by_identity("email", e.as_str()).await?,
+            None => None,
+        };
+        let by_phone = match phone {
+            Some(p) => self.store.user_by_identity("phone", p.as_str()).await?,
+            None => None,
+        };
+        match (by_email, by_phone) {
+            (Some(u), Some(_)) => Ok(u.id),
+            (Some(u), None) => {
+                if let Some(p) = phone {
+                    let mut phones: Vec<Phone> = self
+                        .store
+                        .identities(u.id)
+                        .await?
+                        .into_iter()
+                        .filter(|i| i.kind == "phone")
+                        .filter_map(|i| Phone::parse(&i.value).ok())
+                        .collect();
+                    phones.push(p.clone());
+                    let ch = UserChanges {
+                        phones: Some(phones),
+                        ..Default::default()
+                    };
+                    self.update_user(actor, u.id, ch).await?;
+                }
+                Ok(u.id)
+            }
+            // Known by phone only: the email is new, added to them the same way.
+            (None, Some(u)) => {
+                if let Some(e) = email {
+                    let mut emails: Vec<EmailAddress> = self
+                        .store
+                        .identities(u.id)
+                        .await?
+                        .into_iter()
+                        .filter(|i| i.kind == "email")
+                        .filter_map(|i| EmailAddress::parse(&i.value).ok())
+                        .collect();
+                    emails.push(e.clone());
+                    let ch = UserChanges {
+                        emails: Some(emails),
+                        ..Default::default()
+                    };
+                    self.update_user(actor, u.id, ch).await?;
+                }
+                Ok(u.id)
+            }
+            (None, None) => {
+                if email.is_none() && phone.is_none() {
+                    return Err(AppError::invalid("email", "required", "email"));
+                }
+                if name.is_empty() && email.is_none() {
+                    return Err(AppError::invalid("name", "required", "name"));
+                }
+                let u = self
+                    .create_user(
+                        Some(actor),
+                        NewUser {
+                            name: (!name.is_empty()).then(|| name.to_string()),
+                            emails: email.into_iter().cloned().collect(),
+                            phones: phone.into_iter().cloned().collect(),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                Ok(u.user.id)
+            }
+        }
+    }
+
     /// How many users there are in all. Staff only.
     pub async fn count_users(&self, actor: &Actor) -> Result<i64> {
         actor.require_staff()?;

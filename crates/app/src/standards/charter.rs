@@ -52,7 +52,19 @@ impl App {
             .filter(|s| s.active)
             .map(Into::into)
             .collect();
-        let snapshot = serde_json::Value::Array(standards.iter().map(standard_json).collect());
+        // The scope's team and category names are kept with the snapshot: a version reads
+        // as published even after a team is renamed or deleted.
+        let mut items = Vec::with_capacity(standards.len());
+        for s in &standards {
+            let scope: domain::standards::Scope =
+                serde_json::from_str(&s.scope).unwrap_or_default();
+            let (teams, categories) = self.scope_names(&scope).await?;
+            let mut j = standard_json(s);
+            j["team_names"] = serde_json::json!(teams);
+            j["category_names"] = serde_json::json!(categories);
+            items.push(j);
+        }
+        let snapshot = serde_json::Value::Array(items);
         let now = self.now_ms();
         let audience: Vec<i64> = self
             .store

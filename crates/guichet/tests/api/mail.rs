@@ -534,10 +534,13 @@ async fn lmtp_delivery_then_agent_reply_reaches_the_customer_threaded_with_retry
         mail::thread::case_of_id(&parsed.message_id, "guichet.test"),
         Some(1)
     );
-    assert!(
-        parsed.references.contains(&"lmtp-1@example.fr".to_string()),
-        "{:?}",
-        parsed.references
+    // It answers the customer's message, not the acknowledgement sent after it (issue 16),
+    // and References carries the whole chain ending with that message.
+    assert_eq!(parsed.in_reply_to, ["lmtp-1@example.fr"], "{reply_mail}");
+    assert_eq!(parsed.references.len(), 2, "{:?}", parsed.references);
+    assert_eq!(
+        parsed.references.last().map(String::as_str),
+        Some("lmtp-1@example.fr")
     );
     assert_eq!(parsed.reply_to.as_deref(), Some("support+c1@guichet.test"));
     assert!(parsed.subject.contains("[#1]"), "{}", parsed.subject);

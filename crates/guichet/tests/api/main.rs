@@ -7,6 +7,7 @@ mod authz;
 mod bad_input;
 mod cases;
 mod categories;
+mod day_one;
 mod durability;
 mod faults;
 mod mail;

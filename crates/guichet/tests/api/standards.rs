@@ -236,8 +236,8 @@ async fn business_hours_deadlines_skip_nights_weekends_and_holidays() {
         .await;
     assert_eq!(
         b["standard"]["sentences"]["fr"],
-        "95\u{202f}% des demandes reçoivent une première réponse en moins de 1 heure en heures \
-         ouvrées, pour e-mail ; au-delà de 8 heures, c'est inacceptable."
+        "95\u{202f}% des demandes reçoivent une première réponse en moins d’une heure \
+         ouvrée, pour les e-mails\u{202f}; au-delà de 8 heures ouvrées, c’est inacceptable."
     );
     // Friday 6 March 2026, 16:30 in Paris (UTC+1).
     t.clock.set("2026-03-06T15:30:00Z".parse().unwrap());
@@ -576,7 +576,7 @@ async fn the_charter_is_published_acknowledged_and_tracked_per_agent() {
     assert_eq!(b["charter"]["vision"], "Chaque client compte.");
     assert_eq!(
         b["charter"]["standards"][0]["sentence"],
-        "90\u{202f}% des demandes reçoivent une première réponse en moins de 2 minutes, pour téléphone."
+        "90\u{202f}% des demandes reçoivent une première réponse en moins de 2 minutes, pour le téléphone."
     );
     assert_eq!(b["charter"]["acknowledged_at"], Value::Null);
     let (_, b) = t

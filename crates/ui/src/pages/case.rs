@@ -128,10 +128,53 @@ fn describe(
     let label = t.t(&kind);
     let label = if label == kind { e.kind.clone() } else { label };
     match e.kind.as_str() {
-        "field_changed" => format!("{label} {field} : {old} → {new}"),
+        "field_changed" => t.ta(
+            "event-changed-field",
+            &[("field", &field), ("old", &old), ("new", &new)],
+        ),
+        "assigned" => {
+            let who = e.new_value.as_deref().and_then(|v| v.parse::<i64>().ok());
+            let name = who.and_then(|i| names.get(&i).cloned());
+            t.t1("event-assigned-to", name.unwrap_or_else(|| t.t("someone")))
+        }
+        "transferred" => t.t("event-transferred-case"),
+        "compensation" | "compensation_decided" => {
+            compensation_words(t, e.new_value.as_deref().unwrap_or(""))
+                .map(|(what, status)| {
+                    let id = match (e.kind.as_str(), status.as_str()) {
+                        ("compensation_decided", "approved") => "event-compensation-approved",
+                        ("compensation_decided", _) => "event-compensation-declined",
+                        (_, "approved") => "event-compensation-given",
+                        _ => "event-compensation-asked",
+                    };
+                    t.t1(id, what)
+                })
+                .unwrap_or(label)
+        }
         _ if new.is_empty() => label,
         _ => format!("{label} {new}"),
     }
+}
+
+/// A compensation event's stored value (`[id] kind cents CUR (status)`, as written since
+/// the register began) in words: (`remboursement de 120,00 €`, status).
+fn compensation_words(t: &T, v: &str) -> Option<(String, String)> {
+    let (head, status) = v.rsplit_once(" (")?;
+    let status = status.strip_suffix(')')?.to_string();
+    let parts: Vec<&str> = head.split(' ').collect();
+    let [kind, cents, currency] = match parts.as_slice() {
+        [_, k, c, cur] | [k, c, cur] => [*k, *c, *cur],
+        _ => return None,
+    };
+    let cents: i64 = cents.parse().ok()?;
+    let kind = t.v("compensation", kind);
+    Some((
+        t.ta(
+            "compensation-of",
+            &[("kind", &kind), ("amount", &t.money(cents, currency))],
+        ),
+        status,
+    ))
 }
 
 async fn timeline(s: &AppState, a: &Agent, c: &model::Case) -> Result<Vec<Item>, PageError> {
@@ -460,6 +503,7 @@ pub async fn post_reply(
     let comment = (!f.body.trim().is_empty()).then(|| CommentInput {
         body: f.body.replace("\r\n", "\n"),
         public: Some(public),
+        via: Some(domain::Channel::Web),
         ..Default::default()
     });
     if comment.is_none() && status.is_none() {

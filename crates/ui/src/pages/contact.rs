@@ -8,7 +8,6 @@ use crate::extract::Form;
 use crate::i18n::T;
 use crate::session::Agent;
 use app::cases::{CommentInput, NewCase, RequesterRef};
-use app::people::NewUser;
 use askama::Template;
 use axum::extract::State;
 use domain::{Channel, EmailAddress, Kind, Phone};
@@ -98,60 +97,19 @@ pub async fn post_contact(
         "" => None,
         p => Some(Phone::parse(p).map_err(|e| PageError::Field("phone", e.to_string(), l))?),
     };
-    let name = f.name.trim().to_string();
-    // Find the customer by email, then by phone; create them if nobody matches.
-    let requester = match (&email, &phone) {
-        (Some(e), _) => RequesterRef::Email {
-            email: e.clone(),
-            name: (!name.is_empty()).then(|| name.clone()),
-            locale: None,
-        },
-        (None, Some(p)) => {
-            let found = s
-                .app
-                .user_by_phone(a.actor(), p)
-                .await
-                .map_err(|e| a.err(e))?;
-            match found {
-                Some(u) => RequesterRef::Id(u.id),
-                None => {
-                    if name.is_empty() {
-                        return Err(a.err(app::AppError::invalid("name", "required", "name")));
-                    }
-                    let u = s
-                        .app
-                        .create_user(
-                            Some(a.actor()),
-                            NewUser {
-                                name: Some(name.clone()),
-                                phones: vec![p.clone()],
-                                ..Default::default()
-                            },
-                        )
-                        .await
-                        .map_err(|e| a.err(e))?;
-                    RequesterRef::Id(u.user.id)
-                }
-            }
-        }
-        (None, None) => {
-            return Err(a.err(app::AppError::invalid(
-                "email",
-                "required",
-                "email or phone",
-            )));
-        }
-    };
+    // Found by email, then phone, or created with both (the phone is never dropped).
+    let requester_id = s
+        .app
+        .contact_person(a.actor(), email.as_ref(), phone.as_ref(), &f.name)
+        .await
+        .map_err(|e| a.err(e))?;
+    let requester = RequesterRef::Id(requester_id);
     let received_at = match f.received_at.trim() {
         "" => None,
         v => Some(
             a.t.parse_input_at(v)
                 .ok_or_else(|| PageError::Field("received_at", a.t.t("expect-datetime"), l))?,
         ),
-    };
-    let requester_id = match &requester {
-        RequesterRef::Id(i) => Some(*i),
-        _ => None,
     };
     let body = f.body.trim().to_string();
     let out = s
@@ -164,7 +122,7 @@ pub async fn post_contact(
                     body: body.clone(),
                     public: Some(true),
                     // What the customer said, recorded on their behalf.
-                    author_id: requester_id,
+                    author_id: Some(requester_id),
                     ..Default::default()
                 }),
                 requester: Some(requester),

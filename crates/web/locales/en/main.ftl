@@ -6,7 +6,7 @@ err-throttled = Too many failed attempts; retry in { $detail } seconds
 err-rate-limited = Too many requests; retry later
 err-invalid-json = The body is not valid JSON: { $detail }
 err-body-too-large = The body is larger than the limit of { $detail } bytes
-err-record-invalid = Record validation errors
+err-record-invalid = Some fields need correcting:
 err-invalid-value = { $field }: { $detail }
 err-required = { $field } is required ({ $detail })
 err-too-long = { $field } is too long (at most { $detail })
@@ -18,8 +18,8 @@ err-phone-taken = Phone: { $detail } is already being used by another user
 err-duplicate = { $field }: { $detail } already exists
 err-password-length = The password must be { $detail }
 err-case-closed = A closed ticket cannot be changed; create a follow-up ticket
-err-status-back-to-new = A ticket cannot go back to "new"
-err-status-agent-close = Only the customer (or the quiet period) closes a ticket; set it to "solved"
+err-status-back-to-new = A ticket cannot go back to "New"
+err-status-agent-close = Only the customer (or the quiet period) closes a ticket; set it to "Solved"
 err-status-not-solved = Only a solved ticket can be confirmed
 err-search-query = Invalid search query: { $detail }
 err-search-window = Search results are limited to the first 1000
@@ -60,11 +60,10 @@ std-first_response = { $share } of cases get a first response within { $threshol
 std-next_response = { $share } of customer messages are answered within { $threshold }
 std-periodic_update = { $share } of open cases get an update at least every { $threshold }
 std-resolution = { $share } of cases are resolved within { $threshold }
-std-customer_wait = { $share } of cases keep the customer waiting less than { $threshold } in all
-std-agent_work = { $share } of cases take less than { $threshold } of work
+std-customer_wait = { $share } of cases keep the customer waiting a total of less than { $threshold }
+std-agent_work = { $share } of cases take less than { $threshold } of agent work
 std-promise_kept = { $share } of promised solutions are delivered by the promised date
 std-follow_up = { $share } of follow-ups are done on the planned date
-std-business-hours = in business hours
 std-scope = , for { $scope }
 std-unacceptable = ; more than { $limit } is unacceptable
 std-unacceptable-late = ; more than { $limit } late is unacceptable
@@ -82,6 +81,16 @@ dur-days =
     { $n ->
         [one] { $n } day
        *[other] { $n } days
+    }
+dur-business-hours =
+    { $n ->
+        [one] { $n } business hour
+       *[other] { $n } business hours
+    }
+dur-business-minutes =
+    { $n ->
+        [one] { $n } business minute
+       *[other] { $n } business minutes
     }
 channel-web = the web form
 channel-email = email

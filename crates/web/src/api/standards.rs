@@ -662,6 +662,17 @@ pub struct CharterEnvelope {
     charter: CharterIn,
 }
 
+/// Names kept in a charter snapshot (absent from versions published before issue 16).
+fn names(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub fn charter(v: &model::CharterVersion, l: Locale, acked_at: Option<i64>) -> Value {
     let items: Vec<Value> = serde_json::from_str(&v.standards).unwrap_or_default();
     let standards: Vec<Value> = items
@@ -674,7 +685,8 @@ pub fn charter(v: &model::CharterVersion, l: Locale, acked_at: Option<i64>) -> V
                 target_percent: it["target_percent"].as_f64().unwrap_or(0.0),
                 unacceptable_minutes: it["unacceptable_minutes"].as_i64(),
                 business_hours: it["business_hours"].as_bool().unwrap_or(false),
-                ..Default::default()
+                team_names: names(&it["team_names"]),
+                category_names: names(&it["category_names"]),
             };
             json!({"standard_id": it["id"], "name": it["name"], "sentence": sentence(l, &parts)})
         })

@@ -260,6 +260,7 @@ fn comment(c: &Option<CommentIn>, fallback: &Option<String>) -> Option<CommentIn
                 public: *public,
                 author_id: *author_id,
                 uploads: uploads.clone().unwrap_or_default(),
+                via: None,
                 inbound: None,
             })
         }
