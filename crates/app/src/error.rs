@@ -56,6 +56,16 @@ pub const CODES: &[&str] = &[
     "control-character",
     "too-many",
     "quota",
+    // Day one from the pages (issue 16).
+    "host-invalid",
+    "out-of-range",
+    "not-allowed",
+    "no-mailbox",
+    "not-failed",
+    "link-expired",
+    "over-ceiling",
+    "currency-unknown",
+    "in-the-future",
 ];
 
 impl FieldError {

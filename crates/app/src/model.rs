@@ -175,6 +175,8 @@ from_row! {
         is_primary: bool,
         failing: bool,
         created_at: i64,
+        failing_reason: Option<String>,
+        failing_at: Option<i64>,
     }
 }
 

@@ -160,6 +160,16 @@ pub async fn open_app(cfg: &Config) -> Result<(app::App, store::Store)> {
             max_message_bytes: cfg.max_email_bytes,
             raw_retention_days: cfg.email_retention_days,
             authserv_id: cfg.mail_authserv_id.clone(),
+            lmtp_bind: cfg.lmtp_bind.clone(),
+            imap_enabled: cfg.imap_enabled,
+            // Set in the config file or environment: it wins over the admin pages' one.
+            relay: (!cfg.smtp_host.is_empty()).then(|| app::email::relay::RelaySettings {
+                host: cfg.smtp_host.clone(),
+                port: cfg.smtp_port,
+                security: cfg.smtp_security.clone(),
+                user: Some(cfg.smtp_user.clone()).filter(|u| !u.is_empty()),
+                password: Some(cfg.smtp_password.clone()).filter(|p| !p.is_empty()),
+            }),
             ..Default::default()
         },
         public_url: public_url(&cfg.public_url)?,
@@ -235,21 +245,15 @@ async fn spawn_mail(app: &app::App, cfg: &Config) -> Result<()> {
         };
         tokio::spawn(mailnet::imap::run(app.clone(), opts));
     }
-    if !cfg.smtp_host.is_empty() {
-        let relay = mailnet::send::SmtpRelay {
-            host: cfg.smtp_host.clone(),
-            port: cfg.smtp_port,
-            security: cfg.smtp_security.clone(),
-            user: Some(cfg.smtp_user.clone()).filter(|u| !u.is_empty()),
-            password: Some(cfg.smtp_password.clone()).filter(|p| !p.is_empty()),
-        };
-        mailnet::send::transport(&relay).context("SMTP relay settings")?;
-        tokio::spawn(mailnet::send::run(
-            app.clone(),
-            relay,
-            std::time::Duration::from_secs(cfg.mail_timeout_secs.max(1)),
-        ));
+    if let Some(r) = &app.config.mail.relay {
+        mailnet::send::transport(&mailnet::send::SmtpRelay::from(r))
+            .context("SMTP relay settings")?;
     }
+    // Always running: the relay may be set later in the admin pages.
+    tokio::spawn(mailnet::send::run(
+        app.clone(),
+        std::time::Duration::from_secs(cfg.mail_timeout_secs.max(1)),
+    ));
     let purger = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));

@@ -599,3 +599,101 @@ async fn an_english_agent_logs_a_phone_call_and_finds_it_by_search() {
     );
     c.close().await.unwrap();
 }
+
+async fn fill(c: &Client, css: &str, text: &str) {
+    let e = c.find(Locator::Css(css)).await.unwrap();
+    e.clear().await.unwrap();
+    e.send_keys(text).await.unwrap();
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Issue 16: a new team sets its email up from the pages alone: a refused setting comes
+/// back with what was typed and a French message next to the field; the relay is saved
+/// live (the running sender picks it up), a mailbox is added with the MTA settings to
+/// copy, and the test email reaches the real SMTP sink, which the outbox page confirms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sets_up_email_from_the_pages_and_the_test_email_arrives() {
+    let smtp = std::env::var("GUICHET_TEST_SMTP")
+        .expect("GUICHET_TEST_SMTP: run scripts/mail-servers.sh start (scripts/test.sh does)");
+    let sink = std::env::var("GUICHET_TEST_SINK_DIR").expect("GUICHET_TEST_SINK_DIR");
+    let (smtp_host, smtp_port) = smtp.rsplit_once(':').unwrap();
+    let w = World::start().await;
+    w.staff("Alice Admin", "alice@guichet.test", "admin", "fr", 0.0)
+        .await;
+    let c = w.browser("fr").await;
+    w.sign_in(&c, "alice@guichet.test").await;
+    c.goto(&format!("{}/admin", w.base)).await.unwrap();
+    click(&c, "#admin-email").await;
+    wait_text(&c, "#relay-none", "Aucun serveur d’envoi").await;
+    // A server name with a space: refused next to the field, in French, with the input kept.
+    fill(&c, "#r-host", "smtp exemple").await;
+    fill(&c, "#r-port", "2525").await;
+    click(&c, "#relay-save").await;
+    let err = wait_text(&c, "#r-host-err", "Serveur").await;
+    assert!(!err.contains("relay.host"), "{err}");
+    assert!(err.contains("n’est pas un nom de serveur"), "{err}");
+    assert_eq!(value(&c, "#r-host").await, "smtp exemple");
+    assert_eq!(value(&c, "#r-port").await, "2525");
+    shot(&c, "admin-email-error").await;
+    // The real settings: the test SMTP sink.
+    fill(&c, "#r-host", smtp_host).await;
+    fill(&c, "#r-port", smtp_port).await;
+    c.find(Locator::Css("#r-security option[value=none]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(&c, "#relay-save").await;
+    wait_text(&c, ".notice", "Réglages d’envoi enregistrés").await;
+    assert_eq!(value(&c, "#r-host").await, smtp_host);
+    // A mailbox delivered over LMTP.
+    click(&c, "#mailbox-new").await;
+    fill(&c, "#mb-address", "support@guichet.test").await;
+    fill(&c, "#mb-name", "Service client").await;
+    click(&c, "#mailbox-save").await;
+    wait_text(&c, ".notice", "Enregistré").await;
+    wait_text(&c, "#lmtp-help", "LMTP").await;
+    shot(&c, "admin-mailbox").await;
+    // The test email goes through the outbox and the relay to the sink.
+    c.goto(&format!("{}/admin/email", w.base)).await.unwrap();
+    let to = format!("test-{}@example.org", std::process::id());
+    fill(&c, "#test-to", &to).await;
+    click(&c, "#test-send").await;
+    wait_text(&c, ".notice", "E-mail de test mis en file").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let rows = c
+            .find(Locator::Css("#outbox"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if rows.contains(&to) && rows.contains("Envoyé") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the test email was not sent: {rows}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        c.refresh().await.unwrap();
+    }
+    shot(&c, "admin-outbox").await;
+    let dir = std::path::Path::new(&sink).join(&to);
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok())
+        .collect();
+    assert_eq!(files.len(), 1);
+    let mail = std::fs::read_to_string(files[0].path()).unwrap();
+    assert!(mail.contains("e-mail de test"), "{mail}");
+    assert!(mail.contains("support@guichet.test"), "{mail}");
+    c.close().await.unwrap();
+}

@@ -72,6 +72,9 @@ pub struct Bounce {
     pub failed: Vec<String>,
     /// Message-ID, In-Reply-To and References of the returned original.
     pub original_ids: Vec<String>,
+    /// Why, as the reporting server said it: `Status` and `Diagnostic-Code` of the first
+    /// failed recipient (`5.1.1 smtp; 550 5.1.1 user unknown`), at most 300 characters.
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -586,11 +589,17 @@ fn bounce(msg: &Message<'_>) -> Option<Bounce> {
                 status_part = true;
                 let text = String::from_utf8_lossy(part.contents());
                 let mut original = None;
+                let (mut status, mut diagnostic) = (None, None);
                 for line in text.lines() {
                     let Some((k, v)) = line.split_once(':') else {
                         continue;
                     };
                     let k = k.trim().to_ascii_lowercase();
+                    if k == "status" {
+                        status.get_or_insert_with(|| v.trim().to_string());
+                    } else if k == "diagnostic-code" {
+                        diagnostic.get_or_insert_with(|| v.trim().to_string());
+                    }
                     let addr = v.split_once(';').map(|x| x.1).unwrap_or(v);
                     let addr = addr.trim().trim_matches(['<', '>']).to_lowercase();
                     if !valid_address(&addr) {
@@ -606,6 +615,10 @@ fn bounce(msg: &Message<'_>) -> Option<Bounce> {
                     && let Some(o) = original
                 {
                     b.failed.push(o);
+                }
+                let why: Vec<String> = status.into_iter().chain(diagnostic).collect();
+                if b.reason.is_none() && !why.is_empty() {
+                    b.reason = Some(why.join(" ").chars().take(300).collect());
                 }
             }
             "text/rfc822-headers" | "message/rfc822-headers" | "message/global-headers" => {
@@ -777,6 +790,7 @@ mod tests {
         let b = m.bounce.as_ref().unwrap();
         assert_eq!(b.failed, vec!["alice@example.fr".to_string()]);
         assert_eq!(b.original_ids, vec!["gc7-m3-abc@guichet.test".to_string()]);
+        assert_eq!(b.reason.as_deref(), Some("5.1.1"));
         assert!(m.parent_ids().contains(&"gc7-m3-abc@guichet.test"));
         assert!(m.null_return_path);
     }

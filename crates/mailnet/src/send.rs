@@ -208,20 +208,53 @@ async fn send_one(app: &App, t: &Transport, id: i64) -> anyhow::Result<bool> {
     Ok(ok)
 }
 
-/// Drain the outbox every second until dropped; `timeout` bounds each exchange with the
-/// relay.
-pub async fn run(app: App, relay: SmtpRelay, timeout: Duration) {
-    let t = match transport(&relay) {
-        Ok(t) => t.with_timeout(timeout),
-        Err(e) => {
-            tracing::error!(error = %e, "smtp relay settings");
-            return;
+impl From<&app::email::relay::RelaySettings> for SmtpRelay {
+    fn from(r: &app::email::relay::RelaySettings) -> Self {
+        SmtpRelay {
+            host: r.host.clone(),
+            port: r.port,
+            security: r.security.clone(),
+            user: r.user.clone(),
+            password: r.password.clone(),
         }
-    };
+    }
+}
+
+/// Drain the outbox every second until dropped; `timeout` bounds each exchange with the
+/// relay. The relay is read each round (the config's, else the one set in the admin
+/// pages), so a change takes effect within a second; with none, mail waits queued.
+pub async fn run(app: App, timeout: Duration) {
+    let mut current: Option<(app::email::relay::RelaySettings, Transport)> = None;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
-        if let Err(e) = send_due(&app, &t, 100).await {
+        let wanted = match app.relay_for_sender().await {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox: reading the relay settings");
+                continue;
+            }
+        };
+        let Some(wanted) = wanted else {
+            current = None;
+            continue;
+        };
+        if current.as_ref().map(|(r, _)| r) != Some(&wanted) {
+            match transport(&SmtpRelay::from(&wanted)) {
+                Ok(t) => {
+                    tracing::info!(host = %wanted.host, port = wanted.port, "outbox: SMTP relay set");
+                    current = Some((wanted, t.with_timeout(timeout)));
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "smtp relay settings");
+                    current = None;
+                    continue;
+                }
+            }
+        }
+        if let Some((_, t)) = &current
+            && let Err(e) = send_due(&app, t, 100).await
+        {
             tracing::warn!(error = %e, "outbox");
         }
     }

@@ -101,7 +101,7 @@ pub struct QuarantineRow {
 #[derive(Debug, Clone, sqlx::FromRow, PartialEq)]
 pub struct OutboxRow {
     pub id: i64,
-    /// reply | ack | notification
+    /// reply | ack | notification | test
     pub kind: String,
     pub case_id: Option<i64>,
     pub message_id: Option<i64>,
@@ -111,7 +111,7 @@ pub struct OutboxRow {
     pub recipient: String,
     pub message_key: String,
     pub raw: Vec<u8>,
-    /// queued | sent | failed
+    /// queued | sent | failed | not_sent (never queued: `last_error` says why)
     pub state: String,
     pub attempts: i64,
     pub next_attempt_at: i64,
@@ -305,11 +305,41 @@ impl Tx {
     }
 
     /// Mark an address as failing (a bounce) on whoever owns it.
-    pub async fn set_identity_failing(&mut self, email: &str, failing: bool) -> Result<u64> {
+    /// Mark an address as refusing our mail (with the server's reason), or as good again.
+    pub async fn set_identity_failing(
+        &mut self,
+        email: &str,
+        failing: Option<(&str, i64)>,
+    ) -> Result<u64> {
+        let (reason, at) = failing.unzip();
         let n = on_tx!(self, t => sqlx::query(
-            "UPDATE user_identities SET failing = $1 WHERE kind = 'email' AND value = $2")
-            .bind(failing).bind(email).execute(&mut **t).await?.rows_affected());
+            "UPDATE user_identities SET failing = $1, failing_reason = $2, failing_at = $3              WHERE kind = 'email' AND value = $4")
+            .bind(failing.is_some()).bind(reason).bind(at).bind(email)
+            .execute(&mut **t).await?.rows_affected());
         Ok(n)
+    }
+
+    /// Send a failed mail again (an administrator fixed the cause).
+    pub async fn retry_outbox(&mut self, id: i64, now: i64) -> Result<bool> {
+        let n = on_tx!(self, t => sqlx::query(
+            "UPDATE outbox SET state = 'queued', next_attempt_at = $1, locked_until = NULL              WHERE id = $2 AND state = 'failed'")
+            .bind(now).bind(id).execute(&mut **t).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// A message that could not be queued, recorded with why (`last_error`), so the case and
+    /// the API say it was not sent instead of staying silent.
+    pub async fn insert_not_sent(
+        &mut self,
+        o: &NewOutbox<'_>,
+        reason: &str,
+    ) -> Result<i64> {
+        let id: (i64,) = on_tx!(self, t => sqlx::query_as(
+            "INSERT INTO outbox (kind, case_id, message_id, user_id, mailbox_id, envelope_from,              recipient, message_key, raw, state, last_error, next_attempt_at, created_at)              VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,'not_sent',$10,$11,$11) RETURNING id")
+            .bind(o.kind).bind(o.case_id).bind(o.message_id).bind(o.user_id).bind(o.mailbox_id)
+            .bind(o.envelope_from).bind(o.recipient).bind(o.message_key).bind(o.raw)
+            .bind(reason).bind(o.created_at).fetch_one(&mut **t).await?);
+        Ok(id.0)
     }
 
     /// The case's emails in order: (Message-ID key, direction `in`/`out`).
@@ -565,6 +595,14 @@ impl Store {
         Ok(r)
     }
 
+    /// The mailbox the case's mail last came in through (read side).
+    pub async fn case_mailbox_id(&self, case_id: i64) -> Result<Option<i64>> {
+        let r: Option<(Option<i64>,)> = on_read!(self, p => sqlx::query_as(
+            "SELECT mailbox_id FROM emails WHERE case_id = $1 AND mailbox_id IS NOT NULL ORDER BY id DESC LIMIT 1")
+            .bind(case_id).fetch_optional(p).await?);
+        Ok(r.and_then(|r| r.0))
+    }
+
     pub async fn outbox_of_case(&self, case_id: i64) -> Result<Vec<OutboxRow>> {
         let sql = format!("SELECT {OUTBOX_COLS} FROM outbox WHERE case_id = $1 ORDER BY id");
         let r = on_read!(self, p => sqlx::query_as::<_, OutboxRow>(sqlx::AssertSqlSafe(sql.clone()))
@@ -583,6 +621,16 @@ impl Store {
         );
         let r = on_read!(self, p => sqlx::query_as::<_, OutboxRow>(sqlx::AssertSqlSafe(sql.clone()))
             .bind(after_id).bind(state).bind(limit).fetch_all(p).await?);
+        Ok(r)
+    }
+
+    /// The latest mails, newest first (the outbox page), optionally of one state.
+    pub async fn outbox_recent(&self, state: Option<&str>, limit: i64) -> Result<Vec<OutboxRow>> {
+        let sql = format!(
+            "SELECT {OUTBOX_COLS} FROM outbox WHERE ($1 IS NULL OR state = $1) ORDER BY id DESC LIMIT $2"
+        );
+        let r = on_read!(self, p => sqlx::query_as::<_, OutboxRow>(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(state).bind(limit).fetch_all(p).await?);
         Ok(r)
     }
 

@@ -2,6 +2,7 @@
 //! flavours sit side by side and share SQL text wherever the dialects agree ($N placeholders,
 //! integer millisecond timestamps). Only this crate knows SQL.
 
+mod accounts;
 mod cases;
 mod email;
 mod filter;

@@ -57,6 +57,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "health_probe",
         sql: include_str!("../migrations/sqlite/0009_health_probe.sql"),
     },
+    Migration {
+        version: 10,
+        name: "day_one",
+        sql: include_str!("../migrations/sqlite/0010_day_one.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -104,6 +109,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 9,
         name: "health_probe",
         sql: include_str!("../migrations/postgres/0009_health_probe.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "day_one",
+        sql: include_str!("../migrations/postgres/0010_day_one.sql"),
     },
 ];
 

@@ -116,7 +116,7 @@ impl Tx {
 
     pub async fn identities_in_tx(&mut self, user_id: i64) -> Result<Vec<IdentityRow>> {
         let r = on_tx!(self, t => sqlx::query_as::<_, IdentityRow>(
-            "SELECT id, user_id, kind, value, is_primary, failing, created_at FROM user_identities \
+            "SELECT id, user_id, kind, value, is_primary, failing, created_at, failing_reason, failing_at FROM user_identities \
              WHERE user_id = $1 ORDER BY is_primary DESC, id").bind(user_id).fetch_all(&mut **t).await?);
         Ok(r)
     }
@@ -270,7 +270,7 @@ impl Store {
 
     pub async fn identities(&self, user_id: i64) -> Result<Vec<IdentityRow>> {
         let r = on_read!(self, p => sqlx::query_as::<_, IdentityRow>(
-            "SELECT id, user_id, kind, value, is_primary, failing, created_at FROM user_identities \
+            "SELECT id, user_id, kind, value, is_primary, failing, created_at, failing_reason, failing_at FROM user_identities \
              WHERE user_id = $1 ORDER BY is_primary DESC, id").bind(user_id).fetch_all(p).await?);
         Ok(r)
     }

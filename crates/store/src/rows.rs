@@ -124,6 +124,9 @@ pub struct IdentityRow {
     pub is_primary: bool,
     pub failing: bool,
     pub created_at: i64,
+    /// Why the address stopped taking our mail (the bounce or the server's answer).
+    pub failing_reason: Option<String>,
+    pub failing_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -136,6 +136,27 @@ impl T {
         }
     }
 
+    /// A size in bytes as the agent reads it: `12 Ko`, `3,4 Mo` / `12 KB`, `3.4 MB`.
+    pub fn size(&self, bytes: impl Ms) -> String {
+        let b = bytes.ms().max(0) as f64;
+        let (units, sep) = match self.locale {
+            Locale::Fr => (["o", "Ko", "Mo", "Go"], ','),
+            Locale::En => (["B", "KB", "MB", "GB"], '.'),
+        };
+        let mut v = b;
+        let mut i = 0;
+        while v >= 1024.0 && i < 3 {
+            v /= 1024.0;
+            i += 1;
+        }
+        let n = if i == 0 || v >= 10.0 {
+            format!("{}", v.round() as i64)
+        } else {
+            format!("{v:.1}").replace('.', &sep.to_string())
+        };
+        format!("{n}\u{a0}{}", units[i])
+    }
+
     /// An amount in cents with its currency as the agent writes money: `1 200,00 €`
     /// (narrow no-break space between thousands, no-break space before the symbol) or
     /// `€1,200.00`; currencies without a common symbol keep their code (`45,00 CHF`).
@@ -184,7 +205,7 @@ mod tests {
     }
 
     /// The screens' message files, English then French.
-    const SCREEN_FILES: [(&str, &str); 2] = [
+    const SCREEN_FILES: [(&str, &str); 3] = [
         (
             include_str!("../../web/locales/en/ui.ftl"),
             include_str!("../../web/locales/fr/ui.ftl"),
@@ -192,6 +213,10 @@ mod tests {
         (
             include_str!("../../web/locales/en/timeline.ftl"),
             include_str!("../../web/locales/fr/timeline.ftl"),
+        ),
+        (
+            include_str!("../../web/locales/en/mail_admin.ftl"),
+            include_str!("../../web/locales/fr/mail_admin.ftl"),
         ),
     ];
 
@@ -251,6 +276,8 @@ mod tests {
         let fr = T::new(Locale::Fr, "Europe/Paris", 0);
         assert_eq!(fr.at(0), "01/01/1970 01:00");
         assert_eq!(fr.money(4500, "EUR"), "45,00\u{a0}€");
+        assert_eq!(fr.size(3_565_158), "3,4\u{a0}Mo");
+        assert_eq!(fr.size(12_000), "12\u{a0}Ko");
         assert_eq!(fr.money(120_000_00, "EUR"), "120\u{202f}000,00\u{a0}€");
         assert_eq!(fr.money(12_345, "CHF"), "123,45\u{a0}CHF");
         assert_eq!(fr.left(-125 * 60_000), "en retard de 2\u{a0}h\u{a0}05");

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod error;
 pub mod extract;
+pub mod form;
 pub mod i18n;
 pub mod live;
 pub mod pages;
@@ -12,7 +13,7 @@ pub mod session;
 
 use axum::Router;
 use axum::routing::{get, post};
-use pages::{admin, case, contact, inbox, login, notifications, search, settings};
+use pages::{admin, admin_email, case, contact, inbox, login, notifications, search, settings};
 use web::AppState;
 
 /// What every page's frame shows: who is signed in, the CSRF token its forms carry, the
@@ -120,6 +121,48 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/tokens",
             get(admin::show_tokens).post(admin::post_token),
+        )
+        .route("/admin/email", get(admin_email::show_email))
+        .route("/admin/email/relay", post(admin_email::post_relay))
+        .route("/admin/email/test", post(admin_email::post_test_email))
+        .route(
+            "/admin/email/mailboxes/new",
+            get(admin_email::show_new_mailbox).post(admin_email::post_new_mailbox),
+        )
+        .route(
+            "/admin/email/mailboxes/{id}",
+            get(admin_email::show_mailbox).post(admin_email::post_mailbox),
+        )
+        .route(
+            "/admin/email/mailboxes/{id}/delete",
+            post(admin_email::post_mailbox_delete),
+        )
+        .route("/admin/email/templates", get(admin_email::show_templates))
+        .route(
+            "/admin/email/templates/{key}/{locale}",
+            get(admin_email::show_template).post(admin_email::post_template),
+        )
+        .route(
+            "/admin/email/templates/{key}/{locale}/reset",
+            post(admin_email::post_template_reset),
+        )
+        .route("/admin/email/outbox", get(admin_email::show_outbox))
+        .route(
+            "/admin/email/outbox/{id}/retry",
+            post(admin_email::post_outbox_retry),
+        )
+        .route("/admin/email/quarantine", get(admin_email::show_quarantine))
+        .route(
+            "/admin/email/quarantine/{id}/raw",
+            get(admin_email::quarantine_raw),
+        )
+        .route(
+            "/admin/email/quarantine/{id}/reprocess",
+            post(admin_email::post_quarantine_reprocess),
+        )
+        .route(
+            "/admin/email/quarantine/{id}/dismiss",
+            post(admin_email::post_quarantine_dismiss),
         )
         .route("/live", get(live::stream))
         .layer(axum::middleware::from_fn_with_state(

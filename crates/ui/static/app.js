@@ -259,3 +259,18 @@ if (page === "inbox" || page === "case") {
     if (page === "case") soon(refreshTimeline);
   });
 }
+
+// The mailbox page: IMAP settings only when the mailbox is fetched over IMAP, the MTA
+// settings to copy only when the mail server delivers it (the server keeps both anyway).
+const modeRadios = $$("#mailbox-form input[name=mode]");
+if (modeRadios.length) {
+  const sync = () => {
+    const imap = document.querySelector("#mode-imap").checked;
+    const box = $("#imap-settings");
+    const help = $("#lmtp-help");
+    if (box) box.hidden = !imap;
+    if (help) help.hidden = imap;
+  };
+  modeRadios.forEach((r) => r.addEventListener("change", sync));
+  sync();
+}

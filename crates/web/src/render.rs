@@ -190,6 +190,27 @@ pub fn comment(
     atts: &[model::Attachment],
     base: &str,
 ) -> Value {
+    comment_delivered(m, audit_id, atts, base, None)
+}
+
+/// A comment with, for staff, how its email went (Guichet's addition to Zendesk's shape):
+/// `delivery: {state: queued|sent|failed|not_sent, recipient, error, attempts, at}`.
+pub fn comment_delivered(
+    m: &model::Message,
+    audit_id: Option<i64>,
+    atts: &[model::Attachment],
+    base: &str,
+    delivery: Option<&app::email::outbox_types::Delivery>,
+) -> Value {
+    let delivery = delivery.map(|d| {
+        json!({
+            "state": d.state,
+            "recipient": (!d.recipient.is_empty()).then_some(&d.recipient),
+            "error": d.error,
+            "attempts": d.attempts,
+            "at": ts(d.at),
+        })
+    });
     json!({
         "id": m.id,
         "type": "Comment",
@@ -203,6 +224,7 @@ pub fn comment(
         "via": {"channel": m.channel},
         "created_at": ts(m.created_at),
         "metadata": {"system": {}, "custom": {}},
+        "delivery": delivery,
     })
 }
 
@@ -311,6 +333,12 @@ pub fn user(v: &UserView, base: &str) -> Value {
         "user_fields": {},
         "emails": emails,
         "phones": phones,
+        // Addresses that refuse our mail, with the bounce or the server's answer (staff
+        // only: the end user's allow-list leaves it out).
+        "failing_emails": v.identities.iter().filter(|i| i.kind == "email" && i.failing)
+            .map(|i| json!({"email": i.value, "reason": i.failing_reason,
+                            "since": i.failing_at.map(ts)}))
+            .collect::<Vec<_>>(),
         "postal_address": postal,
         "compensation_limit": if u.compensation_limit_cents == i64::MAX { Value::Null } else { json!(u.compensation_limit_cents as f64 / 100.0) },
     })

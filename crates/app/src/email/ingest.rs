@@ -340,9 +340,11 @@ impl App {
         let Some(b) = &p.bounce else {
             return Ok(());
         };
+        let now = self.now_ms();
+        let why = bounce_reason(b);
         let mut tx = self.store.begin().await?;
         for a in &b.failed {
-            tx.set_identity_failing(a, true).await?;
+            tx.set_identity_failing(a, Some((&why, now))).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -433,8 +435,9 @@ impl App {
             e => e.into(),
         })?;
         if let Some(b) = &p.bounce {
+            let why = bounce_reason(b);
             for a in &b.failed {
-                tx.set_identity_failing(a, true).await?;
+                tx.set_identity_failing(a, Some((&why, now))).await?;
             }
         }
         if inb.unverified_staff {
@@ -475,4 +478,11 @@ impl App {
         tx.claim_uploads(&upload_token, m.author_id, m.id).await?;
         Ok(tx.message_attachments(m.id).await?)
     }
+}
+
+/// What a bounce says about why the address failed, kept on the address.
+fn bounce_reason(b: &mail::Bounce) -> String {
+    b.reason
+        .clone()
+        .unwrap_or_else(|| "bounced (no reason given)".into())
 }

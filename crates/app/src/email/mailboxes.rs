@@ -285,6 +285,19 @@ impl App {
         Ok(())
     }
 
+    /// The latest outbox mails, newest first (the outbox page).
+    pub async fn recent_outbox(
+        &self,
+        actor: &Actor,
+        state: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<model::OutboxMail>> {
+        actor.require_admin()?;
+        Ok(crate::model::all(
+            self.store.outbox_recent(state, limit.clamp(1, 500)).await?,
+        ))
+    }
+
     pub async fn list_outbox(
         &self,
         actor: &Actor,

@@ -9,6 +9,11 @@
 mod ingest;
 mod mailboxes;
 mod outbox;
+/// What outbound mail looks like to the screens and the API.
+pub mod outbox_types {
+    pub use super::outbox::{Delivery, NotSent, ReplyRoute};
+}
+pub mod relay;
 pub mod templates;
 
 use crate::cases::{CommentInput, NewCase};
@@ -40,6 +45,14 @@ pub struct MailConfig {
     /// Mail from a staff address counts as that agent's only with a DMARC (or aligned DKIM)
     /// pass under this id; empty: no staff mail is trusted.
     pub authserv_id: String,
+    /// The outbound relay set in the config file or environment; it wins over the one an
+    /// administrator sets in the pages (None: the pages' one, if any).
+    pub relay: Option<relay::RelaySettings>,
+    /// Where this node takes mail over LMTP (`127.0.0.1:2424`), shown on the mailbox page
+    /// with the MTA settings to copy; empty: LMTP is off.
+    pub lmtp_bind: String,
+    /// Whether this node polls mailboxes over IMAP.
+    pub imap_enabled: bool,
 }
 
 impl Default for MailConfig {
@@ -51,6 +64,9 @@ impl Default for MailConfig {
             acks_per_hour: 3,
             max_attempts: 10,
             authserv_id: String::new(),
+            relay: None,
+            lmtp_bind: String::new(),
+            imap_enabled: true,
         }
     }
 }

@@ -8,15 +8,7 @@ impl App {
     async fn outbound_mailbox(&self, tx: &mut Tx, case: &CaseRow) -> Result<Option<MailboxRow>> {
         let boxes = tx.mailboxes_in_tx().await?;
         let via = tx.case_mailbox(case.id).await?;
-        Ok(via
-            .and_then(|id| boxes.iter().find(|b| b.id == id))
-            .or_else(|| {
-                boxes
-                    .iter()
-                    .find(|b| b.active && b.team_id.is_some() && b.team_id == case.team_id)
-            })
-            .or_else(|| boxes.iter().find(|b| b.active))
-            .cloned())
+        Ok(pick_mailbox(&boxes, via, case.team_id).cloned())
     }
 
     /// The customer's address we may write to (primary first, never a failing one).
@@ -29,7 +21,74 @@ impl App {
             .map(|i| i.value))
     }
 
-    /// Queue a public staff message of a case to its requester (in the writing tx).
+    /// Where a public reply of this case goes, or why it cannot leave by email.
+    async fn route_reply(&self, tx: &mut Tx, case: &CaseRow) -> Result<Route> {
+        let boxes = tx.mailboxes_in_tx().await?;
+        let via = tx.case_mailbox(case.id).await?;
+        let ids = tx.identities_in_tx(case.requester_id).await?;
+        Ok(decide_route(&boxes, via, case.team_id, &ids))
+    }
+
+    /// What will happen to a public reply on this case, for the case page to say before
+    /// the agent sends it (issue 16: no silent void). Staff only.
+    pub async fn reply_route(&self, actor: &Actor, case_id: i64) -> Result<ReplyRoute> {
+        actor.require_staff()?;
+        let case = self
+            .store
+            .case(case_id)
+            .await?
+            .ok_or(AppError::NotFound("ticket"))?;
+        let boxes = self.store.mailboxes().await?;
+        let via = self.store.case_mailbox_id(case_id).await?;
+        let ids = self.store.identities(case.requester_id).await?;
+        let relay = self.relay_configured().await?;
+        Ok(match decide_route(&boxes, via, case.team_id, &ids) {
+            Route::Send { mailbox, to } => ReplyRoute {
+                to: Some(to),
+                from: Some(mailbox.address),
+                not_sent: None,
+                relay,
+            },
+            Route::NotSent(n) => ReplyRoute {
+                to: None,
+                from: None,
+                not_sent: Some(n),
+                relay,
+            },
+        })
+    }
+
+    /// The delivery state of each outbound message of a case (by message id): queued,
+    /// sent, failed with the server's answer, or not sent and why.
+    pub async fn case_deliveries(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+    ) -> Result<std::collections::HashMap<i64, Delivery>> {
+        actor.require_staff()?;
+        let mut out = std::collections::HashMap::new();
+        for o in self.store.outbox_of_case(case_id).await? {
+            if o.kind != "reply" {
+                continue;
+            }
+            if let Some(m) = o.message_id {
+                out.insert(
+                    m,
+                    Delivery {
+                        state: o.state,
+                        recipient: o.recipient,
+                        error: o.last_error,
+                        attempts: o.attempts,
+                        at: o.sent_at.unwrap_or(o.created_at),
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Queue a public staff message of a case to its requester (in the writing tx). When it
+    /// cannot leave by email, a `not_sent` outbox row says why (the case and API show it).
     pub(crate) async fn queue_reply(
         &self,
         tx: &mut Tx,
@@ -38,18 +97,37 @@ impl App {
         attachments: &[store::AttachmentRow],
         now: i64,
     ) -> Result<()> {
-        let Some(mailbox) = self.outbound_mailbox(tx, case).await? else {
-            return Ok(());
+        let (mailbox, to) = match self.route_reply(tx, case).await? {
+            Route::Send { mailbox, to } => (mailbox, to),
+            Route::NotSent(why) => {
+                let key = mail::thread::notice_id(
+                    &self.config.mail.domain,
+                    Some(case.id),
+                    "notsent",
+                    &crate::auth::new_token()[..12],
+                );
+                tx.insert_not_sent(
+                    &NewOutbox {
+                        kind: "reply",
+                        case_id: Some(case.id),
+                        message_id: Some(m.id),
+                        user_id: Some(case.requester_id),
+                        mailbox_id: None,
+                        envelope_from: "",
+                        recipient: why.address().unwrap_or(""),
+                        message_key: &key,
+                        raw: &[],
+                        created_at: now,
+                    },
+                    why.code(),
+                )
+                .await?;
+                return Ok(());
+            }
         };
         let Some(requester) = tx.user_in_tx(case.requester_id).await? else {
             return Ok(());
         };
-        let Some(to) = self.reachable_email(tx, requester.id).await? else {
-            return Ok(());
-        };
-        if mailbox.address == mail::thread::base_address(&to) {
-            return Ok(());
-        }
         let agent = tx.user_in_tx(m.author_id).await?;
         let locale = locale_of(&requester.locale, &mailbox.locale);
         let vars = minijinja::context! {
@@ -345,7 +423,8 @@ impl App {
                 tx.outbox_attempt_failed(row.id, &msg, next).await?;
                 if permanent && row.kind != "notification" {
                     // The customer's address does not take our mail.
-                    tx.set_identity_failing(&row.recipient, true).await?;
+                    tx.set_identity_failing(&row.recipient, Some((&msg, now)))
+                        .await?;
                 }
             }
         }
@@ -412,5 +491,110 @@ mod threading_tests {
         let (irt, _) = reply_threading(t(&[("o1", "out"), ("o2", "out")]));
         assert_eq!(irt, ["o2"]);
         assert_eq!(reply_threading(vec![]), (vec![], vec![]));
+    }
+}
+
+/// Why a public reply does not leave by email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotSent {
+    /// No active mailbox to send from.
+    NoMailbox,
+    /// The customer has no email address (a phone-only customer).
+    NoEmail,
+    /// Every address of the customer refuses our mail (a bounce, a permanent refusal).
+    AddressFailing {
+        address: String,
+        reason: Option<String>,
+    },
+    /// The customer's address is our own mailbox (a loop).
+    OwnAddress(String),
+}
+
+impl NotSent {
+    /// The code kept on the outbox row and shown translated (`not-sent-<code>`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            NotSent::NoMailbox => "no_mailbox",
+            NotSent::NoEmail => "no_email",
+            NotSent::AddressFailing { .. } => "address_failing",
+            NotSent::OwnAddress(_) => "own_address",
+        }
+    }
+    pub fn address(&self) -> Option<&str> {
+        match self {
+            NotSent::AddressFailing { address, .. } | NotSent::OwnAddress(address) => {
+                Some(address)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What happens to a public reply on a case, as the case page says before sending.
+#[derive(Debug, Clone)]
+pub struct ReplyRoute {
+    pub to: Option<String>,
+    pub from: Option<String>,
+    pub not_sent: Option<NotSent>,
+    /// An outbound relay is configured (else the mail waits in the outbox).
+    pub relay: bool,
+}
+
+/// The delivery state of one outbound message.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// queued | sent | failed | not_sent
+    pub state: String,
+    pub recipient: String,
+    /// The server's answer (failed, or the last temporary failure of a queued mail), or the
+    /// `NotSent` code.
+    pub error: Option<String>,
+    pub attempts: i64,
+    pub at: i64,
+}
+
+enum Route {
+    Send { mailbox: MailboxRow, to: String },
+    NotSent(NotSent),
+}
+
+/// The mailbox a case's mail goes out through: the one it came in by, else its team's,
+/// else the first active one.
+fn pick_mailbox(boxes: &[MailboxRow], via: Option<i64>, team_id: Option<i64>) -> Option<&MailboxRow> {
+    via.and_then(|id| boxes.iter().find(|b| b.id == id))
+        .or_else(|| {
+            boxes
+                .iter()
+                .find(|b| b.active && b.team_id.is_some() && b.team_id == team_id)
+        })
+        .or_else(|| boxes.iter().find(|b| b.active))
+}
+
+/// The mailbox and the customer's first working address, or why there is none.
+fn decide_route(
+    boxes: &[MailboxRow],
+    via: Option<i64>,
+    team_id: Option<i64>,
+    ids: &[store::IdentityRow],
+) -> Route {
+    let Some(mailbox) = pick_mailbox(boxes, via, team_id) else {
+        return Route::NotSent(NotSent::NoMailbox);
+    };
+    let emails: Vec<&store::IdentityRow> = ids.iter().filter(|i| i.kind == "email").collect();
+    let Some(first) = emails.first() else {
+        return Route::NotSent(NotSent::NoEmail);
+    };
+    let Some(to) = emails.iter().find(|i| !i.failing) else {
+        return Route::NotSent(NotSent::AddressFailing {
+            address: first.value.clone(),
+            reason: first.failing_reason.clone(),
+        });
+    };
+    if mailbox.address == mail::thread::base_address(&to.value) {
+        return Route::NotSent(NotSent::OwnAddress(to.value.clone()));
+    }
+    Route::Send {
+        mailbox: mailbox.clone(),
+        to: to.value.clone(),
     }
 }

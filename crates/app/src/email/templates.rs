@@ -365,10 +365,10 @@ impl App {
         }
         let vars = sample_vars(key);
         if let Err(e) = render(subject, &vars) {
-            errs.push(FieldError::new("email_template.subject", "invalid", e));
+            errs.push(FieldError::new("email_template.subject", "template", e));
         }
         if let Err(e) = render(body, &vars) {
-            errs.push(FieldError::new("email_template.body", "invalid", e));
+            errs.push(FieldError::new("email_template.body", "template", e));
         }
         if !errs.is_empty() {
             return Err(AppError::Invalid(errs));
@@ -378,6 +378,37 @@ impl App {
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// A template as it would read, rendered with sample values (the edit page's preview):
+    /// (subject, body), or the validation errors `put_template` would give.
+    pub async fn preview_template(
+        &self,
+        actor: &Actor,
+        key: &str,
+        subject: &str,
+        body: &str,
+    ) -> Result<(String, String)> {
+        actor.require_admin()?;
+        if !KEYS.iter().any(|(k, _)| *k == key) {
+            return Err(AppError::NotFound("template"));
+        }
+        let vars = sample_vars(key);
+        let s = render(subject, &vars);
+        let b = render(body, &vars);
+        match (s, b) {
+            (Ok(s), Ok(b)) => Ok((s.lines().next().unwrap_or("").trim().to_string(), b)),
+            (s, b) => {
+                let mut errs = Vec::new();
+                if let Err(e) = s {
+                    errs.push(FieldError::new("email_template.subject", "template", e));
+                }
+                if let Err(e) = b {
+                    errs.push(FieldError::new("email_template.body", "template", e));
+                }
+                Err(AppError::Invalid(errs))
+            }
+        }
     }
 
     /// Back to the built-in template.

@@ -28,6 +28,8 @@ pub enum Item {
         channel: String,
         html: String,
         at: i64,
+        /// How the message went out by email: (state class, words).
+        delivery: Option<(String, String)>,
     },
     Event {
         actor: String,
@@ -57,7 +59,8 @@ pub struct CompLine {
 pub struct Customer {
     pub id: i64,
     pub name: String,
-    pub emails: Vec<String>,
+    /// Each address with, when it refuses our mail, why.
+    pub emails: Vec<(String, Option<String>)>,
     pub phones: Vec<String>,
     pub address: String,
     pub notes: String,
@@ -84,6 +87,8 @@ struct CasePage {
     canned: Vec<(String, String)>,
     presence: Vec<app::live::Presence>,
     can_write: bool,
+    /// Where a public reply goes, or why it will not leave: (is a warning, words).
+    route: Option<(bool, String)>,
 }
 
 #[derive(Template)]
@@ -156,6 +161,50 @@ fn describe(
     }
 }
 
+/// An outbound message's delivery state in words: (CSS class, sentence).
+fn delivery_words(t: &T, d: &app::email::outbox_types::Delivery) -> (String, String) {
+    let text = match d.state.as_str() {
+        "sent" => t.ta(
+            "delivery-sent",
+            &[("to", &d.recipient), ("at", &t.at(d.at))],
+        ),
+        "failed" => t.ta(
+            "delivery-failed",
+            &[("to", &d.recipient), ("error", d.error.as_deref().unwrap_or(""))],
+        ),
+        "not_sent" => {
+            let why = d.error.as_deref().unwrap_or("");
+            t.ta(
+                &format!("not-sent-{}", why.replace('_', "-")),
+                &[("to", &d.recipient)],
+            )
+        }
+        _ => match &d.error {
+            Some(e) => t.ta("delivery-retrying", &[("to", &d.recipient), ("error", e)]),
+            None => t.ta("delivery-queued", &[("to", &d.recipient)]),
+        },
+    };
+    (d.state.clone(), text)
+}
+
+/// What the composer says about where a public reply goes, before it is sent.
+async fn route_notice(s: &AppState, a: &Agent, case_id: i64) -> Option<(bool, String)> {
+    let r = s.app.reply_route(a.actor(), case_id).await.ok()?;
+    let t = &a.t;
+    Some(match (&r.not_sent, &r.to) {
+        (Some(n), _) => (
+            true,
+            t.ta(
+                &format!("not-sent-{}", n.code().replace('_', "-")),
+                &[("to", n.address().unwrap_or(""))],
+            ),
+        ),
+        (None, Some(to)) if !r.relay => (true, t.t1("route-no-relay", to)),
+        (None, Some(to)) => (false, t.t1("route-to", to)),
+        (None, None) => return None,
+    })
+}
+
 /// A compensation event's stored value (`[id] kind cents CUR (status)`, as written since
 /// the register began) in words: (`remboursement de 120,00 €`, status).
 fn compensation_words(t: &T, v: &str) -> Option<(String, String)> {
@@ -208,6 +257,11 @@ async fn timeline(s: &AppState, a: &Agent, c: &model::Case) -> Result<Vec<Item>,
         .collect();
     let names = super::names(&s.app, a.actor(), ids).await;
     let teams = super::team_names(&s.app, a.actor()).await;
+    let deliveries = s
+        .app
+        .case_deliveries(a.actor(), c.id)
+        .await
+        .unwrap_or_default();
     let mut items: Vec<(i64, i64, Item)> = Vec::new();
     for m in msgs {
         items.push((
@@ -222,6 +276,7 @@ async fn timeline(s: &AppState, a: &Agent, c: &model::Case) -> Result<Vec<Item>,
                 channel: m.channel,
                 html: m.html_body,
                 at: m.created_at,
+                delivery: deliveries.get(&m.id).map(|d| delivery_words(&a.t, d)),
             },
         ));
     }
@@ -275,7 +330,15 @@ async fn customer(s: &AppState, a: &Agent, c: &model::Case) -> Customer {
                 .identities
                 .iter()
                 .filter(|i| i.kind == "email")
-                .map(|i| i.value.clone())
+                .map(|i| {
+                    let why = i.failing.then(|| {
+                        a.t.t1(
+                            "email-failing",
+                            i.failing_reason.clone().unwrap_or_default(),
+                        )
+                    });
+                    (i.value.clone(), why)
+                })
                 .collect(),
             phones: v
                 .identities
@@ -306,7 +369,7 @@ pub async fn show_case(State(s): State<AppState>, agent: Agent, Path(id): Path<i
     let c = s.app.get_case(a.actor(), id).await.map_err(|e| a.err(e))?;
     // Every panel is an independent read: fetch them side by side (on PostgreSQL each is a
     // round trip).
-    let (items, clocks, comps, playbook, links, lists, customer, chrome) = tokio::join!(
+    let (items, clocks, comps, playbook, links, lists, customer, chrome, route) = tokio::join!(
         timeline(&s, a, &c),
         clock_lines(&s, a, id),
         comp_lines(&s, a, id),
@@ -315,6 +378,7 @@ pub async fn show_case(State(s): State<AppState>, agent: Agent, Path(id): Path<i
         choices(&s, a),
         customer(&s, a, &c),
         Chrome::of(a, &s.app, "inbox"),
+        route_notice(&s, a, id),
     );
     let (comps, my_limit) = comps?;
     let done = playbook.map_err(|e| a.err(e))?;
@@ -346,6 +410,7 @@ pub async fn show_case(State(s): State<AppState>, agent: Agent, Path(id): Path<i
         categories,
         canned,
         presence,
+        route,
     }))
 }
 

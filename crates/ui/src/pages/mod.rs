@@ -3,6 +3,7 @@
 //! or redirect after a write (post/redirect/get).
 
 pub mod admin;
+pub mod admin_email;
 pub mod case;
 pub mod contact;
 pub mod inbox;

@@ -54,6 +54,15 @@ err-control-character = { $field }: NUL and control characters (other than tab a
 err-too-many = { $field }: too many values ({ $detail })
 err-quota = { $field }: upload quota exceeded ({ $detail })
 err-unsupported-media-type = Request bodies must be JSON: send Content-Type: application/json
+err-host-invalid = { $field }: “{ $detail }” is not a server name or IP address
+err-out-of-range = { $field } must be between { $detail }
+err-not-allowed = { $field }: “{ $detail }” is not one of the choices
+err-no-mailbox = Add a mailbox first: mail leaves from a mailbox’s address
+err-not-failed = { $field }: only a failed mail can be sent again (this one is { $detail })
+err-link-expired = This link has expired or was already used; ask for a new one
+err-over-ceiling = { $field }: { $detail } is above the ceiling set for this installation
+err-currency-unknown = { $field }: “{ $detail }” is not an ISO 4217 currency code (EUR, USD, GBP, CHF…)
+err-in-the-future = { $field }: { $detail } is in the future
 
 # Service standards as sentences (B1).
 std-first_response = { $share } of cases get a first response within { $threshold }

@@ -54,6 +54,15 @@ err-control-character = { $field } : les caractères NUL et de contrôle (hors 
 err-too-many = { $field } : trop de valeurs ({ $detail })
 err-quota = { $field } : quota d’envoi de fichiers dépassé ({ $detail })
 err-unsupported-media-type = Le corps de la requête doit être du JSON : envoyez Content-Type: application/json
+err-host-invalid = { $field } : « { $detail } » n’est pas un nom de serveur ni une adresse IP
+err-out-of-range = { $field } doit être compris entre { $detail }
+err-not-allowed = { $field } : « { $detail } » ne fait pas partie des choix proposés
+err-no-mailbox = Ajoutez d’abord une boîte mail : les e-mails partent de l’adresse d’une boîte
+err-not-failed = { $field } : seul un e-mail en échec peut être renvoyé (celui-ci est { $detail })
+err-link-expired = Ce lien a expiré ou a déjà servi ; demandez-en un nouveau
+err-over-ceiling = { $field } : { $detail } dépasse le plafond fixé pour cette installation
+err-currency-unknown = { $field } : « { $detail } » n’est pas un code de devise ISO 4217 (EUR, USD, GBP, CHF…)
+err-in-the-future = { $field } : { $detail } est dans le futur
 
 # Les engagements de service en une phrase (B1).
 std-first_response = { $share } des demandes reçoivent une première réponse en moins de { $threshold }

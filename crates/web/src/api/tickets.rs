@@ -838,6 +838,22 @@ pub async fn destroy_many_tickets(
     ))
 }
 
+/// How each staff message of the case went out by email; staff only (a customer's view of
+/// their case has no delivery details).
+async fn deliveries_for(
+    s: &AppState,
+    ctx: &Ctx,
+    case_id: i64,
+) -> Result<std::collections::HashMap<i64, app::email::outbox_types::Delivery>, ApiError> {
+    if !ctx.actor.role.is_staff() {
+        return Ok(Default::default());
+    }
+    s.app
+        .case_deliveries(&ctx.actor, case_id)
+        .await
+        .map_err(|e| ctx.err(e))
+}
+
 pub async fn list_comments(
     State(s): State<AppState>,
     ctx: Ctx,
@@ -862,9 +878,18 @@ pub async fn list_comments(
                 .await
                 .map_err(|e| ctx.err(e))?;
             let atts = s.app.attachments_of(&rows).await.map_err(|e| ctx.err(e))?;
+            let deliveries = deliveries_for(&s, &ctx, id).await?;
             let items = rows
                 .iter()
-                .map(|m| render::comment(m, None, att_slice(&atts, m.id), &ctx.base))
+                .map(|m| {
+                    render::comment_delivered(
+                        m,
+                        None,
+                        att_slice(&atts, m.id),
+                        &ctx.base,
+                        deliveries.get(&m.id),
+                    )
+                })
                 .collect();
             Ok(json_ok(
                 StatusCode::OK,
@@ -888,9 +913,18 @@ pub async fn list_comments(
             let has_more = rows.len() as i64 > size;
             rows.truncate(size as usize);
             let atts = s.app.attachments_of(&rows).await.map_err(|e| ctx.err(e))?;
+            let deliveries = deliveries_for(&s, &ctx, id).await?;
             let items = rows
                 .iter()
-                .map(|m| render::comment(m, None, att_slice(&atts, m.id), &ctx.base))
+                .map(|m| {
+                    render::comment_delivered(
+                        m,
+                        None,
+                        att_slice(&atts, m.id),
+                        &ctx.base,
+                        deliveries.get(&m.id),
+                    )
+                })
                 .collect();
             Ok(json_ok(
                 StatusCode::OK,

@@ -1,0 +1,18 @@
+-- Issue 16: settings an administrator edits in the pages (the outbound relay), why an
+-- address is failing, and single-use links to set a password (invitations, resets).
+CREATE TABLE settings (
+    key         TEXT PRIMARY KEY,
+    value       TEXT NOT NULL,
+    updated_at  BIGINT NOT NULL
+);
+ALTER TABLE user_identities ADD COLUMN failing_reason TEXT;
+ALTER TABLE user_identities ADD COLUMN failing_at BIGINT;
+CREATE TABLE account_links (
+    token_hash  TEXT PRIMARY KEY,
+    user_id     BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    purpose     TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL,
+    used_at     BIGINT
+);
+CREATE INDEX account_links_user ON account_links(user_id, purpose);
