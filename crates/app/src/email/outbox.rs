@@ -577,9 +577,7 @@ fn decide_route(
     team_id: Option<i64>,
     ids: &[store::IdentityRow],
 ) -> Route {
-    let Some(mailbox) = pick_mailbox(boxes, via, team_id) else {
-        return Route::NotSent(NotSent::NoMailbox);
-    };
+    // The customer's side first: no address is the answer whatever the setup.
     let emails: Vec<&store::IdentityRow> = ids.iter().filter(|i| i.kind == "email").collect();
     let Some(first) = emails.first() else {
         return Route::NotSent(NotSent::NoEmail);
@@ -589,6 +587,9 @@ fn decide_route(
             address: first.value.clone(),
             reason: first.failing_reason.clone(),
         });
+    };
+    let Some(mailbox) = pick_mailbox(boxes, via, team_id) else {
+        return Route::NotSent(NotSent::NoMailbox);
     };
     if mailbox.address == mail::thread::base_address(&to.value) {
         return Route::NotSent(NotSent::OwnAddress(to.value.clone()));

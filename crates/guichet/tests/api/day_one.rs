@@ -135,3 +135,172 @@ async fn charter_sentences_keep_the_team_of_each_standard_as_published() {
     assert!(sentences[0].ends_with(", for Facturation."), "{sentences:?}");
     assert!(sentences[1].ends_with(", for Livraison."), "{sentences:?}");
 }
+
+/// The delivery of the case's staff comments as the API gives it.
+async fn deliveries(t: &crate::TestApp, case: i64) -> Vec<serde_json::Value> {
+    let (s, b) = t
+        .admin(
+            Method::GET,
+            &format!("/api/v2/tickets/{case}/comments.json"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    b["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["delivery"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reply_that_cannot_leave_says_so_before_and_after_it_is_sent() {
+    let t = spawn_app().await;
+    staff(&t, Role::Agent, "void@guichet.test", "Agent", None).await;
+    let ui = Ui::sign_in(&t, "void@guichet.test", "agent-password-1").await;
+    // A customer known by phone only.
+    let (_, loc) = ui
+        .post(
+            "/contact/new",
+            &[
+                ("channel", "phone"),
+                ("name", "Paul Tel"),
+                ("phone", "+33 6 99 88 77 66"),
+                ("subject", "Rappel"),
+                ("body", "Merci de me rappeler."),
+            ],
+        )
+        .await;
+    let phone_case = case_id(&loc);
+    let (_, page) = ui.get(&format!("/cases/{phone_case}")).await;
+    assert!(
+        page.contains("Non envoyé par e-mail") && page.contains("pas d’adresse e-mail"),
+        "warned before sending: {page}"
+    );
+    let (s, _) = ui
+        .post(
+            &format!("/cases/{phone_case}/reply"),
+            &[("body", "Nous vous rappelons demain."), ("mode", "reply")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let d = deliveries(&t, phone_case).await;
+    let last = d.last().unwrap();
+    assert_eq!(last["state"], "not_sent", "{d:?}");
+    assert_eq!(last["error"], "no_email", "{d:?}");
+    // The customer's own message has no delivery.
+    assert_eq!(d[0], serde_json::Value::Null);
+    let (_, page) = ui.get(&format!("/cases/{phone_case}")).await;
+    assert!(
+        page.contains("class=\"delivery delivery-not_sent\""),
+        "{page}"
+    );
+
+    // A customer with an address, but no mailbox to send from.
+    let ticket = t
+        .new_ticket(&t.admin.clone(), "Colis", "lea@example.com")
+        .await;
+    let mail_case = ticket["id"].as_i64().unwrap();
+    let (s, _) = ui
+        .post(
+            &format!("/cases/{mail_case}/reply"),
+            &[("body", "Bonjour Léa."), ("mode", "reply")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let d = deliveries(&t, mail_case).await;
+    assert_eq!(d.last().unwrap()["error"], "no_mailbox", "{d:?}");
+
+    // With a mailbox but no relay: queued, and the page says it will wait.
+    let (s, b) = t
+        .admin(
+            Method::POST,
+            "/api/v2/mailboxes",
+            Some(json!({"mailbox": {"address": "support@guichet.test", "name": "Service client"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (_, page) = ui.get(&format!("/cases/{mail_case}")).await;
+    assert!(page.contains("Aucun serveur d’envoi"), "{page}");
+    ui.post(
+        &format!("/cases/{mail_case}/reply"),
+        &[("body", "Deuxième réponse."), ("mode", "reply")],
+    )
+    .await;
+    let d = deliveries(&t, mail_case).await;
+    assert_eq!(d.last().unwrap()["state"], "queued", "{d:?}");
+    assert_eq!(d.last().unwrap()["recipient"], "lea@example.com");
+
+    // A bounce marks the address failing with its reason, shown on the customer (API and
+    // sidebar), and the next reply is not sent, saying why.
+    let dsn = "From: MAILER-DAEMON@mx.example.com\r\nTo: support@guichet.test\r\n\
+        Subject: Undelivered Mail\r\nMessage-ID: <dsn-1@mx.example.com>\r\n\
+        Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+        --b\r\nContent-Type: text/plain\r\n\r\nIt failed.\r\n\
+        --b\r\nContent-Type: message/delivery-status\r\n\r\n\
+        Reporting-MTA: dns; mx.example.com\r\n\r\nFinal-Recipient: rfc822; lea@example.com\r\n\
+        Action: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\r\n\
+        --b--\r\n";
+    t.app
+        .ingest_email(app::email::Delivery {
+            raw: dsn.as_bytes(),
+            mailbox_id: None,
+            rcpt: Some("support@guichet.test"),
+            mail_from: None,
+            source: app::email::Source::Lmtp,
+        })
+        .await
+        .unwrap();
+    let requester = ticket["requester_id"].as_i64().unwrap();
+    let (_, b) = t
+        .admin(Method::GET, &format!("/api/v2/users/{requester}.json"), None)
+        .await;
+    let failing = &b["user"]["failing_emails"][0];
+    assert_eq!(failing["email"], "lea@example.com", "{b}");
+    assert!(
+        failing["reason"].as_str().unwrap().contains("550 5.1.1 user unknown"),
+        "{b}"
+    );
+    let (_, page) = ui.get(&format!("/cases/{mail_case}")).await;
+    assert!(page.contains("Refuse nos messages"), "{page}");
+    assert!(page.contains("lea@example.com refuse nos messages"), "{page}");
+    ui.post(
+        &format!("/cases/{mail_case}/reply"),
+        &[("body", "Troisième réponse."), ("mode", "reply")],
+    )
+    .await;
+    let d = deliveries(&t, mail_case).await;
+    assert_eq!(d.last().unwrap()["error"], "address_failing", "{d:?}");
+    // A customer never sees delivery details of their own case.
+    let (cust, _) = t
+        .user_with_role(Role::EndUser, "cust@example.com")
+        .await;
+    let ticket = t
+        .new_ticket(&t.admin.clone(), "Question", "cust@example.com")
+        .await;
+    let own = ticket["id"].as_i64().unwrap();
+    ui.post(
+        &format!("/cases/{own}/reply"),
+        &[("body", "Réponse."), ("mode", "reply")],
+    )
+    .await;
+    assert_eq!(deliveries(&t, own).await.last().unwrap()["state"], "queued");
+    let (s, b) = t
+        .call(
+            Method::GET,
+            &format!("/api/v2/tickets/{own}/comments.json"),
+            &cust,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert!(
+        b["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["delivery"].is_null()),
+        "{b}"
+    );
+}

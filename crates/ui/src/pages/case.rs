@@ -199,8 +199,8 @@ async fn route_notice(s: &AppState, a: &Agent, case_id: i64) -> Option<(bool, St
                 &[("to", n.address().unwrap_or(""))],
             ),
         ),
-        (None, Some(to)) if !r.relay => (true, t.t1("route-no-relay", to)),
-        (None, Some(to)) => (false, t.t1("route-to", to)),
+        (None, Some(to)) if !r.relay => (true, t.ta("route-no-relay", &[("to", to)])),
+        (None, Some(to)) => (false, t.ta("route-to", &[("to", to)])),
         (None, None) => return None,
     })
 }
