@@ -63,6 +63,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<AppConfig>,
     pub(crate) throttle: Arc<auth::LoginThrottle>,
+    /// Password-link requests per client address.
+    pub(crate) reset_requests: Arc<auth::throttle::Buckets<Option<std::net::IpAddr>>>,
     pub(crate) verifier: Arc<auth::Verifier>,
     pub(crate) snapshot: Arc<standards::SnapshotCache>,
     /// Live updates for the open agent screens.
@@ -76,6 +78,8 @@ impl App {
             clock,
             config: Arc::new(config),
             throttle: Arc::new(auth::LoginThrottle::default()),
+            // Five at once, then one every three minutes.
+            reset_requests: Arc::new(auth::throttle::Buckets::new(5, 1.0 / 180.0)),
             verifier: Arc::new(auth::Verifier::for_this_machine()),
             snapshot: Arc::new(standards::SnapshotCache::default()),
             live: Arc::new(live::Bus::default()),

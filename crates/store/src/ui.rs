@@ -75,6 +75,13 @@ impl Tx {
         Ok(n)
     }
 
+    /// Sign a user out everywhere (a password set through a link, a locked account).
+    pub async fn delete_all_sessions(&mut self, user_id: i64) -> Result<u64> {
+        let n = on_tx!(self, t => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id).execute(&mut **t).await?.rows_affected());
+        Ok(n)
+    }
+
     pub async fn delete_expired_sessions(&mut self, now: i64) -> Result<u64> {
         let n = on_tx!(self, t => sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
             .bind(now).execute(&mut **t).await?.rows_affected());

@@ -68,7 +68,7 @@ impl IntoResponse for PageError {
                     AppError::Throttled(secs) => (
                         StatusCode::TOO_MANY_REQUESTS,
                         l,
-                        tr("err-throttled", &secs.to_string()),
+                        T::new(l, "UTC", 0).throttled(secs),
                         vec![],
                     ),
                     AppError::Invalid(errs) => (

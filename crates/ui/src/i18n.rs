@@ -47,6 +47,11 @@ impl T {
         tr(self.locale, &id.to_string(), &[("x", &x.to_string())])
     }
 
+    /// "Too many attempts; try again in 3 minutes" (minutes, rounded up, from seconds).
+    pub fn throttled(&self, secs: u64) -> String {
+        tr_n(self.locale, "err-throttled-minutes", secs.div_ceil(60).max(1) as i64)
+    }
+
     /// With named arguments.
     pub fn ta(&self, id: &str, args: &[(&str, &str)]) -> String {
         tr(self.locale, id, args)
@@ -205,7 +210,7 @@ mod tests {
     }
 
     /// The screens' message files, English then French.
-    const SCREEN_FILES: [(&str, &str); 3] = [
+    const SCREEN_FILES: [(&str, &str); 4] = [
         (
             include_str!("../../web/locales/en/ui.ftl"),
             include_str!("../../web/locales/fr/ui.ftl"),
@@ -217,6 +222,10 @@ mod tests {
         (
             include_str!("../../web/locales/en/mail_admin.ftl"),
             include_str!("../../web/locales/fr/mail_admin.ftl"),
+        ),
+        (
+            include_str!("../../web/locales/en/account.ftl"),
+            include_str!("../../web/locales/fr/account.ftl"),
         ),
     ];
 

@@ -13,7 +13,9 @@ pub mod session;
 
 use axum::Router;
 use axum::routing::{get, post};
-use pages::{admin, admin_email, case, contact, inbox, login, notifications, search, settings};
+use pages::{
+    admin, admin_email, case, contact, inbox, login, notifications, password, search, settings,
+};
 use web::AppState;
 
 /// What every page's frame shows: who is signed in, the CSRF token its forms carry, the
@@ -53,6 +55,14 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(inbox::home))
         .route("/login", get(login::show_login).post(login::sign_in))
         .route("/logout", post(login::sign_out))
+        .route(
+            "/password/forgot",
+            get(password::show_forgot).post(password::post_forgot),
+        )
+        .route(
+            "/password/{token}",
+            get(password::show_set).post(password::post_set),
+        )
         .route("/inbox/{view}", get(inbox::show_inbox))
         .route("/cases/{id}", get(case::show_case))
         .route("/cases/{id}/reply", post(case::post_reply))
@@ -89,6 +99,7 @@ pub fn router(state: AppState) -> Router {
             get(admin::show_agents).post(admin::post_agent),
         )
         .route("/admin/agents/{id}", post(admin::post_agent_update))
+        .route("/admin/agents/{id}/invite", post(admin::post_agent_invite))
         .route(
             "/admin/teams",
             get(admin::show_teams).post(admin::post_team),

@@ -108,8 +108,10 @@ pub async fn load(State(s): State<AppState>, req: Request, next: Next) -> Respon
         if cross_site(req.headers()) {
             return PageError::csrf(locale).into_response();
         }
-        // Signing in has no session yet; the origin check above is its protection.
-        if req.uri().path() != "/login" {
+        // Signing in, asking for a password link and using one have no session yet; the
+        // origin check above is their protection.
+        let p = req.uri().path();
+        if p != "/login" && !p.starts_with("/password/") {
             let Some(sess) = &session else {
                 return PageError::signed_out(locale).into_response();
             };
@@ -147,6 +149,11 @@ pub async fn load(State(s): State<AppState>, req: Request, next: Next) -> Respon
         header::HeaderValue::from_static("no-store"),
     );
     h.insert("x-frame-options", header::HeaderValue::from_static("DENY"));
+    // Password links carry their token in the path: never in a Referer.
+    h.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         "x-content-type-options",
         header::HeaderValue::from_static("nosniff"),

@@ -37,6 +37,19 @@ pub fn base_url(state: &AppState, parts: &Parts) -> String {
     }
 }
 
+/// Our base URL for links we email (see `base_url`), as an extractor for page handlers.
+pub struct BaseUrl(pub String);
+
+impl FromRequestParts<AppState> for BaseUrl {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(BaseUrl(base_url(state, parts)))
+    }
+}
+
 /// The client's address (the TCP peer; forwarding headers are not trusted).
 pub fn client_ip(parts: &Parts) -> Option<std::net::IpAddr> {
     parts

@@ -1,6 +1,7 @@
 //! Authentication: API tokens (stored as SHA-256, they are random and long), passwords
 //! (Argon2id), and a throttle on failed password attempts.
 
+pub mod links;
 pub mod sessions;
 pub mod throttle;
 
@@ -183,7 +184,7 @@ tokio::task_local! {
     pub static CLIENT_IP: std::net::IpAddr;
 }
 
-fn client_ip() -> Option<std::net::IpAddr> {
+pub(crate) fn client_ip() -> Option<std::net::IpAddr> {
     CLIENT_IP.try_with(|ip| *ip).ok()
 }
 

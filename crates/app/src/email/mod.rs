@@ -222,7 +222,7 @@ fn locale_of(user: &str, mailbox: &str) -> &'static str {
 
 /// "lundi 24 novembre 2026 à 11:30" / "Monday 24 November 2026 at 11:30", in the
 /// customer's time zone.
-fn format_local(ms: i64, tz: &str, locale: &str) -> String {
+pub(crate) fn format_local(ms: i64, tz: &str, locale: &str) -> String {
     let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else {
         return String::new();
     };

@@ -44,6 +44,11 @@ pub const KEYS: &[(&str, &[&str])] = &[
             "priority",
         ],
     ),
+    (
+        "invitation",
+        &["user_name", "inviter_name", "link", "expires"],
+    ),
+    ("password_reset", &["user_name", "link", "expires"]),
 ];
 
 /// (subject, body) of a built-in template.
@@ -95,6 +100,43 @@ pub fn default_template(key: &str, locale: &str) -> Option<(&'static str, &'stat
              {% elif kind == 'standard_breached' %}The standard \"{{ standard }}\" was breached on case #{{ case_id }} \"{{ subject }}\".\
              {% elif kind == 'standard_unacceptable' %}Case #{{ case_id }} \"{{ subject }}\" is past the unacceptable delay of the standard \"{{ standard }}\".\
              {% else %}Case #{{ case_id }} \"{{ subject }}\": {{ kind }}.{% endif %}\n\n\
+             Guichet\n",
+        ),
+        ("invitation", "fr") => (
+            "Votre accès à Guichet",
+            "Bonjour {{ user_name }},\n\n\
+             {% if inviter_name %}{{ inviter_name }} vous invite à rejoindre{% else %}Vous pouvez \
+             maintenant rejoindre{% endif %} l’équipe du service client dans Guichet.\n\n\
+             Choisissez votre mot de passe ici (lien valable jusqu’au {{ expires }}, une seule fois)\u{a0}:\n\
+             {{ link }}\n\n\
+             Si vous n’attendiez pas cette invitation, ignorez ce message.\n\n\
+             Guichet\n",
+        ),
+        ("invitation", _) => (
+            "Your access to Guichet",
+            "Hello {{ user_name }},\n\n\
+             {% if inviter_name %}{{ inviter_name }} invites you{% else %}You are invited{% endif %} to \
+             join the customer service team in Guichet.\n\n\
+             Choose your password here (the link works once, until {{ expires }}):\n\
+             {{ link }}\n\n\
+             If you did not expect this invitation, ignore this message.\n\n\
+             Guichet\n",
+        ),
+        ("password_reset", "fr") => (
+            "Réinitialisation de votre mot de passe Guichet",
+            "Bonjour {{ user_name }},\n\n\
+             Pour choisir un nouveau mot de passe, ouvrez ce lien (valable jusqu’au {{ expires }}, \
+             une seule fois)\u{a0}:\n\
+             {{ link }}\n\n\
+             Si vous n’avez rien demandé, ignorez ce message\u{a0}: votre mot de passe actuel reste valable.\n\n\
+             Guichet\n",
+        ),
+        ("password_reset", _) => (
+            "Resetting your Guichet password",
+            "Hello {{ user_name }},\n\n\
+             To choose a new password, open this link (it works once, until {{ expires }}):\n\
+             {{ link }}\n\n\
+             If you did not ask for this, ignore this message: your current password still works.\n\n\
              Guichet\n",
         ),
         _ => return None,
@@ -248,7 +290,7 @@ pub fn render_capped(
 /// Sample values for the variables `key`'s template receives at run time, and only those:
 /// strict undefined then rejects, on save, a variable the template would not get.
 fn sample_vars(key: &str) -> minijinja::Value {
-    let all: [(&str, minijinja::Value); 11] = [
+    let all: [(&str, minijinja::Value); 15] = [
         ("case_id", 42.into()),
         ("subject", "Colis abîmé".into()),
         ("body", "Bonjour,\nvoici la réponse.".into()),
@@ -260,6 +302,10 @@ fn sample_vars(key: &str) -> minijinja::Value {
         ("kind", "assigned".into()),
         ("standard", "Première réponse".into()),
         ("priority", "high".into()),
+        ("user_name", "Marie Curie".into()),
+        ("inviter_name", "Ada Admin".into()),
+        ("link", "https://support.example.com/password/…".into()),
+        ("expires", "lundi 14 décembre 2026 à 09:30".into()),
     ];
     let names = KEYS
         .iter()
@@ -435,7 +481,11 @@ mod tests {
                 let (s, b) = default_template(key, locale).unwrap();
                 let s = render(s, &sample_vars(key)).unwrap();
                 let b = render(b, &sample_vars(key)).unwrap();
-                assert!(s.contains("[#42]"), "{key} {locale}: {s}");
+                if !matches!(*key, "invitation" | "password_reset") {
+                    assert!(s.contains("[#42]"), "{key} {locale}: {s}");
+                } else {
+                    assert!(b.contains("/password/"), "{key} {locale}: {b}");
+                }
                 assert!(!b.is_empty());
             }
         }

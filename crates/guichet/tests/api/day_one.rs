@@ -304,3 +304,244 @@ async fn a_reply_that_cannot_leave_says_so_before_and_after_it_is_sent() {
         "{b}"
     );
 }
+
+/// The text of the pre element with this id on a page.
+fn pre_text(html: &str, id: &str) -> String {
+    let start = html
+        .find(&format!("id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let rest = &html[start + id.len() + 6..];
+    rest[..rest.find('<').unwrap()].trim().to_string()
+}
+
+/// Post a form without a session (the sign-in side), as a browser would.
+async fn post_anonymous(
+    t: &crate::TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String, String) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http
+        .post(format!("{}{path}", t.base))
+        .header("accept-language", "fr-FR,fr;q=0.9")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    let loc = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (s, loc, r.text().await.unwrap())
+}
+
+/// The link in the newest outbox mail of this kind to this address.
+async fn mailed_link(t: &crate::TestApp, kind: &str, to: &str) -> Option<String> {
+    let all = t.store.outbox_recent(None, 100).await.unwrap();
+    let o = all.iter().find(|o| o.kind == kind && o.recipient == to)?;
+    let parsed = mail::parse(&o.raw, &mail::Limits::default()).unwrap();
+    let at = parsed.text.find("/password/")?;
+    let start = parsed.text[..at].rfind("http")?;
+    let end = parsed.text[at..]
+        .find(char::is_whitespace)
+        .map(|e| at + e)
+        .unwrap_or(parsed.text.len());
+    Some(parsed.text[start..end].to_string())
+}
+
+#[tokio::test]
+async fn an_agent_is_invited_chooses_a_password_once_and_can_be_locked() {
+    let t = spawn_app().await;
+    staff(&t, Role::Admin, "boss@guichet.test", "Boss", None).await;
+    let admin = Ui::sign_in(&t, "boss@guichet.test", "agent-password-1").await;
+    // A refused form keeps what was typed, with the message next to the field in French.
+    let (s, page) = admin
+        .post(
+            "/admin/agents",
+            &[("name", "Jeanne Martin"), ("email", "pas-une-adresse"), ("role", "agent")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"na-email-err\""), "{page}");
+    assert!(page.contains("n’est pas une adresse e-mail valide"), "{page}");
+    assert!(page.contains("value=\"Jeanne Martin\""), "{page}");
+    // No mailbox yet: the invitation cannot leave, so its link is shown to the admin.
+    let (s, page) = admin
+        .post(
+            "/admin/agents",
+            &[("name", "Jeanne Martin"), ("email", "jeanne@guichet.test"), ("role", "agent")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("Invitation envoyée à jeanne@guichet.test"), "{page}");
+    let link = pre_text(&page, "handover-link");
+    let path = link.trim_start_matches(&t.base).to_string();
+    assert!(path.starts_with("/password/"), "{link}");
+    // Invited, not yet signed up: no password, and the agents page says until when.
+    assert!(page.contains("lien valable jusqu’au"), "{page}");
+    // The link opens a form naming the person; two different passwords are refused.
+    let (s, page) = admin.get(&path).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("Bienvenue, Jeanne Martin"), "{page}");
+    let (s, _, page) = post_anonymous(
+        &t,
+        &path,
+        &[("password", "un-mot-de-passe-1"), ("again", "un-mot-de-passe-2")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Les deux mots de passe diffèrent"), "{page}");
+    let (s, _, page) = post_anonymous(&t, &path, &[("password", "court"), ("again", "court")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"pw-new-err\""), "{page}");
+    let (s, loc, _) = post_anonymous(
+        &t,
+        &path,
+        &[("password", "un-mot-de-passe-1"), ("again", "un-mot-de-passe-1")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(loc, "/login?notice=password-set");
+    let jeanne = Ui::sign_in(&t, "jeanne@guichet.test", "un-mot-de-passe-1").await;
+    // Single use.
+    let (s, _) = admin.get(&path).await;
+    assert_eq!(s, StatusCode::GONE);
+    let (s, _, page) = post_anonymous(&t, &path, &[("password", "x"), ("again", "y")]).await;
+    assert_eq!(s, StatusCode::GONE);
+    assert!(page.contains("Ce lien ne fonctionne plus"), "{page}");
+    let (s, _, _) = post_anonymous(
+        &t,
+        &path,
+        &[("password", "autre-mot-de-passe"), ("again", "autre-mot-de-passe")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::GONE);
+    // With a mailbox, a new invitation is emailed (and not shown), the old link dies.
+    let (s, b) = t
+        .admin(
+            Method::POST,
+            "/api/v2/mailboxes",
+            Some(json!({"mailbox": {"address": "support@guichet.test", "name": "Service client"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (s, page) = admin
+        .post(
+            "/admin/agents",
+            &[("name", "Paul Durand"), ("email", "paul@guichet.test"), ("role", "supervisor")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let first = mailed_link(&t, "invitation", "paul@guichet.test")
+        .await
+        .expect("invitation emailed");
+    let paul: i64 = t
+        .store
+        .user_by_identity("email", "paul@guichet.test")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert!(page.contains(&format!("id=\"invite-{paul}\"")), "resend offered: {page}");
+    admin
+        .post(&format!("/admin/agents/{paul}/invite"), &[])
+        .await;
+    let second = mailed_link(&t, "invitation", "paul@guichet.test").await.unwrap();
+    assert_ne!(first, second);
+    let (s, _) = admin.get(first.trim_start_matches(&t.base)).await;
+    assert_eq!(s, StatusCode::GONE, "the earlier invitation stopped working");
+    let (s, _) = admin.get(second.trim_start_matches(&t.base)).await;
+    assert_eq!(s, StatusCode::OK);
+    // Locking an account signs the person out at once and keeps them out.
+    let jeanne_id = t
+        .store
+        .user_by_identity("email", "jeanne@guichet.test")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (s, _) = admin
+        .post(&format!("/admin/agents/{jeanne_id}"), &[("role", "agent")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(jeanne.get("/inbox/mine").await.0, StatusCode::SEE_OTHER);
+    let (s, _, _) = post_anonymous(
+        &t,
+        "/login",
+        &[("email", "jeanne@guichet.test"), ("password", "un-mot-de-passe-1")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn forgot_password_answers_the_same_for_any_address_and_is_rate_limited() {
+    let t = spawn_app().await;
+    staff(&t, Role::Agent, "oubli@guichet.test", "Oubli", None).await;
+    let (s, b) = t
+        .admin(
+            Method::POST,
+            "/api/v2/mailboxes",
+            Some(json!({"mailbox": {"address": "support@guichet.test", "name": "Service client"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (s1, _, unknown) =
+        post_anonymous(&t, "/password/forgot", &[("email", "personne@guichet.test")]).await;
+    let (s2, _, known) =
+        post_anonymous(&t, "/password/forgot", &[("email", "oubli@guichet.test")]).await;
+    assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK));
+    assert_eq!(unknown, known, "no way to tell whether an account exists");
+    let link = mailed_link(&t, "password_reset", "oubli@guichet.test")
+        .await
+        .expect("reset link emailed");
+    assert!(
+        mailed_link(&t, "password_reset", "personne@guichet.test")
+            .await
+            .is_none()
+    );
+    // Three links an hour per account, whatever is asked; then the address waits.
+    for _ in 0..3 {
+        let (s, _, _) =
+            post_anonymous(&t, "/password/forgot", &[("email", "oubli@guichet.test")]).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let sent = t
+        .store
+        .outbox_recent(None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.kind == "password_reset")
+        .count();
+    assert_eq!(sent, 3);
+    let (s, _, page) =
+        post_anonymous(&t, "/password/forgot", &[("email", "oubli@guichet.test")]).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "five requests from one address");
+    assert!(page.contains("minutes"), "{page}");
+    // The first link was replaced by the later ones; the newest works.
+    let (s, _, _) = post_anonymous(
+        &t,
+        link.trim_start_matches(&t.base),
+        &[("password", "nouveau-secret-1"), ("again", "nouveau-secret-1")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::GONE);
+    let newest = mailed_link(&t, "password_reset", "oubli@guichet.test")
+        .await
+        .unwrap();
+    let (s, _, _) = post_anonymous(
+        &t,
+        newest.trim_start_matches(&t.base),
+        &[("password", "nouveau-secret-1"), ("again", "nouveau-secret-1")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    Ui::sign_in(&t, "oubli@guichet.test", "nouveau-secret-1").await;
+}

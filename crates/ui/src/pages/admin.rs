@@ -5,7 +5,8 @@
 
 use crate::Chrome;
 use crate::error::{PageError, PageResult, render};
-use crate::extract::{Form, Path};
+use crate::extract::{Form, Path, Query};
+use crate::form::{FieldMap, FormState, notice};
 use crate::i18n::T;
 use crate::session::Agent;
 use app::model;
@@ -15,6 +16,7 @@ use axum::extract::State;
 use domain::{EmailAddress, Role};
 use serde::Deserialize;
 use web::AppState;
+use web::extract::BaseUrl;
 
 fn require_supervisor(a: &Agent) -> Result<(), PageError> {
     a.actor().require_supervisor().map_err(|e| a.err(e))
@@ -43,6 +45,9 @@ pub struct AgentLine {
     pub limit: String,
     pub limit_input: String,
     pub active: bool,
+    /// Invited and not signed up yet: until when the link works.
+    pub invited_until: Option<i64>,
+    pub has_password: bool,
 }
 
 #[derive(Template)]
@@ -51,6 +56,10 @@ struct AgentsPage {
     t: T,
     chrome: Chrome,
     agents: Vec<AgentLine>,
+    f: FormState,
+    notice: Option<String>,
+    /// A link the administrator hands over because mail cannot carry it yet: (email, link).
+    handover: Option<(String, String)>,
 }
 
 fn cents_input(c: i64) -> String {
@@ -61,21 +70,45 @@ fn cents_input(c: i64) -> String {
     }
 }
 
-pub async fn show_agents(State(s): State<AppState>, agent: Agent) -> PageResult {
+const AGENT_FIELDS: FieldMap = &[
+    ("user.name", "name", "field-name"),
+    ("name", "name", "field-name"),
+    ("user.email", "email", "field-email"),
+    ("email", "email", "field-email"),
+    ("role", "role", "field-role"),
+    ("user.compensation_limit", "limit", "field-limit"),
+];
+
+async fn agents_page(
+    s: &AppState,
+    agent: Agent,
+    f: FormState,
+    notice: Option<String>,
+    handover: Option<(String, String)>,
+) -> PageResult {
     require_supervisor(&agent)?;
     let rows = s
         .app
         .staff_members(agent.actor(), 5000)
         .await
         .map_err(|e| agent.err(e))?;
+    let invited: std::collections::HashMap<i64, i64> = s
+        .app
+        .pending_invitations(agent.actor())
+        .await
+        .map_err(|e| agent.err(e))?
+        .into_iter()
+        .collect();
     let mut agents = Vec::new();
     for v in rows {
         let email = v.primary_email().unwrap_or_default().to_string();
         let u = v.user;
         agents.push(AgentLine {
             id: u.id,
-            limit: agent.t.money(u.compensation_limit_cents, "EUR"),
+            limit: agent.t.money(u.compensation_limit_cents, &s.app.config.limit_currency),
             limit_input: cents_input(u.compensation_limit_cents),
+            invited_until: invited.get(&u.id).copied(),
+            has_password: u.has_password,
             name: u.name,
             email,
             role: u.role,
@@ -87,16 +120,29 @@ pub async fn show_agents(State(s): State<AppState>, agent: Agent) -> PageResult 
         t: agent.t,
         chrome,
         agents,
+        f,
+        notice,
+        handover,
     }))
+}
+
+pub async fn show_agents(
+    State(s): State<AppState>,
+    agent: Agent,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    let n = notice(&agent.t, &q);
+    agents_page(&s, agent, FormState::default(), n, None).await
 }
 
 #[derive(Deserialize)]
 pub struct NewAgentForm {
-    name: String,
-    email: String,
-    role: String,
     #[serde(default)]
-    password: String,
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
     #[serde(default)]
     limit: String,
     #[serde(default)]
@@ -112,39 +158,100 @@ fn limit_cents(a: &Agent, v: &str) -> Result<Option<i64>, PageError> {
         .ok_or_else(|| PageError::Field("limit", a.t.t("expect-amount"), a.s.locale))
 }
 
+/// An agent is invited: the account is created without a password and the link to choose
+/// one is emailed (or shown here when mail cannot carry it yet).
 pub async fn post_agent(
     State(s): State<AppState>,
     agent: Agent,
+    BaseUrl(base): BaseUrl,
     Form(f): Form<NewAgentForm>,
 ) -> PageResult {
     let a = &agent;
-    let role: Role = super::parse_enum(a, "role", &f.role)?;
-    if !role.is_staff() {
-        return Err(PageError::Field("role", f.role.clone(), a.s.locale));
+    let typed = FormState::typed([
+        ("name", f.name.as_str()),
+        ("email", f.email.as_str()),
+        ("role", f.role.as_str()),
+        ("limit", f.limit.as_str()),
+        ("locale", f.locale.as_str()),
+    ]);
+    let mut form = typed.clone();
+    let role = f.role.parse::<Role>().ok().filter(|r| r.is_staff());
+    if role.is_none() {
+        form.add("role", a.t.t("expect-choice"));
     }
-    let email = EmailAddress::parse(&f.email).map_err(|_| {
-        a.err(app::AppError::invalid(
+    let email = EmailAddress::parse(f.email.trim()).ok();
+    if email.is_none() {
+        form.add(
             "email",
-            "email-invalid",
-            f.email.clone(),
-        ))
-    })?;
-    s.app
-        .create_user(
-            Some(a.actor()),
-            NewUser {
-                name: Some(f.name.clone()),
-                emails: vec![email],
-                role: Some(role),
-                locale: domain::Locale::parse(&f.locale).ok(),
-                password: (!f.password.is_empty()).then(|| f.password.clone()),
-                compensation_limit_cents: limit_cents(a, &f.limit)?,
-                ..Default::default()
-            },
-        )
+            crate::form::message(
+                &a.t,
+                &app::FieldError::new("email", "email-invalid", f.email.trim()),
+                &a.t.t("field-email"),
+            ),
+        );
+    }
+    if f.name.trim().is_empty() {
+        form.add(
+            "name",
+            crate::form::message(
+                &a.t,
+                &app::FieldError::new("name", "required", ""),
+                &a.t.t("field-name"),
+            ),
+        );
+    }
+    let limit = match f.limit.trim() {
+        "" => None,
+        v => match super::case::parse_amount(v) {
+            Some(c) => Some(c),
+            None => {
+                form.add("limit", a.t.t("expect-amount"));
+                None
+            }
+        },
+    };
+    if form.has_errors() {
+        let page = agents_page(&s, agent, form, None, None).await?;
+        return Ok(super::refused(page));
+    }
+    let new = NewUser {
+        name: Some(f.name.trim().to_string()),
+        emails: email.into_iter().collect(),
+        role,
+        locale: domain::Locale::parse(&f.locale).ok(),
+        compensation_limit_cents: limit,
+        ..Default::default()
+    };
+    match s.app.invite_staff(a.actor(), new, &base).await {
+        Ok((_, sent)) => {
+            let n = Some(a.t.t1("notice-invited", &sent.email));
+            let handover = sent.link.map(|l| (sent.email, l));
+            agents_page(&s, agent, FormState::default(), n, handover).await
+        }
+        Err(e) => {
+            let form = typed
+                .refused(&a.t, e, AGENT_FIELDS)
+                .map_err(|e| a.err(e))?;
+            let page = agents_page(&s, agent, form, None, None).await?;
+            Ok(super::refused(page))
+        }
+    }
+}
+
+pub async fn post_agent_invite(
+    State(s): State<AppState>,
+    agent: Agent,
+    BaseUrl(base): BaseUrl,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let sent = s
+        .app
+        .resend_invitation(agent.actor(), id, &base)
         .await
-        .map_err(|e| a.err(e))?;
-    Ok(super::see_other("/admin/agents"))
+        .map_err(|e| agent.err(e))?;
+    let n = Some(agent.t.t1("notice-invited", &sent.email));
+    let handover = sent.link.map(|l| (sent.email, l));
+    agents_page(&s, agent, FormState::default(), n, handover).await
 }
 
 #[derive(Deserialize)]
@@ -177,7 +284,7 @@ pub async fn post_agent_update(
         )
         .await
         .map_err(|e| a.err(e))?;
-    Ok(super::see_other("/admin/agents"))
+    Ok(super::see_other("/admin/agents?notice=saved"))
 }
 
 // ---------- teams ----------

@@ -14,16 +14,13 @@ use app::email::relay::{RelayInput, RelayView};
 use app::model;
 use askama::Template;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
 use web::AppState;
 
-/// A page re-rendered with a refused form answers 422 (the browser shows it all the same).
-fn refused(r: Response) -> Response {
-    (StatusCode::UNPROCESSABLE_ENTITY, r).into_response()
-}
+use super::refused;
 
 // ---------- overview: relay, test email, mailboxes ----------
 

@@ -21,12 +21,15 @@ struct LoginPage {
     next: String,
     email: String,
     error: Option<String>,
+    notice: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
 pub struct NextQuery {
     #[serde(default)]
     next: String,
+    #[serde(default)]
+    notice: String,
 }
 
 /// Only a local path may follow sign-in (no open redirect).
@@ -53,11 +56,14 @@ pub async fn show_login(
     if m.0.is_some_and(|s| s.actor.role.is_staff()) {
         return super::see_other(&safe_next(&q.next));
     }
+    let t = T::new(browser_locale(&headers), "UTC", 0);
+    let notice = (q.notice == "password-set").then(|| t.t("password-set"));
     render(&LoginPage {
-        t: T::new(browser_locale(&headers), "UTC", 0),
+        t,
         next: safe_next(&q.next),
         email: String::new(),
         error: None,
+        notice,
     })
 }
 
@@ -98,10 +104,7 @@ pub async fn sign_in(
             let (status, msg) = match e {
                 app::AppError::Throttled(secs) => {
                     retry = Some(secs);
-                    (
-                        StatusCode::TOO_MANY_REQUESTS,
-                        web::i18n::tr(locale, "err-throttled", &[("detail", &secs.to_string())]),
-                    )
+                    (StatusCode::TOO_MANY_REQUESTS, t.throttled(secs))
                 }
                 app::AppError::Unauthenticated | app::AppError::Forbidden(_) => {
                     (StatusCode::UNAUTHORIZED, t.t("login-failed"))
@@ -113,6 +116,7 @@ pub async fn sign_in(
                 next: safe_next(&f.next),
                 email: f.email.chars().take(200).collect(),
                 error: Some(msg),
+                notice: None,
             });
             *r.status_mut() = status;
             if let Some(secs) = retry {

@@ -9,6 +9,7 @@ pub mod contact;
 pub mod inbox;
 pub mod login;
 pub mod notifications;
+pub mod password;
 pub mod search;
 pub mod settings;
 
@@ -58,6 +59,11 @@ pub async fn category_choices(a: &Agent, app: &app::App) -> Result<Vec<(i64, Str
         .into_iter()
         .map(|v| (v.row.id, v.path.join(" › ")))
         .collect())
+}
+
+/// A page re-rendered with a refused form answers 422 (the browser shows it all the same).
+pub fn refused(r: Response) -> Response {
+    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, r).into_response()
 }
 
 /// 303 to a page after a successful form.
