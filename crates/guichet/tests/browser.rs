@@ -695,5 +695,75 @@ async fn an_admin_sets_up_email_from_the_pages_and_the_test_email_arrives() {
     let mail = std::fs::read_to_string(files[0].path()).unwrap();
     assert!(mail.contains("e-mail de test"), "{mail}");
     assert!(mail.contains("support@guichet.test"), "{mail}");
+
+    // An agent is invited from the agents page; the link arrives by email.
+    let agent = format!("invite-{}@example.org", std::process::id());
+    c.goto(&format!("{}/admin/agents", w.base)).await.unwrap();
+    fill(&c, "#na-name", "Inès Invitée").await;
+    fill(&c, "#na-email", &agent).await;
+    click(&c, "#na-submit").await;
+    wait_text(&c, "#notice", "Invitation envoyée").await;
+    let link = link_in_sink(&sink, &agent, 1).await;
+    // She opens it in her own browser (no session).
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&link).await.unwrap();
+    wait_text(&c, "h2", "Bienvenue, Inès Invitée").await;
+    fill(&c, "#pw-new", "mot-de-passe-ines").await;
+    fill(&c, "#pw-again", "mot-de-passe-ines").await;
+    click(&c, "#pw-submit").await;
+    wait_text(&c, "#login-notice", "Votre mot de passe est enregistré").await;
+    shot(&c, "password-set").await;
+    sign_in_with(&c, &w.base, &agent, "mot-de-passe-ines").await;
+    // She forgets it: the sign-in page's link, the same answer, a link by email.
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&format!("{}/login", w.base)).await.unwrap();
+    click(&c, "#forgot-link").await;
+    fill(&c, "#email", &agent).await;
+    click(&c, "#forgot-submit").await;
+    wait_text(&c, "#forgot-sent", "Si un compte utilise cette adresse").await;
+    let link = link_in_sink(&sink, &agent, 2).await;
+    c.goto(&link).await.unwrap();
+    fill(&c, "#pw-new", "nouveau-mot-de-passe").await;
+    fill(&c, "#pw-again", "nouveau-mot-de-passe").await;
+    click(&c, "#pw-submit").await;
+    wait_text(&c, "#login-notice", "Votre mot de passe est enregistré").await;
+    sign_in_with(&c, &w.base, &agent, "nouveau-mot-de-passe").await;
     c.close().await.unwrap();
+}
+
+/// The password link in the `n`th email the SMTP sink received for `to` (waits for it).
+async fn link_in_sink(sink: &str, to: &str, n: usize) -> String {
+    let dir = std::path::Path::new(sink).join(to);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        if files.len() >= n {
+            let raw = std::fs::read(&files[n - 1]).unwrap();
+            let parsed = mail::parse(&raw, &mail::Limits::default()).unwrap();
+            let at = parsed.text.find("/password/").expect("a link");
+            let start = parsed.text[..at].rfind("http").unwrap();
+            let end = parsed.text[at..]
+                .find(char::is_whitespace)
+                .map(|e| at + e)
+                .unwrap_or(parsed.text.len());
+            return parsed.text[start..end].to_string();
+        }
+        assert!(Instant::now() < deadline, "no email {n} for {to}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn sign_in_with(c: &Client, base: &str, email: &str, password: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    fill(c, "#email", email).await;
+    fill(c, "#password", password).await;
+    click(c, "#login-submit").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#me-link"))
+        .await
+        .expect("signed in");
 }

@@ -149,10 +149,12 @@ pub async fn load(State(s): State<AppState>, req: Request, next: Next) -> Respon
         header::HeaderValue::from_static("no-store"),
     );
     h.insert("x-frame-options", header::HeaderValue::from_static("DENY"));
-    // Password links carry their token in the path: never in a Referer.
+    // Password links carry their token in the path: a Referer never leaves our origin.
+    // (`no-referrer` would make Chromium send `Origin: null` on our own forms, which the
+    // cross-site check refuses.)
     h.insert(
         header::REFERRER_POLICY,
-        header::HeaderValue::from_static("no-referrer"),
+        header::HeaderValue::from_static("same-origin"),
     );
     h.insert(
         "x-content-type-options",
