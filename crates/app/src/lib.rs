@@ -32,6 +32,9 @@ pub struct AppConfig {
     /// The currency compensation authority limits are expressed in (A8); a gesture in
     /// another currency always goes to a supervisor, and only an admin approves it.
     pub limit_currency: String,
+    /// No single compensation may be larger than this, in cents (a typo such as 120000
+    /// for 120,00 is refused rather than sent to a supervisor).
+    pub compensation_ceiling_cents: i64,
     /// Base of the links we send (`https://support.example.com`); None: the address we
     /// listen on. Never taken from a request's Host header.
     pub public_url: Option<String>,
@@ -49,6 +52,7 @@ impl Default for AppConfig {
             upload_ttl: jiff::SignedDuration::from_hours(24),
             mail: email::MailConfig::default(),
             limit_currency: "EUR".into(),
+            compensation_ceiling_cents: 10_000_000,
             public_url: None,
             upload_quota_customer: 50 * 1024 * 1024,
             upload_quota_staff: 1024 * 1024 * 1024,

@@ -47,6 +47,8 @@ pub struct Config {
     pub imap_enabled: bool,
     /// ISO 4217 currency of the compensation authority limits (A8).
     pub compensation_currency: String,
+    /// The largest single compensation accepted, in `compensation_currency` units.
+    pub compensation_ceiling: u64,
     /// SQLite: writes that may wait for the writer; beyond, 503 with Retry-After at once.
     pub write_queue: usize,
     /// Open HTTP connections at most; beyond, new connections are closed.
@@ -97,6 +99,7 @@ impl Default for Config {
             smtp_password: String::new(),
             imap_enabled: true,
             compensation_currency: "EUR".into(),
+            compensation_ceiling: 100_000,
             write_queue: 1024,
             max_http_connections: 2048,
             header_timeout_secs: 65,
@@ -151,6 +154,7 @@ impl Config {
             "smtp_password",
             "imap_enabled",
             "compensation_currency",
+            "compensation_ceiling",
             "write_queue",
             "max_http_connections",
             "header_timeout_secs",

@@ -175,6 +175,8 @@ pub async fn open_app(cfg: &Config) -> Result<(app::App, store::Store)> {
         public_url: public_url(&cfg.public_url)?,
         upload_quota_customer: cfg.upload_quota_customer_bytes,
         upload_quota_staff: cfg.upload_quota_staff_bytes,
+        compensation_ceiling_cents: (cfg.compensation_ceiling.min(i64::MAX as u64 / 100) as i64)
+            * 100,
         limit_currency: domain::Currency::parse(&cfg.compensation_currency)
             .map_err(|_| anyhow::anyhow!("compensation_currency: not an ISO 4217 code"))?
             .as_str()

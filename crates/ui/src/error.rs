@@ -39,13 +39,64 @@ impl PageError {
     }
 }
 
+/// Why a page is refused, in the agent's words: the use case's reason has a message of its
+/// own (`forbidden-administrators-only`), else a general one. Never the English reason.
+pub fn forbidden_words(l: Locale, why: &str) -> String {
+    let id: String = format!(
+        "forbidden-{}",
+        why.chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .collect::<String>()
+    );
+    let text = web::i18n::tr(l, &id, &[]);
+    if text == id {
+        web::i18n::tr(l, "forbidden-generic", &[])
+    } else {
+        text
+    }
+}
+
+/// The page for an address that leads nowhere (the browser's side of the API's 404).
+pub fn not_found_page(l: Locale) -> Response {
+    let page = ErrorPage {
+        t: T::new(l, "UTC", 0),
+        status: 404,
+        message: web::i18n::tr(l, "not-found-help", &[]),
+        details: vec![],
+    };
+    match page.render() {
+        Ok(html) => (StatusCode::NOT_FOUND, Html(html)).into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A use case's field name as the agent reads it: `comment.body` → "Texte",
+/// `compensation.amount` → "Montant" (the screens' `field-…` labels); the name itself only
+/// when no label exists.
+pub fn field_label(l: Locale, field: &str) -> String {
+    let key = field.replace(['.', '_'], "-");
+    let candidates = [
+        format!("field-{key}"),
+        format!("field-{}", key.trim_start_matches("ticket-")),
+        format!("field-comp-{}", key.trim_start_matches("compensation-")),
+        format!("field-{}", key.rsplit('-').next().unwrap_or(&key)),
+    ];
+    for id in candidates {
+        let text = web::i18n::tr(l, &id, &[]);
+        if text != id {
+            return text;
+        }
+    }
+    field.to_string()
+}
+
 fn field_messages(l: Locale, errs: &[app::FieldError]) -> Vec<String> {
     errs.iter()
         .map(|f| {
             web::i18n::tr(
                 l,
                 &format!("err-{}", f.code),
-                &[("field", &f.field), ("detail", &f.detail)],
+                &[("field", &field_label(l, &f.field)), ("detail", &f.detail)],
             )
         })
         .collect()
@@ -59,10 +110,10 @@ impl IntoResponse for PageError {
                 let tr = |id: &str, d: &str| web::i18n::tr(l, id, &[("detail", d)]);
                 match e {
                     AppError::NotFound(_) => {
-                        (StatusCode::NOT_FOUND, l, tr("err-not-found", ""), vec![])
+                        (StatusCode::NOT_FOUND, l, tr("not-found-help", ""), vec![])
                     }
                     AppError::Forbidden(why) => {
-                        (StatusCode::FORBIDDEN, l, tr("err-forbidden", why), vec![])
+                        (StatusCode::FORBIDDEN, l, forbidden_words(l, why), vec![])
                     }
                     AppError::Unauthenticated => return Redirect::to("/login").into_response(),
                     AppError::Throttled(secs) => (
@@ -107,7 +158,7 @@ impl IntoResponse for PageError {
                 vec![web::i18n::tr(
                     l,
                     "err-invalid-value",
-                    &[("field", field), ("detail", &detail)],
+                    &[("field", &field_label(l, field)), ("detail", &detail)],
                 )],
             ),
             PageError::Csrf(l) => (

@@ -210,7 +210,7 @@ mod tests {
     }
 
     /// The screens' message files, English then French.
-    const SCREEN_FILES: [(&str, &str); 4] = [
+    const SCREEN_FILES: [(&str, &str); 5] = [
         (
             include_str!("../../web/locales/en/ui.ftl"),
             include_str!("../../web/locales/fr/ui.ftl"),
@@ -226,6 +226,10 @@ mod tests {
         (
             include_str!("../../web/locales/en/account.ftl"),
             include_str!("../../web/locales/fr/account.ftl"),
+        ),
+        (
+            include_str!("../../web/locales/en/errors.ftl"),
+            include_str!("../../web/locales/fr/errors.ftl"),
         ),
     ];
 

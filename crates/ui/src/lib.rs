@@ -51,6 +51,7 @@ impl Chrome {
 }
 
 pub fn router(state: AppState) -> Router {
+    web::set_page_not_found(error::not_found_page);
     Router::new()
         .route("/", get(inbox::home))
         .route("/login", get(login::show_login).post(login::sign_in))

@@ -91,8 +91,29 @@ async fn readyz(State(s): State<AppState>) -> Response {
     }
 }
 
+/// The page a browser gets for an address that leads nowhere, set by the screens' crate
+/// (`ui::router`): web knows no HTML.
+static PAGE_NOT_FOUND: std::sync::OnceLock<fn(domain::Locale) -> Response> = std::sync::OnceLock::new();
+
+/// Let browsers get a translated page instead of the API's JSON for unknown addresses
+/// outside `/api/`.
+pub fn set_page_not_found(f: fn(domain::Locale) -> Response) {
+    let _ = PAGE_NOT_FOUND.set(f);
+}
+
 async fn no_endpoint(req: Request) -> Response {
     let (parts, _) = req.into_parts();
+    let wants_html = parts
+        .headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html
+        && !parts.uri.path().starts_with("/api/")
+        && let Some(page) = PAGE_NOT_FOUND.get()
+    {
+        return page(locale_of(&parts));
+    }
     ApiError::NoEndpoint(locale_of(&parts)).into_response()
 }
 

@@ -19,6 +19,17 @@ impl App {
                 comp.amount_cents.to_string(),
             ));
         }
+        if comp.amount_cents > self.config.compensation_ceiling_cents {
+            return Err(AppError::invalid(
+                "compensation.amount",
+                "over-ceiling",
+                format!(
+                    "{} > {}",
+                    comp.amount_cents as f64 / 100.0,
+                    self.config.compensation_ceiling_cents as f64 / 100.0
+                ),
+            ));
+        }
         let now = self.now_ms();
         let limit = self
             .store

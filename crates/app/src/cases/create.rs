@@ -167,6 +167,13 @@ impl App {
                 "a comment or a subject",
             ));
         }
+        // A contact logged "received" in the future is a typo (a wrong year, AM/PM): said,
+        // not silently replaced by now. A minute of clock difference is tolerated.
+        if let Some(r) = new.received_at
+            && r.as_millisecond() > self.now_ms() + 60_000
+        {
+            errs.push(FieldError::new("received_at", "in-the-future", r.to_string()));
+        }
         if subject.chars().count() > MAX_SUBJECT {
             errs.push(FieldError::new(
                 "subject",

@@ -545,3 +545,107 @@ async fn forgot_password_answers_the_same_for_any_address_and_is_rate_limited() 
     assert_eq!(s, StatusCode::SEE_OTHER);
     Ui::sign_in(&t, "oubli@guichet.test", "nouveau-secret-1").await;
 }
+
+#[tokio::test]
+async fn browsers_get_translated_404_and_403_pages_and_the_api_keeps_its_json() {
+    let t = spawn_app().await;
+    staff(&t, Role::Agent, "agent404@guichet.test", "Agent", None).await;
+    let ui = Ui::sign_in(&t, "agent404@guichet.test", "agent-password-1").await;
+    let r = reqwest::Client::new()
+        .get(format!("{}/nope", t.base))
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("accept-language", "fr-FR,fr;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Page introuvable"), "{page}");
+    let r = reqwest::Client::new()
+        .get(format!("{}/api/v2/nope", t.base))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r.text().await.unwrap().contains("\"error\""));
+    // An agent on an administrator's page: a French sentence, not the use case's English.
+    let (s, page) = ui.get("/admin").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(page.contains("Accès refusé"), "{page}");
+    assert!(page.contains("réservée aux superviseurs"), "{page}");
+    assert!(!page.contains("only"), "{page}");
+    let (s, page) = ui.get("/cases/999999").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(page.contains("Page introuvable"), "{page}");
+}
+
+#[tokio::test]
+async fn absurd_values_are_refused_with_a_clear_message_and_the_form_keeps_its_input() {
+    let t = spawn_app().await;
+    staff(&t, Role::Supervisor, "sup16@guichet.test", "Sup", Some(50_000_00)).await;
+    let ui = Ui::sign_in(&t, "sup16@guichet.test", "agent-password-1").await;
+    // A contact received next year: refused next to the field, in French, input kept.
+    let (s, page) = ui
+        .post(
+            "/contact/new",
+            &[
+                ("channel", "phone"),
+                ("name", "Zoé Futur"),
+                ("phone", "+33 6 00 00 00 09"),
+                ("subject", "Appel de l’an prochain"),
+                ("received_at", "2099-01-01T10:00"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"c-received-err\""), "{page}");
+    assert!(page.contains("Reçu le"), "{page}");
+    assert!(page.contains("est dans le futur"), "{page}");
+    assert!(page.contains("value=\"Appel de l’an prochain\""), "{page}");
+    assert!(page.contains("value=\"Zoé Futur\""), "{page}");
+    assert!(!page.contains("received_at :"), "no input name: {page}");
+    // The API refuses it too, naming the field.
+    let (s, b) = t
+        .admin(
+            Method::POST,
+            "/api/v2/tickets.json",
+            Some(json!({"ticket": {"subject": "x", "comment": {"body": "y"},
+                "received_at": "2099-01-01T10:00:00Z"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert!(b.to_string().contains("received_at"), "{b}");
+    // An unknown currency and an amount above the ceiling.
+    let ticket = t.new_ticket(&t.admin.clone(), "Geste", "g@example.com").await;
+    let id = ticket["id"].as_i64().unwrap();
+    for (amount, currency, code) in [
+        (10.0, "ABC", "currency-unknown"),
+        (5_000_000.0, "EUR", "over-ceiling"),
+    ] {
+        let (s, b) = t
+            .admin(
+                Method::POST,
+                &format!("/api/v2/tickets/{id}/compensations.json"),
+                Some(json!({"compensation": {"kind": "refund", "amount": amount, "currency": currency}})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert!(b.to_string().contains(code), "{b}");
+    }
+    let (s, page) = ui
+        .post(
+            &format!("/cases/{id}/compensations"),
+            &[("kind", "refund"), ("amount", "12,00"), ("currency", "XYZ")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("n’est pas un code de devise ISO"), "{page}");
+    assert!(page.contains("Devise"), "{page}");
+}

@@ -853,8 +853,13 @@ pub async fn post_compensation(
     } else {
         f.currency.as_str()
     };
-    let currency = Currency::parse(cur)
-        .map_err(|e| PageError::Field("currency", e.to_string(), a.s.locale))?;
+    let currency = Currency::parse(cur).map_err(|_| {
+        a.err(app::AppError::invalid(
+            "currency",
+            "currency-unknown",
+            cur.trim(),
+        ))
+    })?;
     s.app
         .record_compensation(
             a.actor(),

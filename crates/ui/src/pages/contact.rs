@@ -4,6 +4,7 @@
 
 use crate::Chrome;
 use crate::error::{PageError, PageResult, render};
+use crate::form::{FieldMap, FormState};
 use crate::extract::Form;
 use crate::i18n::T;
 use crate::session::Agent;
@@ -22,9 +23,10 @@ struct ContactPage {
     teams: Vec<(i64, String)>,
     categories: Vec<(i64, String)>,
     now_input: String,
+    f: FormState,
 }
 
-pub async fn show_contact(State(s): State<AppState>, agent: Agent) -> PageResult {
+async fn contact_page(s: &AppState, agent: Agent, f: FormState) -> PageResult {
     let teams = super::team_choices(&agent, &s.app).await?;
     let categories = super::category_choices(&agent, &s.app).await?;
     let chrome = Chrome::of(&agent, &s.app, "contact").await;
@@ -35,10 +37,28 @@ pub async fn show_contact(State(s): State<AppState>, agent: Agent) -> PageResult
         teams,
         categories,
         now_input,
+        f,
     }))
 }
 
-#[derive(Deserialize)]
+pub async fn show_contact(State(s): State<AppState>, agent: Agent) -> PageResult {
+    contact_page(&s, agent, FormState::default()).await
+}
+
+/// The use case's field names on this form: (field, input, label).
+const CONTACT_FIELDS: FieldMap = &[
+    ("email", "email", "field-email"),
+    ("phone", "phone", "field-phone"),
+    ("name", "name", "field-name"),
+    ("subject", "subject", "field-subject"),
+    ("comment", "subject", "field-subject"),
+    ("received_at", "received_at", "received-at"),
+    ("team_id", "team", "field-team"),
+    ("category_id", "category", "field-category"),
+    ("comment.body", "body", "contact-said"),
+];
+
+#[derive(Deserialize, Clone)]
 pub struct ContactForm {
     #[serde(default)]
     channel: String,
@@ -69,14 +89,62 @@ pub async fn post_contact(
     agent: Agent,
     Form(f): Form<ContactForm>,
 ) -> PageResult {
-    let a = &agent;
-    let l = a.s.locale;
+    let typed = FormState::typed([
+        ("channel", f.channel.as_str()),
+        ("name", f.name.as_str()),
+        ("email", f.email.as_str()),
+        ("phone", f.phone.as_str()),
+        ("subject", f.subject.as_str()),
+        ("body", f.body.as_str()),
+        ("kind", f.kind.as_str()),
+        ("team", f.team.as_str()),
+        ("category", f.category.as_str()),
+        ("received_at", f.received_at.as_str()),
+        ("assign_to_me", if f.assign_to_me.is_some() { "1" } else { "" }),
+    ]);
+    match log_contact(&s, &agent, f).await {
+        Ok(r) => Ok(r),
+        Err(Refused::App(e)) => {
+            let form = typed
+                .refused(&agent.t, e, CONTACT_FIELDS)
+                .map_err(|e| agent.err(e))?;
+            Ok(super::refused(contact_page(&s, agent, form).await?))
+        }
+        Err(Refused::Input(input, message)) => {
+            let mut form = typed;
+            form.add(input, message);
+            Ok(super::refused(contact_page(&s, agent, form).await?))
+        }
+        Err(Refused::Page(e)) => Err(e),
+    }
+}
+
+/// Why a contact form was refused: a use case's error, an input the page could not read,
+/// or an error for the error page.
+enum Refused {
+    App(app::AppError),
+    Input(&'static str, String),
+    Page(PageError),
+}
+
+impl From<PageError> for Refused {
+    fn from(e: PageError) -> Self {
+        Refused::Page(e)
+    }
+}
+
+async fn log_contact(
+    s: &AppState,
+    agent: &Agent,
+    f: ContactForm,
+) -> Result<axum::response::Response, Refused> {
+    let a = agent;
     let channel: Channel = super::parse_enum(a, "channel", &f.channel)?;
     if !matches!(
         channel,
         Channel::Phone | Channel::Visit | Channel::Letter | Channel::Fax
     ) {
-        return Err(PageError::Field("channel", f.channel.clone(), l));
+        return Err(Refused::Input("channel", a.t.t("expect-choice")));
     }
     let kind: Kind = if f.kind.is_empty() {
         Kind::Question
@@ -86,7 +154,7 @@ pub async fn post_contact(
     let email = match f.email.trim() {
         "" => None,
         e => Some(EmailAddress::parse(e).map_err(|_| {
-            a.err(app::AppError::invalid(
+            Refused::App(app::AppError::invalid(
                 "email",
                 "email-invalid",
                 e.to_string(),
@@ -95,20 +163,20 @@ pub async fn post_contact(
     };
     let phone = match f.phone.trim() {
         "" => None,
-        p => Some(Phone::parse(p).map_err(|e| PageError::Field("phone", e.to_string(), l))?),
+        p => Some(Phone::parse(p).map_err(|_| Refused::Input("phone", a.t.t("expect-phone")))?),
     };
     // Found by email, then phone, or created with both (the phone is never dropped).
     let requester_id = s
         .app
         .contact_person(a.actor(), email.as_ref(), phone.as_ref(), &f.name)
         .await
-        .map_err(|e| a.err(e))?;
+        .map_err(Refused::App)?;
     let requester = RequesterRef::Id(requester_id);
     let received_at = match f.received_at.trim() {
         "" => None,
         v => Some(
             a.t.parse_input_at(v)
-                .ok_or_else(|| PageError::Field("received_at", a.t.t("expect-datetime"), l))?,
+                .ok_or_else(|| Refused::Input("received_at", a.t.t("expect-date-time")))?,
         ),
     };
     let body = f.body.trim().to_string();
@@ -138,6 +206,6 @@ pub async fn post_contact(
             None,
         )
         .await
-        .map_err(|e| a.err(e))?;
+        .map_err(Refused::App)?;
     Ok(super::see_other(&format!("/cases/{}", out.case.id)))
 }

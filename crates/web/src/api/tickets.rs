@@ -1065,10 +1065,11 @@ pub async fn create_compensation(
     let mut ck = Check(vec![]);
     let currency = domain::Currency::parse(&c.currency)
         .map_err(|e| {
+            let _ = e;
             ck.0.push(FieldError::new(
                 "compensation.currency",
-                "invalid-value",
-                e.to_string(),
+                "currency-unknown",
+                c.currency.trim(),
             ))
         })
         .ok();

@@ -1,0 +1,20 @@
+# Error pages of the screens (issue 16). Same ids, same order as fr/errors.ftl.
+not-found-title = Page not found
+not-found-help = This address leads nowhere in Guichet: the link may be wrong, or what it showed was removed.
+forbidden-title = Access denied
+forbidden-generic = You do not have access to this page.
+forbidden-agents-only = This page is for the service team.
+forbidden-administrators-only = This page is for administrators.
+forbidden-supervisors-and-administrators-only = This page is for supervisors and administrators.
+forbidden-your-role-cannot-change-cases = Your role lets you read cases, not change them.
+forbidden-the-smtp-relay-is-set-in-the-configuration-file-or-environment = The outgoing mail server is set in the configuration file or the environment; change it there.
+field-received-at = Received at
+field-amount = Amount
+field-currency = Currency
+field-password = Password
+field-current-password = Current password
+field-address = Address
+field-vision = Vision
+field-limit-cents = Compensation limit
+expect-phone = Type a phone number, such as +33 6 12 34 56 78 or 06 12 34 56 78
+expect-date-time = Type a date and a time

@@ -1,0 +1,20 @@
+# Pages d’erreur des écrans (issue 16). Mêmes identifiants, même ordre que en/errors.ftl.
+not-found-title = Page introuvable
+not-found-help = Cette adresse ne mène nulle part dans Guichet : le lien est peut-être erroné, ou ce qu’il montrait a été supprimé.
+forbidden-title = Accès refusé
+forbidden-generic = Vous n’avez pas accès à cette page.
+forbidden-agents-only = Cette page est réservée à l’équipe du service client.
+forbidden-administrators-only = Cette page est réservée aux administrateurs.
+forbidden-supervisors-and-administrators-only = Cette page est réservée aux superviseurs et aux administrateurs.
+forbidden-your-role-cannot-change-cases = Votre rôle permet de consulter les dossiers, pas de les modifier.
+forbidden-the-smtp-relay-is-set-in-the-configuration-file-or-environment = Le serveur d’envoi est défini dans le fichier de configuration ou l’environnement ; modifiez-le là.
+field-received-at = Reçu le
+field-amount = Montant
+field-currency = Devise
+field-password = Mot de passe
+field-current-password = Mot de passe actuel
+field-address = Adresse
+field-vision = Vision
+field-limit-cents = Plafond de geste commercial
+expect-phone = Saisissez un numéro de téléphone, par exemple 06 12 34 56 78 ou +33 6 12 34 56 78
+expect-date-time = Saisissez une date et une heure
