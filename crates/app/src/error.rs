@@ -66,6 +66,8 @@ pub const CODES: &[&str] = &[
     "over-ceiling",
     "currency-unknown",
     "in-the-future",
+    "team-name-taken",
+    "taken",
 ];
 
 impl FieldError {
@@ -126,12 +128,23 @@ impl AppError {
     }
 }
 
+/// A required text field, trimmed: empty is `required`, too long is `too-long` (codes the
+/// screens translate; the domain's English message never reaches a page).
+pub fn text_field(field: &str, raw: &str, max: usize) -> Result<String> {
+    domain::required_text(raw, max).map_err(|e| match e {
+        domain::ValueError::TooLong(n) => AppError::invalid(field, "too-long", n.to_string()),
+        _ => AppError::invalid(field, "required", ""),
+    })
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound("record"),
+            // The database's words ("UNIQUE constraint failed: …") stay in the log.
             StoreError::Conflict(what) => {
-                AppError::Conflict(FieldError::new(conflict_field(&what), "duplicate", what))
+                tracing::debug!(%what, "unique constraint");
+                AppError::Conflict(FieldError::new(conflict_field(&what), "taken", ""))
             }
             other => AppError::Store(StorageError(other)),
         }

@@ -12,7 +12,7 @@ pub mod model;
 pub mod people;
 pub mod standards;
 
-pub use error::{AppError, CODES, FieldError, Result, StorageError, StorageKind};
+pub use error::{AppError, CODES, FieldError, Result, StorageError, StorageKind, text_field};
 
 use domain::{Clock, Role};
 use std::sync::Arc;

@@ -99,7 +99,7 @@ mod tests {
         let f = FormState::typed([("host", "smtp exemple"), ("port", "99999")]);
         let e = AppError::Invalid(vec![
             FieldError::new("relay.host", "host-invalid", "smtp exemple"),
-            FieldError::new("relay.port", "out-of-range", "1-65535"),
+            FieldError::new("relay.port", "out-of-range", "1–65535"),
             FieldError::new("relay.other", "required", "x"),
         ]);
         const MAP: FieldMap = &[
@@ -112,7 +112,7 @@ mod tests {
         let host = f.err("host").unwrap();
         assert!(host.starts_with("Serveur"), "{host}");
         assert!(!host.contains("relay.host"), "{host}");
-        assert!(f.err("port").unwrap().contains("1-65535"));
+        assert!(f.err("port").unwrap().contains("1–65535"));
         assert_eq!(f.summary.len(), 1);
         assert!(
             FormState::default()

@@ -41,7 +41,9 @@ fn field_details(l: Locale, errs: &[FieldError]) -> Value {
             &[("field", &f.field), ("detail", &f.detail)],
         );
         let error = match f.code {
-            "email-taken" | "phone-taken" | "duplicate" => "DuplicateValue",
+            "email-taken" | "phone-taken" | "duplicate" | "taken" | "team-name-taken" => {
+                "DuplicateValue"
+            }
             "required" => "BlankValue",
             "unknown-reference" => "InvalidReference",
             _ => "InvalidValue",

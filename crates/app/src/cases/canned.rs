@@ -73,8 +73,7 @@ impl App {
     ) -> Result<model::Canned> {
         actor.require_supervisor()?;
         let shortcut = check_shortcut(shortcut)?;
-        let title = domain::required_text(title, 200)
-            .map_err(|e| AppError::invalid("title", "required", e.to_string()))?;
+        let title = crate::text_field("title", title, 200)?;
         check_body(body)?;
         let now = self.now_ms();
         let mut row = CannedRow {

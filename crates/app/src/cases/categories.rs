@@ -66,7 +66,7 @@ fn creates_cycle(rows: &[CategoryRow], id: i64, parent: i64) -> bool {
 }
 
 fn name_of(raw: &str) -> Result<String> {
-    domain::required_text(raw, 255).map_err(|e| AppError::invalid("name", "invalid", e.to_string()))
+    crate::text_field("name", raw, 255)
 }
 
 impl App {

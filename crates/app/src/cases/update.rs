@@ -298,8 +298,7 @@ async fn apply_field_changes(
 ) -> Result<bool> {
     let mut rebuild_doc = false;
     if let Some(s) = &ch.subject {
-        let s = domain::required_text(s, MAX_SUBJECT)
-            .map_err(|e| AppError::invalid("subject", "invalid", e.to_string()))?;
+        let s = crate::text_field("subject", s, MAX_SUBJECT)?;
         ev.change("subject", Some(c.subject.clone()), Some(s.clone()));
         rebuild_doc |= s != c.subject;
         c.subject = s;

@@ -47,15 +47,15 @@ impl App {
         if !matches!(m.locale.as_str(), "fr" | "en") {
             errs.push(crate::FieldError::new(
                 "mailbox.locale",
-                "invalid-value",
-                "fr or en",
+                "not-allowed",
+                m.locale.clone(),
             ));
         }
         if !matches!(m.imap_security.as_str(), "none" | "starttls" | "tls") {
             errs.push(crate::FieldError::new(
                 "mailbox.imap.security",
-                "invalid-value",
-                "none, starttls or tls",
+                "not-allowed",
+                m.imap_security.clone(),
             ));
         }
         if let Some(p) = m.imap_port
@@ -63,8 +63,8 @@ impl App {
         {
             errs.push(crate::FieldError::new(
                 "mailbox.imap.port",
-                "invalid-value",
-                "1 to 65535",
+                "out-of-range",
+                "1–65535",
             ));
         }
         if m.imap_host.is_some() && (m.imap_user.is_none() || m.imap_password.is_none()) {
@@ -77,8 +77,8 @@ impl App {
         if !(5..=86_400).contains(&m.imap_poll_seconds) {
             errs.push(crate::FieldError::new(
                 "mailbox.imap.poll_seconds",
-                "invalid-value",
-                "5 to 86400",
+                "out-of-range",
+                "5–86400",
             ));
         }
         if errs.is_empty() {

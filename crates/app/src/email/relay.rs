@@ -118,7 +118,7 @@ impl App {
         }
         let port = input.port.unwrap_or(587);
         if !(1..=65535).contains(&port) {
-            errs.push(FieldError::new("relay.port", "out-of-range", "1-65535"));
+            errs.push(FieldError::new("relay.port", "out-of-range", "1–65535"));
         }
         let security = input.security.trim().to_string();
         if !matches!(security.as_str(), "none" | "starttls" | "tls") {

@@ -544,8 +544,7 @@ impl App {
 
         let mut d = UserData::from(&u);
         if let Some(n) = ch.name {
-            d.name = domain::required_text(&n, 255)
-                .map_err(|e| AppError::invalid("name", "invalid", e.to_string()))?;
+            d.name = crate::text_field("name", &n, 255)?;
         }
         if let Some(r) = ch.role {
             d.role = r.as_str().to_string();

@@ -54,8 +54,7 @@ impl App {
     pub async fn create_org(&self, actor: &Actor, o: model::OrgFields) -> Result<model::Org> {
         actor.require_case_writer()?;
         let o: OrgData = model::OrgFields {
-            name: domain::required_text(&o.name, 255)
-                .map_err(|e| AppError::invalid("name", "invalid", e.to_string()))?,
+            name: crate::text_field("name", &o.name, 255)?,
             ..o
         }
         .into();
@@ -91,8 +90,7 @@ impl App {
             tags: o.tags,
         };
         f(&mut d);
-        d.name = domain::required_text(&d.name, 255)
-            .map_err(|e| AppError::invalid("name", "invalid", e.to_string()))?;
+        d.name = crate::text_field("name", &d.name, 255)?;
         let d: OrgData = d.into();
         let mut tx = self.store.begin().await?;
         tx.update_org(id, &d, &org_key(&d.name), self.now_ms())

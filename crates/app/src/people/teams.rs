@@ -31,12 +31,12 @@ impl App {
         public: bool,
     ) -> Result<model::Team> {
         actor.require_admin()?;
-        let name = domain::required_text(name, 255)
-            .map_err(|e| AppError::invalid("name", "invalid", e.to_string()))?;
+        let name = crate::text_field("name", name, 255)?;
         let mut tx = self.store.begin().await?;
         let id = tx
             .insert_team(&name, &fold(&name), description, public, self.now_ms())
-            .await?;
+            .await
+            .map_err(|e| name_taken(e, &name))?;
         tx.commit().await?;
         (self
             .store
@@ -61,8 +61,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("group"))?;
         if let Some(n) = name {
-            t.name = domain::required_text(&n, 255)
-                .map_err(|e| AppError::invalid("name", "invalid", e.to_string()))?;
+            t.name = crate::text_field("name", &n, 255)?;
         }
         if let Some(d) = description {
             t.description = d;
@@ -72,7 +71,9 @@ impl App {
         }
         t.updated_at = self.now_ms();
         let mut tx = self.store.begin().await?;
-        tx.update_team(&t, &fold(&t.name)).await?;
+        tx.update_team(&t, &fold(&t.name))
+            .await
+            .map_err(|e| name_taken(e, &t.name))?;
         tx.commit().await?;
         Ok(t.into())
     }
@@ -130,5 +131,15 @@ impl App {
             out.push(self.user_view(u).await?);
         }
         Ok(out)
+    }
+}
+
+/// Two teams cannot share a name (compared without case or accents): said in words.
+fn name_taken(e: store::StoreError, name: &str) -> AppError {
+    match e {
+        store::StoreError::Conflict(_) => {
+            AppError::Conflict(crate::FieldError::new("name", "team-name-taken", name))
+        }
+        e => e.into(),
     }
 }

@@ -649,3 +649,29 @@ async fn absurd_values_are_refused_with_a_clear_message_and_the_form_keeps_its_i
     assert!(page.contains("n’est pas un code de devise ISO"), "{page}");
     assert!(page.contains("Devise"), "{page}");
 }
+
+#[tokio::test]
+async fn a_team_name_clash_is_said_in_words_next_to_the_field() {
+    let t = spawn_app().await;
+    staff(&t, Role::Admin, "teams16@guichet.test", "Admin", None).await;
+    let ui = Ui::sign_in(&t, "teams16@guichet.test", "agent-password-1").await;
+    let (s, loc) = ui
+        .post("/admin/teams", &[("name", "Facturation"), ("description", "")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
+    let (_, page) = ui.get(&loc).await;
+    assert!(page.contains("Enregistré."), "a success notice: {page}");
+    // The same name, differently written: compared without case or accents.
+    let (s, page) = ui
+        .post("/admin/teams", &[("name", "FACTURATION"), ("description", "bis")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"nt-name-err\""), "{page}");
+    assert!(page.contains("Une équipe porte déjà ce nom"), "{page}");
+    assert!(!page.to_lowercase().contains("unique"), "{page}");
+    assert!(page.contains("value=\"bis\""), "{page}");
+    // An empty name: "required", in French, never the domain's English.
+    let (_, page) = ui.post("/admin/teams", &[("name", "  ")]).await;
+    assert!(page.contains("Nom est obligatoire") || page.contains("obligatoire"), "{page}");
+    assert!(!page.contains("must not be empty"), "{page}");
+}

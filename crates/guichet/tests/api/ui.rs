@@ -868,7 +868,9 @@ async fn an_admin_writes_a_standard_down_and_the_case_page_shows_its_clock() {
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("threshold"), "{body}");
+    // Named by its label, not its input name (issue 16).
+    assert!(body.contains("En moins de"), "{body}");
+    assert!(!body.contains("threshold :"), "{body}");
     // Only admins write standards down.
     let sup = Ui::sign_in(&t, "sup3@guichet.test", "agent-password-1").await;
     let (s, _) = sup

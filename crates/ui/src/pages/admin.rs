@@ -296,9 +296,25 @@ struct TeamsPage {
     chrome: Chrome,
     teams: Vec<(i64, String, Vec<String>)>,
     staff: Vec<(i64, String)>,
+    f: FormState,
+    notice: Option<String>,
 }
 
-pub async fn show_teams(State(s): State<AppState>, agent: Agent) -> PageResult {
+pub async fn show_teams(
+    State(s): State<AppState>,
+    agent: Agent,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    let n = notice(&agent.t, &q);
+    teams_page(&s, agent, FormState::default(), n).await
+}
+
+async fn teams_page(
+    s: &AppState,
+    agent: Agent,
+    f: FormState,
+    notice: Option<String>,
+) -> PageResult {
     require_supervisor(&agent)?;
     let mut teams = Vec::new();
     for t in s
@@ -334,6 +350,8 @@ pub async fn show_teams(State(s): State<AppState>, agent: Agent) -> PageResult {
         chrome,
         teams,
         staff,
+        f,
+        notice,
     }))
 }
 
@@ -349,11 +367,26 @@ pub async fn post_team(
     agent: Agent,
     Form(f): Form<TeamForm>,
 ) -> PageResult {
-    s.app
+    const MAP: FieldMap = &[
+        ("name", "name", "field-name"),
+        ("description", "description", "field-description"),
+    ];
+    match s
+        .app
         .create_team(agent.actor(), &f.name, &f.description, true)
         .await
-        .map_err(|e| agent.err(e))?;
-    Ok(super::see_other("/admin/teams"))
+    {
+        Ok(_) => Ok(super::see_other("/admin/teams?notice=saved")),
+        Err(e) => {
+            let form = FormState::typed([
+                ("name", f.name.as_str()),
+                ("description", f.description.as_str()),
+            ])
+            .refused(&agent.t, e, MAP)
+            .map_err(|e| agent.err(e))?;
+            Ok(super::refused(teams_page(&s, agent, form, None).await?))
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -373,7 +406,7 @@ pub async fn post_member(
         .add_team_member(agent.actor(), id, user)
         .await
         .map_err(|e| agent.err(e))?;
-    Ok(super::see_other("/admin/teams"))
+    Ok(super::see_other("/admin/teams?notice=saved"))
 }
 
 // ---------- categories ----------
@@ -384,9 +417,25 @@ struct CategoriesPage {
     t: T,
     chrome: Chrome,
     categories: Vec<(i64, String)>,
+    f: FormState,
+    notice: Option<String>,
 }
 
-pub async fn show_categories(State(s): State<AppState>, agent: Agent) -> PageResult {
+pub async fn show_categories(
+    State(s): State<AppState>,
+    agent: Agent,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    let n = notice(&agent.t, &q);
+    categories_page(&s, agent, FormState::default(), n).await
+}
+
+async fn categories_page(
+    s: &AppState,
+    agent: Agent,
+    f: FormState,
+    notice: Option<String>,
+) -> PageResult {
     require_supervisor(&agent)?;
     let categories = super::category_choices(&agent, &s.app).await?;
     let chrome = Chrome::of(&agent, &s.app, "admin").await;
@@ -394,6 +443,8 @@ pub async fn show_categories(State(s): State<AppState>, agent: Agent) -> PageRes
         t: agent.t,
         chrome,
         categories,
+        f,
+        notice,
     }))
 }
 
@@ -409,12 +460,22 @@ pub async fn post_category(
     agent: Agent,
     Form(f): Form<CategoryForm>,
 ) -> PageResult {
+    const MAP: FieldMap = &[
+        ("name", "name", "field-name"),
+        ("category.name", "name", "field-name"),
+        ("parent_id", "parent", "field-parent"),
+        ("category.parent_id", "parent", "field-parent"),
+    ];
     let parent = super::opt_id(&agent, "parent", &f.parent)?;
-    s.app
-        .create_category(agent.actor(), &f.name, parent)
-        .await
-        .map_err(|e| agent.err(e))?;
-    Ok(super::see_other("/admin/categories"))
+    match s.app.create_category(agent.actor(), &f.name, parent).await {
+        Ok(_) => Ok(super::see_other("/admin/categories?notice=saved")),
+        Err(e) => {
+            let form = FormState::typed([("name", f.name.as_str()), ("parent", f.parent.as_str())])
+                .refused(&agent.t, e, MAP)
+                .map_err(|e| agent.err(e))?;
+            Ok(super::refused(categories_page(&s, agent, form, None).await?))
+        }
+    }
 }
 
 // ---------- canned answers ----------

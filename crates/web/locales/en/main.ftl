@@ -8,7 +8,7 @@ err-invalid-json = The body is not valid JSON: { $detail }
 err-body-too-large = The body is larger than the limit of { $detail } bytes
 err-record-invalid = Some fields need correcting:
 err-invalid-value = { $field }: { $detail }
-err-required = { $field } is required ({ $detail })
+err-required = { $field } is required
 err-too-long = { $field } is too long (at most { $detail })
 err-unknown-reference = { $field }: no record with id { $detail }
 err-not-staff = { $field }: user { $detail } is not an agent
@@ -55,7 +55,7 @@ err-too-many = { $field }: too many values ({ $detail })
 err-quota = { $field }: upload quota exceeded ({ $detail })
 err-unsupported-media-type = Request bodies must be JSON: send Content-Type: application/json
 err-host-invalid = { $field }: “{ $detail }” is not a server name or IP address
-err-out-of-range = { $field } must be between { $detail }
+err-out-of-range = { $field }: allowed values are { $detail }
 err-not-allowed = { $field }: “{ $detail }” is not one of the choices
 err-no-mailbox = Add a mailbox first: mail leaves from a mailbox’s address
 err-not-failed = { $field }: only a failed mail can be sent again (this one is { $detail })
@@ -63,6 +63,8 @@ err-link-expired = This link has expired or was already used; ask for a new one
 err-over-ceiling = { $field }: { $detail } is above the ceiling set for this installation
 err-currency-unknown = { $field }: “{ $detail }” is not an ISO 4217 currency code (EUR, USD, GBP, CHF…)
 err-in-the-future = { $field }: { $detail } is in the future
+err-team-name-taken = A team with this name already exists: { $detail }
+err-taken = { $field }: this value is already used
 
 # Service standards as sentences (B1).
 std-first_response = { $share } of cases get a first response within { $threshold }

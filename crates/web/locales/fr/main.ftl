@@ -8,7 +8,7 @@ err-invalid-json = Le corps de la requête n’est pas du JSON valide : { $deta
 err-body-too-large = Le corps de la requête dépasse la limite de { $detail } octets
 err-record-invalid = Certains champs sont à corriger :
 err-invalid-value = { $field } : { $detail }
-err-required = { $field } est obligatoire ({ $detail })
+err-required = { $field } est obligatoire
 err-too-long = { $field } est trop long (au plus { $detail })
 err-unknown-reference = { $field } : l’identifiant { $detail } ne correspond à aucun élément existant
 err-not-staff = { $field } : l’utilisateur { $detail } n’est pas un agent
@@ -55,7 +55,7 @@ err-too-many = { $field } : trop de valeurs ({ $detail })
 err-quota = { $field } : quota d’envoi de fichiers dépassé ({ $detail })
 err-unsupported-media-type = Le corps de la requête doit être du JSON : envoyez Content-Type: application/json
 err-host-invalid = { $field } : « { $detail } » n’est pas un nom de serveur ni une adresse IP
-err-out-of-range = { $field } doit être compris entre { $detail }
+err-out-of-range = { $field } : valeurs admises de { $detail }
 err-not-allowed = { $field } : « { $detail } » ne fait pas partie des choix proposés
 err-no-mailbox = Ajoutez d’abord une boîte mail : les e-mails partent de l’adresse d’une boîte
 err-not-failed = { $field } : seul un e-mail en échec peut être renvoyé (celui-ci est { $detail })
@@ -63,6 +63,8 @@ err-link-expired = Ce lien a expiré ou a déjà servi ; demandez-en un nouvea
 err-over-ceiling = { $field } : { $detail } dépasse le plafond fixé pour cette installation
 err-currency-unknown = { $field } : « { $detail } » n’est pas un code de devise ISO 4217 (EUR, USD, GBP, CHF…)
 err-in-the-future = { $field } : { $detail } est dans le futur
+err-team-name-taken = Une équipe porte déjà ce nom : { $detail }
+err-taken = { $field } : cette valeur est déjà utilisée
 
 # Les engagements de service en une phrase (B1).
 std-first_response = { $share } des demandes reçoivent une première réponse en moins de { $threshold }
