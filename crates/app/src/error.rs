@@ -68,6 +68,10 @@ pub const CODES: &[&str] = &[
     "in-the-future",
     "team-name-taken",
     "taken",
+    "threshold-range",
+    "share-range",
+    "unacceptable-order",
+    "time-zone-unknown",
 ];
 
 impl FieldError {

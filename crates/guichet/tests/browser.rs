@@ -663,6 +663,20 @@ async fn an_admin_sets_up_email_from_the_pages_and_the_test_email_arrives() {
     wait_text(&c, ".notice", "Enregistré").await;
     wait_text(&c, "#lmtp-help", "LMTP").await;
     shot(&c, "admin-mailbox").await;
+    // The week editor and the standard editor read back what they will save.
+    c.goto(&format!("{}/admin/calendars/new", w.base)).await.unwrap();
+    fill(&c, "#ca-name", "Boutique").await;
+    click(&c, "#ca-preview").await;
+    wait_text(&c, "#week", "Lundi").await;
+    shot(&c, "admin-calendar").await;
+    click(&c, "#ca-submit").await;
+    wait_text(&c, ".notice", "Enregistré").await;
+    c.goto(&format!("{}/admin/standards/new", w.base)).await.unwrap();
+    fill(&c, "#st-name", "Réponse aux e-mails").await;
+    fill(&c, "#st-threshold", "4").await;
+    click(&c, "#st-preview").await;
+    wait_text(&c, "#sentence", "en moins de 4").await;
+    shot(&c, "admin-standard").await;
     // The test email goes through the outbox and the relay to the sink.
     c.goto(&format!("{}/admin/email", w.base)).await.unwrap();
     let to = format!("test-{}@example.org", std::process::id());

@@ -14,7 +14,7 @@ pub mod session;
 use axum::Router;
 use axum::routing::{get, post};
 use pages::{
-    admin, admin_email, case, contact, inbox, login, notifications, password, search, settings,
+    admin, admin_email, admin_standards, case, contact, inbox, login, notifications, password, search, settings,
 };
 use web::AppState;
 
@@ -118,14 +118,36 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/canned/{id}/delete", post(admin::post_canned_delete))
         .route(
             "/admin/standards",
-            get(admin::show_standards).post(admin::post_standard),
+            get(admin_standards::show_standards).post(admin_standards::post_new_standard),
+        )
+        .route(
+            "/admin/standards/new",
+            get(admin_standards::show_new_standard).post(admin_standards::post_new_standard),
+        )
+        .route(
+            "/admin/standards/{id}",
+            get(admin_standards::show_standard).post(admin_standards::post_standard),
         )
         .route(
             "/admin/standards/{id}/active",
-            post(admin::post_standard_active),
+            post(admin_standards::post_standard_active),
         )
-        .route("/admin/calendars", post(admin::post_calendar))
-        .route("/admin/calendars/{id}/holidays", post(admin::post_holiday))
+        .route(
+            "/admin/calendars/new",
+            get(admin_standards::show_new_calendar).post(admin_standards::post_new_calendar),
+        )
+        .route(
+            "/admin/calendars/{id}",
+            get(admin_standards::show_calendar).post(admin_standards::post_calendar),
+        )
+        .route(
+            "/admin/calendars/{id}/holidays",
+            post(admin_standards::post_holiday),
+        )
+        .route(
+            "/admin/calendars/{id}/holidays/{hid}/delete",
+            post(admin_standards::post_holiday_delete),
+        )
         .route(
             "/admin/charter",
             get(admin::show_admin_charter).post(admin::post_charter),

@@ -292,15 +292,16 @@ impl App {
     fn check_calendar(&self, name: &str, tz: &str, intervals: &[(u32, u32)]) -> Result<()> {
         let mut errs = Vec::new();
         if name.trim().is_empty() {
-            errs.push(FieldError::new("schedule.name", "required", "a name"));
+            errs.push(FieldError::new("schedule.name", "required", ""));
         }
         match Calendar::week_from_zendesk(intervals) {
             Ok(week) => {
                 if let Err(e) = Calendar::with_zone_name(tz, week, vec![]) {
+                    tracing::debug!(error = %e, "time zone refused");
                     errs.push(FieldError::new(
                         "schedule.time_zone",
-                        "invalid",
-                        e.to_string(),
+                        "time-zone-unknown",
+                        tz,
                     ));
                 }
             }
@@ -473,7 +474,7 @@ impl App {
         let mut errs = Vec::new();
         let metric: Option<Metric> = s.metric.parse().ok();
         if s.name.trim().is_empty() {
-            errs.push(FieldError::new("standard.name", "required", "a name"));
+            errs.push(FieldError::new("standard.name", "required", ""));
         }
         if metric.is_none() {
             errs.push(FieldError::new(
@@ -490,37 +491,37 @@ impl App {
         if has_threshold && !(1..=525_600).contains(&s.threshold_minutes) {
             errs.push(FieldError::new(
                 "standard.threshold_minutes",
-                "invalid",
-                "between 1 and 525600 minutes",
+                "threshold-range",
+                "1–525600",
             ));
         }
         if !(s.target_percent > 0.0 && s.target_percent <= 100.0) {
             errs.push(FieldError::new(
                 "standard.target_percent",
-                "invalid",
-                "a share above 0 and at most 100",
+                "share-range",
+                "0–100",
             ));
         }
         if let Some(u) = s.unacceptable_minutes {
             if has_threshold && u <= s.threshold_minutes {
                 errs.push(FieldError::new(
                     "standard.unacceptable_minutes",
-                    "invalid",
-                    "greater than threshold_minutes",
+                    "unacceptable-order",
+                    "",
                 ));
             } else if !(0..=525_600).contains(&u) {
                 errs.push(FieldError::new(
                     "standard.unacceptable_minutes",
-                    "invalid",
-                    "at most 525600 minutes",
+                    "threshold-range",
+                    "1–525600",
                 ));
             }
         }
         if !(0..=100).contains(&s.warn_percent) {
             errs.push(FieldError::new(
                 "standard.warn_percent",
-                "invalid",
-                "between 0 and 100",
+                "out-of-range",
+                "0–100",
             ));
         }
         if !errs.is_empty() {

@@ -675,3 +675,114 @@ async fn a_team_name_clash_is_said_in_words_next_to_the_field() {
     assert!(page.contains("Nom est obligatoire") || page.contains("obligatoire"), "{page}");
     assert!(!page.contains("must not be empty"), "{page}");
 }
+
+#[tokio::test]
+async fn calendars_and_standards_are_edited_in_the_pages_reading_their_sentence_back() {
+    let t = spawn_app().await;
+    staff(&t, Role::Admin, "std16@guichet.test", "Admin", None).await;
+    let ui = Ui::sign_in(&t, "std16@guichet.test", "agent-password-1").await;
+    // A week with a lunch break on weekdays and Saturday mornings.
+    let mut week: Vec<(String, String)> = vec![
+        ("name".into(), "Boutique".into()),
+        ("time_zone".into(), "Europe/Paris".into()),
+    ];
+    for d in 1..=5 {
+        week.push((format!("d{d}_0_open"), "09:00".into()));
+        week.push((format!("d{d}_0_close"), "12:00".into()));
+        week.push((format!("d{d}_1_open"), "14:00".into()));
+        week.push((format!("d{d}_1_close"), "18:00".into()));
+    }
+    week.push(("d6_0_open".into(), "10:00".into()));
+    week.push(("d6_0_close".into(), "13:00".into()));
+    let mut preview = week.clone();
+    preview.push(("action".into(), "preview".into()));
+    let p = preview.clone();
+    let (s, page) = ui.post("/admin/calendars/new", &as_ref(&p)).await;
+    assert_eq!(s, StatusCode::OK, "a preview is not a save: {page}");
+    assert!(page.contains("Lundi\u{a0}: 09:00–12:00, 14:00–18:00"), "{page}");
+    assert!(page.contains("Dimanche\u{a0}: fermé"), "{page}");
+    assert!(t.app.calendars(&t.actor(t.admin_id, Role::Admin)).await.unwrap().is_empty());
+    let (s, loc) = ui.post("/admin/calendars/new", &as_ref(&week)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
+    let cals = t.app.calendars(&t.actor(t.admin_id, Role::Admin)).await.unwrap();
+    assert_eq!(cals[0].intervals.len(), 11, "{:?}", cals[0].intervals);
+    let cal = cals[0].row.id;
+    // Overlapping periods are refused on their day, the rest of the form kept.
+    let mut bad = week.clone();
+    bad.push(("d2_2_open".into(), "11:00".into()));
+    bad.push(("d2_2_close".into(), "15:00".into()));
+    let (s, page) = ui.post(&format!("/admin/calendars/{cal}"), &as_ref(&bad)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("se chevauchent"), "{page}");
+    assert!(page.contains("value=\"Boutique\""), "{page}");
+    // A standard, previewed then saved, then every field edited.
+    let base = [
+        ("name", "Réponse aux e-mails"),
+        ("metric", "first_response"),
+        ("target", "90"),
+        ("unit", "hours"),
+        ("threshold", "4"),
+        ("unacceptable", "8"),
+        ("warn", "75"),
+        ("calendar", &cal.to_string()),
+        ("channel", "email"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect::<Vec<_>>();
+    let mut p = base.clone();
+    p.push(("action".into(), "preview".into()));
+    let (s, page) = ui.post("/admin/standards/new", &as_ref(&p)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("Aperçu, pas encore enregistré"), "{page}");
+    assert!(page.contains("en moins de 4\u{a0}heures ouvrées") || page.contains("en moins de 4 heures ouvrées"), "{page}");
+    assert!(t.app.standards(&t.actor(t.admin_id, Role::Admin)).await.unwrap().is_empty());
+    let (s, loc) = ui.post("/admin/standards/new", &as_ref(&base)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
+    let id: i64 = loc
+        .trim_start_matches("/admin/standards/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (_, page) = ui.get(&loc).await;
+    assert!(page.contains("Cet engagement se lit"), "{page}");
+    assert!(page.contains("value=\"Réponse aux e-mails\""), "{page}");
+    let mut edited = base.clone();
+    for (k, v) in edited.iter_mut() {
+        match k.as_str() {
+            "target" => *v = "95,5".into(),
+            "threshold" => *v = "30".into(),
+            "unit" => *v = "minutes".into(),
+            "unacceptable" => *v = "".into(),
+            "calendar" => *v = "".into(),
+            _ => {}
+        }
+    }
+    edited.push(("channel".into(), "phone".into()));
+    edited.push(("kind".into(), "complaint".into()));
+    let (s, loc) = ui.post(&format!("/admin/standards/{id}"), &as_ref(&edited)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
+    let r = t.app.standard(&t.actor(t.admin_id, Role::Admin), id).await.unwrap();
+    assert_eq!(r.threshold_minutes, 30);
+    assert_eq!(r.target_percent, 95.5);
+    assert_eq!(r.unacceptable_minutes, None);
+    assert_eq!(r.calendar_id, None);
+    assert!(r.scope.contains("phone") && r.scope.contains("complaint"), "{}", r.scope);
+    // An unacceptable point before the target time: said next to its field.
+    let mut wrong = base.clone();
+    for (k, v) in wrong.iter_mut() {
+        if k == "unacceptable" {
+            *v = "2".into();
+        }
+    }
+    let (s, page) = ui.post(&format!("/admin/standards/{id}"), &as_ref(&wrong)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"st-unacceptable-err\""), "{page}");
+    assert!(page.contains("doit être plus long que le délai visé"), "{page}");
+}
+
+fn as_ref(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
+}

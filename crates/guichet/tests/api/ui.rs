@@ -794,27 +794,25 @@ async fn an_admin_writes_a_standard_down_and_the_case_page_shows_its_clock() {
     let t = spawn_app().await;
     staff(&t, Role::Supervisor, "sup3@guichet.test", "Sup", None).await;
     let admin = Ui::sign_in(&t, "admin@guichet.test", "admin-password-1").await;
-    let (s, loc) = admin
-        .post(
-            "/admin/calendars",
-            &[
-                ("name", "Bureau"),
-                ("time_zone", "Europe/Paris"),
-                ("opens", "09:00"),
-                ("closes", "18:00"),
-                ("days", "1,2,3,4,5"),
-            ],
-        )
-        .await;
+    let mut week: Vec<(String, String)> = vec![
+        ("name".into(), "Bureau".into()),
+        ("time_zone".into(), "Europe/Paris".into()),
+    ];
+    for d in 1..=5 {
+        week.push((format!("d{d}_0_open"), "09:00".into()));
+        week.push((format!("d{d}_0_close"), "18:00".into()));
+    }
+    let form: Vec<(&str, &str)> = week.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let (s, loc) = admin.post("/admin/calendars/new", &form).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
     let (s, body) = admin
         .post(
-            "/admin/calendars",
+            "/admin/calendars/new",
             &[
                 ("name", "Mauvais"),
                 ("time_zone", "Europe/Paris"),
-                ("opens", "18:00"),
-                ("closes", "09:00"),
+                ("d1_0_open", "18:00"),
+                ("d1_0_close", "09:00"),
             ],
         )
         .await;
@@ -854,7 +852,8 @@ async fn an_admin_writes_a_standard_down_and_the_case_page_shows_its_clock() {
     let (_, html) = admin.get("/admin/standards").await;
     assert!(html.contains("Première réponse e-mail"), "{html}");
     assert!(html.contains("90"), "the sentence names the share");
-    assert!(html.contains("Noël"));
+    let (_, html) = admin.get(&format!("/admin/calendars/{cal}")).await;
+    assert!(html.contains("Noël"), "{html}");
     // A threshold that is not a number names its field.
     let (s, body) = admin
         .post(

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod admin_email;
+pub mod admin_standards;
 pub mod case;
 pub mod contact;
 pub mod inbox;

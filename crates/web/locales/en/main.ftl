@@ -65,6 +65,10 @@ err-currency-unknown = { $field }: “{ $detail }” is not an ISO 4217 currency
 err-in-the-future = { $field }: { $detail } is in the future
 err-team-name-taken = A team with this name already exists: { $detail }
 err-taken = { $field }: this value is already used
+err-threshold-range = { $field }: a time between 1 minute and 365 days
+err-share-range = { $field }: a share above 0 and at most 100%
+err-unacceptable-order = { $field } must be longer than the target time
+err-time-zone-unknown = { $field }: “{ $detail }” is not a known time zone (for example Europe/Paris)
 
 # Service standards as sentences (B1).
 std-first_response = { $share } of cases get a first response within { $threshold }

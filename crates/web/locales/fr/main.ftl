@@ -65,6 +65,10 @@ err-currency-unknown = { $field } : « { $detail } » n’est pas un code d
 err-in-the-future = { $field } : { $detail } est dans le futur
 err-team-name-taken = Une équipe porte déjà ce nom : { $detail }
 err-taken = { $field } : cette valeur est déjà utilisée
+err-threshold-range = { $field } : un délai entre 1 minute et 365 jours
+err-share-range = { $field } : une part supérieure à 0 et au plus 100 %
+err-unacceptable-order = { $field } doit être plus long que le délai visé
+err-time-zone-unknown = { $field } : « { $detail } » n’est pas un fuseau horaire connu (par exemple Europe/Paris)
 
 # Les engagements de service en une phrase (B1).
 std-first_response = { $share } des demandes reçoivent une première réponse en moins de { $threshold }
