@@ -14,11 +14,6 @@ impl Ms for i64 {
         *self
     }
 }
-impl Ms for usize {
-    fn ms(&self) -> i64 {
-        i64::try_from(*self).unwrap_or(i64::MAX)
-    }
-}
 impl<M: Ms + ?Sized> Ms for &M {
     fn ms(&self) -> i64 {
         (**self).ms()

@@ -72,7 +72,7 @@ pub struct CalendarLine {
     pub name: String,
     pub time_zone: String,
     pub hours: Vec<String>,
-    pub holidays: usize,
+    pub holidays: i64,
 }
 
 #[derive(Template)]
@@ -110,7 +110,7 @@ pub async fn show_standards(State(s): State<AppState>, agent: Agent, Query(q): Q
         .into_iter()
         .map(|c| CalendarLine {
             hours: week_words(&agent.t, &c.intervals),
-            holidays: c.holidays.len(),
+            holidays: c.holidays.len() as i64,
             id: c.row.id,
             name: c.row.name,
             time_zone: c.row.time_zone,
