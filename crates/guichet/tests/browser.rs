@@ -577,14 +577,36 @@ async fn an_english_agent_logs_a_phone_call_and_finds_it_by_search() {
     wait_text(&c, "h1", "Delivery never arrived").await;
     wait_text(&c, ".case-head", "Phone").await;
     wait_text(&c, ".customer", "Alice Martin").await;
+    // A simple question: the complaint register and compensation panels stay folded, so
+    // the case fits on one screen; they open on demand.
+    let open = c
+        .execute(
+            "return [document.querySelector('#register').open, document.querySelector('#compensation').open];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(open, json!([false, false]));
     // `/` goes to search; the case is found by a word of its message.
     press(&c, "/").await;
     let q = c.active_element().await.unwrap();
     assert_eq!(q.attr("id").await.unwrap().as_deref(), Some("q-top"));
     q.send_keys("parcel\u{e007}").await.unwrap();
     wait_text(&c, "#case-rows", "Delivery never arrived").await;
-    // The layout holds on a phone-sized screen.
+    // The layout holds on a phone-sized screen; a view's name and its count stay apart.
     c.set_window_size(375, 800).await.unwrap();
+    c.goto(&format!("{}/inbox/mine", w.base)).await.unwrap();
+    let gap = c
+        .execute(
+            "const a = document.querySelector('#view-mine'); const r = document.createRange(); \
+             r.selectNodeContents(a.firstChild); const t = r.getBoundingClientRect(); \
+             const n = a.querySelector('.count').getBoundingClientRect(); \
+             return (n.top >= t.bottom - 1) ? 99 : n.left - t.right;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(gap.as_f64().unwrap() >= 4.0, "view name and count touch: {gap}");
     let overflow = c
         .execute(
             "return document.documentElement.scrollWidth > window.innerWidth + 1;",
@@ -630,6 +652,19 @@ async fn an_admin_sets_up_email_from_the_pages_and_the_test_email_arrives() {
         .await;
     let c = w.browser("fr").await;
     w.sign_in(&c, "alice@guichet.test").await;
+    // On a 1366 px laptop the whole search box shows beside an administrator's menu.
+    c.set_window_size(1366, 768).await.unwrap();
+    let fits = c
+        .execute(
+            "const r = document.querySelector('#q-top').getBoundingClientRect(); \
+             return r.width >= 180 && r.right <= document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fits, Value::Bool(true), "the search box is cut at 1366 px");
+    shot(&c, "inbox-1366").await;
+    c.set_window_size(1280, 900).await.unwrap();
     c.goto(&format!("{}/admin", w.base)).await.unwrap();
     click(&c, "#admin-email").await;
     wait_text(&c, "#relay-none", "Aucun serveur d’envoi").await;

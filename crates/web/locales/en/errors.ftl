@@ -48,3 +48,4 @@ sentence-preview = Preview, not saved yet:
 sentence-now = This standard reads:
 sentence-read = Read the sentence back
 scope-hint = (nothing ticked: every case)
+any-f = Any

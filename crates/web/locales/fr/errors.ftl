@@ -48,3 +48,4 @@ sentence-preview = Aperçu, pas encore enregistré :
 sentence-now = Cet engagement se lit :
 sentence-read = Relire la phrase
 scope-hint = (rien de coché : tous les dossiers)
+any-f = Toutes
