@@ -282,6 +282,8 @@ from_row! {
         size: i64,
         sha256: String,
         created_at: i64,
+        inline: bool,
+        content_id: Option<String>,
     }
 }
 

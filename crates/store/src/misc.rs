@@ -54,7 +54,7 @@ impl Tx {
     }
 }
 
-const ATTACHMENT_COLS: &str = "id, token, upload_token, message_id, uploader_id, file_name, content_type, size, sha256, created_at";
+const ATTACHMENT_COLS: &str = "id, token, upload_token, message_id, uploader_id, file_name, content_type, size, sha256, created_at, inline, content_id";
 
 /// A new upload, before it is stored.
 pub struct NewAttachment<'a> {
@@ -65,6 +65,8 @@ pub struct NewAttachment<'a> {
     pub content_type: &'a str,
     pub sha256: &'a str,
     pub created_at: i64,
+    /// A picture of an HTML email shown in its text, with its `Content-ID`.
+    pub content_id: Option<&'a str>,
 }
 
 impl Tx {
@@ -82,13 +84,29 @@ impl Tx {
         size: i64,
     ) -> Result<AttachmentRow> {
         let sql = format!(
-            "INSERT INTO attachments (token, upload_token, uploader_id, file_name, content_type, size, sha256, created_at) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING {ATTACHMENT_COLS}"
+            "INSERT INTO attachments (token, upload_token, uploader_id, file_name, content_type, size, sha256, created_at, inline, content_id) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING {ATTACHMENT_COLS}"
         );
         let r = on_tx!(self, t => sqlx::query_as::<_, AttachmentRow>(sqlx::AssertSqlSafe(&*sql))
             .bind(a.token).bind(a.upload_token).bind(a.uploader_id).bind(a.file_name).bind(a.content_type)
-            .bind(size).bind(a.sha256).bind(a.created_at).fetch_one(&mut **t).await?);
+            .bind(size).bind(a.sha256).bind(a.created_at).bind(a.content_id.is_some())
+            .bind(a.content_id).fetch_one(&mut **t).await?);
         Ok(r)
+    }
+
+    /// An inbound email's HTML once its inline pictures point at their attachments: the
+    /// stored email and the message that shows it.
+    pub async fn set_inbound_html(
+        &mut self,
+        message_id: i64,
+        message_key: &str,
+        html: &str,
+    ) -> Result<()> {
+        on_tx!(self, t => sqlx::query("UPDATE messages SET html_body = $1 WHERE id = $2")
+            .bind(html).bind(message_id).execute(&mut **t).await?.rows_affected());
+        on_tx!(self, t => sqlx::query("UPDATE emails SET html = $1 WHERE message_key = $2")
+            .bind(html).bind(message_key).execute(&mut **t).await?.rows_affected());
+        Ok(())
     }
 
     /// Bytes `uploader_id` uploaded since `since` (ms), and when the oldest of those was:

@@ -217,6 +217,9 @@ pub struct AttachmentRow {
     pub size: i64,
     pub sha256: String,
     pub created_at: i64,
+    /// Shown in the HTML of its email (`cid:`) rather than listed.
+    pub inline: bool,
+    pub content_id: Option<String>,
 }
 
 /// An API token as its owner or an administrator lists it (never its value or hash).

@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/merge", post(case::post_merge))
         .route("/cases/{id}/link", post(case::post_link))
         .route("/cases/{id}/canned", get(case::canned_preview))
+        .route("/attachments/{id}", get(case::attachment_file))
         .route("/cases/{id}/timeline", get(case::timeline_fragment))
         .route("/cases/{id}/presence", post(live::post_presence))
         .route(

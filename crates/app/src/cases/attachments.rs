@@ -135,6 +135,7 @@ impl App {
                     content_type: &ctype,
                     sha256: &sha,
                     created_at: now,
+                    content_id: None,
                 },
                 data.len() as i64,
             )

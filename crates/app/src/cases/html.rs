@@ -11,6 +11,16 @@ pub fn sanitize(html: &str) -> String {
         .to_string()
 }
 
+/// Clean an inbound email's HTML: as `sanitize`, keeping `cid:` picture sources (pointed
+/// at their attachments once those are stored).
+pub fn sanitize_email(html: &str) -> String {
+    ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .add_url_schemes(&["cid"])
+        .clean(html)
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -28,6 +38,9 @@ mod tests {
             out.contains("rel=\"noopener noreferrer nofollow\""),
             "{out}"
         );
+        let mail = sanitize_email("<p>Voir <img src=\"cid:logo@x\" alt=\"logo\" onerror=x()></p>");
+        assert!(mail.contains("src=\"cid:logo@x\""), "{mail}");
+        assert!(!mail.contains("onerror"), "{mail}");
         for bad in [
             "script",
             "onclick",

@@ -47,7 +47,10 @@ impl App {
         }
 
         let raw_sha256 = hex::encode(Sha256::digest(d.raw));
-        let html = parsed.html.as_deref().map(crate::cases::html::sanitize);
+        let html = parsed
+            .html
+            .as_deref()
+            .map(crate::cases::html::sanitize_email);
         let body = if parsed.display_text.trim().is_empty() {
             // Attachment-only mail still makes a message.
             format!("({})", parsed.subject)
@@ -455,29 +458,52 @@ impl App {
             .await?;
         }
         let upload_token = format!("mail-{}", m.id);
+        // Pictures shown in the email's HTML (`cid:`): (Content-ID, attachment id).
+        let mut pictures: Vec<(String, i64)> = Vec::new();
         for a in p.attachments.iter().filter(|a| !a.too_large) {
             let sha = hex::encode(Sha256::digest(&a.data));
             tx.put_blob(&sha, &a.data, now).await?;
             let name = crate::cases::attachments::clean_file_name(&a.name)
                 .unwrap_or_else(|| "attachment".into());
             let token = crate::auth::new_token();
-            tx.insert_attachment(
-                &NewAttachment {
-                    token: &token,
-                    upload_token: &upload_token,
-                    uploader_id: m.author_id,
-                    file_name: &name,
-                    content_type: &a.content_type,
-                    sha256: &sha,
-                    created_at: now,
-                },
-                a.data.len() as i64,
-            )
-            .await?;
+            let content_id = a.content_id.as_deref().filter(|_| a.inline);
+            let row = tx
+                .insert_attachment(
+                    &NewAttachment {
+                        token: &token,
+                        upload_token: &upload_token,
+                        uploader_id: m.author_id,
+                        file_name: &name,
+                        content_type: &a.content_type,
+                        sha256: &sha,
+                        created_at: now,
+                        content_id,
+                    },
+                    a.data.len() as i64,
+                )
+                .await?;
+            if let Some(c) = content_id {
+                pictures.push((c.to_string(), row.id));
+            }
         }
         tx.claim_uploads(&upload_token, m.author_id, m.id).await?;
+        // An HTML email with pictures in its text is shown as its (sanitised) HTML, each
+        // picture in its place, served to staff at `/attachments/{id}`.
+        if !pictures.is_empty()
+            && let Some(html) = &inb.html
+        {
+            let html = inline_pictures(html, &pictures);
+            tx.set_inbound_html(m.id, &p.message_id, &html).await?;
+        }
         Ok(tx.message_attachments(m.id).await?)
     }
+}
+
+/// The sanitised HTML with each `cid:` picture pointing at its attachment.
+fn inline_pictures(html: &str, pictures: &[(String, i64)]) -> String {
+    pictures.iter().fold(html.to_string(), |h, (cid, id)| {
+        h.replace(&format!("\"cid:{cid}\""), &format!("\"/attachments/{id}\""))
+    })
 }
 
 /// What a bounce says about why the address failed, kept on the address.

@@ -786,3 +786,92 @@ async fn calendars_and_standards_are_edited_in_the_pages_reading_their_sentence_
 fn as_ref(v: &[(String, String)]) -> Vec<(&str, &str)> {
     v.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
 }
+
+#[tokio::test]
+async fn an_emails_inline_picture_stays_in_its_place() {
+    let t = spawn_app().await;
+    staff(&t, Role::Agent, "img@guichet.test", "Agent", None).await;
+    let ui = Ui::sign_in(&t, "img@guichet.test", "agent-password-1").await;
+    let (s, b) = t
+        .admin(
+            Method::POST,
+            "/api/v2/mailboxes",
+            Some(json!({"mailbox": {"address": "support@guichet.test", "name": "Service client"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    // A 1×1 PNG referenced by the HTML part of a multipart/related email.
+    let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    let raw = format!(
+        "From: Chloé <chloe@example.fr>\r\nTo: support@guichet.test\r\nSubject: Photo du colis\r\n\
+         Message-ID: <inline-1@example.fr>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/related; boundary=\"r\"\r\n\r\n\
+         --r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+         <p>Voici le colis :</p><p><img src=\"cid:colis@example.fr\" alt=\"colis\"></p><p>Merci</p>\r\n\
+         --r\r\nContent-Type: image/png\r\nContent-ID: <colis@example.fr>\r\n\
+         Content-Disposition: inline; filename=\"colis.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{png}\r\n\
+         --r--\r\n"
+    );
+    let r = t
+        .app
+        .ingest_email(app::email::Delivery {
+            raw: raw.as_bytes(),
+            mailbox_id: None,
+            rcpt: Some("support@guichet.test"),
+            mail_from: None,
+            source: app::email::Source::Lmtp,
+        })
+        .await
+        .unwrap();
+    let app::email::Ingested::Created { case_id } = r else {
+        panic!("{r:?}")
+    };
+    let (_, b) = t
+        .admin(
+            Method::GET,
+            &format!("/api/v2/tickets/{case_id}/comments.json"),
+            None,
+        )
+        .await;
+    let att = &b["comments"][0]["attachments"][0];
+    assert_eq!(att["inline"], true, "{b}");
+    assert_eq!(att["content_id"], "colis@example.fr", "{b}");
+    let id = att["id"].as_i64().unwrap();
+    let html = b["comments"][0]["html_body"].as_str().unwrap();
+    assert!(html.contains(&format!("src=\"/attachments/{id}\"")), "{html}");
+    assert!(!html.contains("cid:"), "{html}");
+    let (_, b) = t
+        .admin(
+            Method::GET,
+            &format!("/api/v2/tickets/{case_id}/emails"),
+            None,
+        )
+        .await;
+    assert!(
+        b["emails"][0].to_string().contains(&format!("/attachments/{id}")),
+        "{b}"
+    );
+    // The case page shows it in place, and the picture is served to the agent.
+    let (_, page) = ui.get(&format!("/cases/{case_id}")).await;
+    assert!(page.contains(&format!("src=\"/attachments/{id}\"")), "{page}");
+    let r = ui
+        .http
+        .get(format!("{}/attachments/{id}", t.base))
+        .header("cookie", &ui.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert!(r.bytes().await.unwrap().starts_with(b"\x89PNG"));
+    // Not to someone signed out.
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/attachments/{id}", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status(), StatusCode::OK);
+}

@@ -16,3 +16,6 @@ CREATE TABLE account_links (
     used_at     BIGINT
 );
 CREATE INDEX account_links_user ON account_links(user_id, purpose);
+-- Pictures of an HTML email shown in its text (`cid:`), kept in place.
+ALTER TABLE attachments ADD COLUMN inline BOOLEAN NOT NULL DEFAULT 0;
+ALTER TABLE attachments ADD COLUMN content_id TEXT;

@@ -968,3 +968,53 @@ mod tests {
         assert_eq!(parse_amount(""), None);
     }
 }
+
+/// A file of a case for the signed-in agent (the pictures an email shows in its text point
+/// here): images display in place, anything else downloads; never run as a page.
+pub async fn attachment_file(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+) -> PageResult {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let (a, data) = s
+        .app
+        .attachment_content(agent.actor(), id)
+        .await
+        .map_err(|e| agent.err(e))?;
+    let picture = matches!(
+        a.content_type.as_str(),
+        "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+    );
+    let mut r = data.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(if picture {
+            &a.content_type
+        } else {
+            "application/octet-stream"
+        })
+        .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if !picture {
+        let ascii: String = a
+            .file_name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+            .collect();
+        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"")) {
+            h.insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    Ok(r)
+}
