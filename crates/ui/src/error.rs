@@ -96,7 +96,10 @@ fn field_messages(l: Locale, errs: &[app::FieldError]) -> Vec<String> {
             web::i18n::tr(
                 l,
                 &format!("err-{}", f.code),
-                &[("field", &field_label(l, &f.field)), ("detail", &f.detail)],
+                &[
+                    ("field", &field_label(l, &f.field)),
+                    ("detail", &web::i18n::detail_for(l, f.code, &f.detail)),
+                ],
             )
         })
         .collect()
@@ -176,7 +179,11 @@ impl IntoResponse for PageError {
             PageError::TooLarge(l) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 l,
-                web::i18n::tr(l, "err-body-too-large", &[("detail", "1048576")]),
+                web::i18n::tr(
+                    l,
+                    "err-body-too-large",
+                    &[("detail", &web::i18n::size(l, 1_048_576))],
+                ),
                 vec![],
             ),
         };

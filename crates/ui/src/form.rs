@@ -75,7 +75,10 @@ impl FormState {
 pub fn message(t: &T, f: &FieldError, label: &str) -> String {
     t.ta(
         &format!("err-{}", f.code),
-        &[("field", label), ("detail", &f.detail)],
+        &[
+            ("field", label),
+            ("detail", &web::i18n::detail_for(t.locale, f.code, &f.detail)),
+        ],
     )
 }
 

@@ -38,7 +38,10 @@ fn field_details(l: Locale, errs: &[FieldError]) -> Value {
         let description = tr(
             l,
             &format!("err-{}", f.code),
-            &[("field", &f.field), ("detail", &f.detail)],
+            &[
+                ("field", &f.field),
+                ("detail", &crate::i18n::detail_for(l, f.code, &f.detail)),
+            ],
         );
         let error = match f.code {
             "email-taken" | "phone-taken" | "duplicate" | "taken" | "team-name-taken" => {
@@ -182,7 +185,7 @@ impl IntoResponse for ApiError {
             ),
             ApiError::BodyTooLarge(limit, l) => json_response(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                json!({"error": "PayloadTooLarge", "description": tr(l, "err-body-too-large", &[("detail", &limit.to_string())])}),
+                json!({"error": "PayloadTooLarge", "description": tr(l, "err-body-too-large", &[("detail", &crate::i18n::size(l, limit as u64))])}),
             ),
             ApiError::Param(name, detail, l) => json_response(
                 StatusCode::BAD_REQUEST,

@@ -34,6 +34,34 @@ pub fn tr(locale: Locale, id: &str, args: &[(&str, &str)]) -> String {
         .unwrap_or_else(|| id.to_string())
 }
 
+/// A size in bytes as people read it: `20 Mo` / `20 MB`, `512 Ko`, `900 octets` / `900 bytes`.
+pub fn size(locale: Locale, bytes: u64) -> String {
+    let (units, sep): ([&str; 4], char) = match locale {
+        Locale::Fr => (["octets", "Ko", "Mo", "Go"], ','),
+        Locale::En => (["bytes", "KB", "MB", "GB"], '.'),
+    };
+    let mut v = bytes as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i < 3 {
+        v /= 1024.0;
+        i += 1;
+    }
+    let n = if i == 0 || v >= 10.0 || (v - v.round()).abs() < 0.05 {
+        format!("{}", v.round() as u64)
+    } else {
+        format!("{v:.1}").replace('.', &sep.to_string())
+    };
+    format!("{n}\u{a0}{}", units[i])
+}
+
+/// A validation error's detail as shown: sizes in bytes (`too-large`) in Ko/Mo.
+pub fn detail_for(locale: Locale, code: &str, detail: &str) -> String {
+    match (code, detail.parse::<u64>()) {
+        ("too-large" | "body-too-large", Ok(n)) => size(locale, n),
+        _ => detail.to_string(),
+    }
+}
+
 /// Translate `id` with one numeric argument `n` (plural forms select on it).
 pub fn tr_n(locale: Locale, id: &str, n: i64) -> String {
     let mut map: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
@@ -70,6 +98,17 @@ mod tests {
                 assert_ne!(text, id, "{id} missing in {l:?}");
             }
         }
+    }
+
+    #[test]
+    fn sizes_read_in_ko_and_mo() {
+        assert_eq!(size(Locale::Fr, 20 * 1024 * 1024), "20\u{a0}Mo");
+        assert_eq!(size(Locale::Fr, 1_572_864), "1,5\u{a0}Mo");
+        assert_eq!(size(Locale::En, 262_144), "256\u{a0}KB");
+        assert_eq!(
+            tr(Locale::Fr, "err-too-large", &[("field", "Fichier"), ("detail", &detail_for(Locale::Fr, "too-large", "20971520"))]),
+            "Fichier dépasse la limite de 20\u{a0}Mo"
+        );
     }
 
     #[test]
