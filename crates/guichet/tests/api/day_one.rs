@@ -875,3 +875,31 @@ async fn an_emails_inline_picture_stays_in_its_place() {
         .unwrap();
     assert_ne!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_refused_reply_comes_back_in_the_composer_with_its_reason() {
+    let t = spawn_app().await;
+    staff(&t, Role::Agent, "reply16@guichet.test", "Agent", Some(10_00)).await;
+    let ui = Ui::sign_in(&t, "reply16@guichet.test", "agent-password-1").await;
+    let ticket = t.new_ticket(&t.admin.clone(), "Question", "q@example.com").await;
+    let id = ticket["id"].as_i64().unwrap();
+    // Nothing typed and no status: the reason beside the composer.
+    let (s, page) = ui
+        .post(&format!("/cases/{id}/reply"), &[("body", "  "), ("mode", "note")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"body-err\""), "{page}");
+    assert!(page.contains("id=\"mode-note\" checked"), "the mode is kept: {page}");
+    // A compensation amount that is not one: the form keeps the rest of what was typed.
+    let (s, page) = ui
+        .post(
+            &format!("/cases/{id}/compensations"),
+            &[("kind", "voucher"), ("amount", "douze"), ("currency", "EUR"), ("note", "geste")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"cp-amount-err\""), "{page}");
+    assert!(page.contains("value=\"douze\""), "{page}");
+    assert!(page.contains("value=\"geste\""), "{page}");
+    assert!(page.contains("<details class=\"card compensation\" id=\"compensation\" open>"), "{page}");
+}

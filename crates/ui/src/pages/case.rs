@@ -5,6 +5,7 @@
 
 use crate::Chrome;
 use crate::error::{PageError, PageResult, render};
+use crate::form::FormState;
 use crate::extract::{Form, Path, Query};
 use crate::i18n::T;
 use crate::session::Agent;
@@ -89,6 +90,8 @@ struct CasePage {
     can_write: bool,
     /// Where a public reply goes, or why it will not leave: (is a warning, words).
     route: Option<(bool, String)>,
+    reply_form: FormState,
+    comp_form: FormState,
 }
 
 #[derive(Template)]
@@ -365,6 +368,18 @@ async fn customer(s: &AppState, a: &Agent, c: &model::Case) -> Customer {
 }
 
 pub async fn show_case(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>) -> PageResult {
+    case_page(&s, agent, id, CaseForms::default()).await
+}
+
+/// Forms of the case page that came back refused, with what was typed.
+#[derive(Default)]
+pub struct CaseForms {
+    reply: FormState,
+    comp: FormState,
+}
+
+async fn case_page(s: &AppState, agent: Agent, id: i64, forms: CaseForms) -> PageResult {
+    let s = s.clone();
     let a = &agent;
     let c = s.app.get_case(a.actor(), id).await.map_err(|e| a.err(e))?;
     // Every panel is an independent read: fetch them side by side (on PostgreSQL each is a
@@ -411,6 +426,8 @@ pub async fn show_case(State(s): State<AppState>, agent: Agent, Path(id): Path<i
         canned,
         presence,
         route,
+        reply_form: forms.reply,
+        comp_form: forms.comp,
     }))
 }
 
@@ -571,22 +588,44 @@ pub async fn post_reply(
         via: Some(domain::Channel::Web),
         ..Default::default()
     });
-    if comment.is_none() && status.is_none() {
-        return Err(agent.err(app::AppError::invalid("body", "required", "text")));
-    }
-    s.app
-        .update_case(
-            agent.actor(),
-            id,
-            CaseChanges {
-                comment,
-                status,
+    let typed = FormState::typed([
+        ("body", f.body.as_str()),
+        ("mode", f.mode.as_str()),
+        ("status", f.status.as_str()),
+    ]);
+    let result = if comment.is_none() && status.is_none() {
+        Err(app::AppError::invalid("comment.body", "required", ""))
+    } else {
+        s.app
+            .update_case(
+                agent.actor(),
+                id,
+                CaseChanges {
+                    comment,
+                    status,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map(|_| ())
+    };
+    match result {
+        Ok(()) => Ok(super::see_other(&format!("/cases/{id}"))),
+        // What was typed comes back in the composer, the reason beside it.
+        Err(e) => {
+            const MAP: crate::form::FieldMap = &[
+                ("comment.body", "body", "composer-body"),
+                ("comment", "body", "composer-body"),
+                ("status", "status", "field-status"),
+            ];
+            let reply = typed.refused(&agent.t, e, MAP).map_err(|e| agent.err(e))?;
+            let forms = CaseForms {
+                reply,
                 ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| agent.err(e))?;
-    Ok(super::see_other(&format!("/cases/{id}")))
+            };
+            Ok(super::refused(case_page(&s, agent, id, forms).await?))
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -846,21 +885,41 @@ pub async fn post_compensation(
 ) -> PageResult {
     let a = &agent;
     let kind: CompensationKind = super::parse_enum(a, "kind", &f.kind)?;
-    let amount_cents = parse_amount(&f.amount)
-        .ok_or_else(|| PageError::Field("amount", a.t.t("expect-amount"), a.s.locale))?;
+    let mut form = FormState::typed([
+        ("kind", f.kind.as_str()),
+        ("amount", f.amount.as_str()),
+        ("currency", f.currency.as_str()),
+        ("note", f.note.as_str()),
+    ]);
     let cur = if f.currency.trim().is_empty() {
         "EUR"
     } else {
         f.currency.as_str()
     };
-    let currency = Currency::parse(cur).map_err(|_| {
-        a.err(app::AppError::invalid(
+    let amount_cents = parse_amount(&f.amount);
+    if amount_cents.is_none() {
+        form.add("amount", a.t.t("expect-amount"));
+    }
+    let currency = Currency::parse(cur).ok();
+    if currency.is_none() {
+        form.add(
             "currency",
-            "currency-unknown",
-            cur.trim(),
-        ))
-    })?;
-    s.app
+            crate::form::message(
+                &a.t,
+                &app::FieldError::new("currency", "currency-unknown", cur.trim()),
+                &a.t.t("field-comp-currency"),
+            ),
+        );
+    }
+    let (Some(amount_cents), Some(currency)) = (amount_cents, currency) else {
+        let forms = CaseForms {
+            comp: form,
+            ..Default::default()
+        };
+        return Ok(super::refused(case_page(&s, agent, id, forms).await?));
+    };
+    let recorded = s
+        .app
         .record_compensation(
             a.actor(),
             id,
@@ -871,9 +930,23 @@ pub async fn post_compensation(
                 note: f.note.trim().chars().take(2000).collect(),
             },
         )
-        .await
-        .map_err(|e| a.err(e))?;
-    Ok(super::see_other(&format!("/cases/{id}#compensation")))
+        .await;
+    match recorded {
+        Ok(_) => Ok(super::see_other(&format!("/cases/{id}#compensation"))),
+        Err(e) => {
+            const MAP: crate::form::FieldMap = &[
+                ("compensation.amount", "amount", "field-comp-amount"),
+                ("compensation.currency", "currency", "field-comp-currency"),
+                ("compensation.note", "note", "field-comp-note"),
+            ];
+            let comp = form.refused(&a.t, e, MAP).map_err(|e| a.err(e))?;
+            let forms = CaseForms {
+                comp,
+                ..Default::default()
+            };
+            Ok(super::refused(case_page(&s, agent, id, forms).await?))
+        }
+    }
 }
 
 #[derive(Deserialize)]
