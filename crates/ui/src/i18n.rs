@@ -291,14 +291,14 @@ mod tests {
         assert_eq!(fr.money(4500, "EUR"), "45,00\u{a0}€");
         assert_eq!(fr.size(3_565_158), "3,4\u{a0}Mo");
         assert_eq!(fr.size(12_000), "12\u{a0}Ko");
-        assert_eq!(fr.money(120_000_00, "EUR"), "120\u{202f}000,00\u{a0}€");
+        assert_eq!(fr.money(12_000_000, "EUR"), "120\u{202f}000,00\u{a0}€");
         assert_eq!(fr.money(12_345, "CHF"), "123,45\u{a0}CHF");
         assert_eq!(fr.left(-125 * 60_000), "en retard de 2\u{a0}h\u{a0}05");
         assert_eq!(fr.left(13 * 3_600_000 + 26 * 60_000), "dans 13\u{a0}h\u{a0}26");
         let en = T::new(Locale::En, "America/New_York", 0);
         assert_eq!(en.at(0), "1969-12-31 19:00");
         assert_eq!(en.money(4505, "USD"), "$45.05");
-        assert_eq!(en.money(-123_456_78, "EUR"), "-€123,456.78");
+        assert_eq!(en.money(-12_345_678, "EUR"), "-€123,456.78");
         assert_eq!(en.left(-15 * 60_000), "15\u{a0}min late");
         assert_eq!(en.left(125 * 60_000), "in 2\u{a0}h\u{a0}05");
         let back = fr

@@ -98,7 +98,7 @@ impl App {
         now: i64,
     ) -> Result<()> {
         let (mailbox, to) = match self.route_reply(tx, case).await? {
-            Route::Send { mailbox, to } => (mailbox, to),
+            Route::Send { mailbox, to } => (*mailbox, to),
             Route::NotSent(why) => {
                 let key = mail::thread::notice_id(
                     &self.config.mail.domain,
@@ -554,7 +554,7 @@ pub struct Delivery {
 }
 
 enum Route {
-    Send { mailbox: MailboxRow, to: String },
+    Send { mailbox: Box<MailboxRow>, to: String },
     NotSent(NotSent),
 }
 
@@ -595,7 +595,7 @@ fn decide_route(
         return Route::NotSent(NotSent::OwnAddress(to.value.clone()));
     }
     Route::Send {
-        mailbox: mailbox.clone(),
+        mailbox: Box::new(mailbox.clone()),
         to: to.value.clone(),
     }
 }

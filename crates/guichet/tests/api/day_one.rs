@@ -589,7 +589,7 @@ async fn browsers_get_translated_404_and_403_pages_and_the_api_keeps_its_json() 
 #[tokio::test]
 async fn absurd_values_are_refused_with_a_clear_message_and_the_form_keeps_its_input() {
     let t = spawn_app().await;
-    staff(&t, Role::Supervisor, "sup16@guichet.test", "Sup", Some(50_000_00)).await;
+    staff(&t, Role::Supervisor, "sup16@guichet.test", "Sup", Some(5_000_000)).await;
     let ui = Ui::sign_in(&t, "sup16@guichet.test", "agent-password-1").await;
     // A contact received next year: refused next to the field, in French, input kept.
     let (s, page) = ui

@@ -1026,22 +1026,6 @@ pub async fn post_link(
     Ok(super::see_other(&format!("/cases/{id}")))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::parse_amount;
-
-    #[test]
-    fn amounts_are_read_in_both_notations() {
-        assert_eq!(parse_amount("45"), Some(4500));
-        assert_eq!(parse_amount("45,5"), Some(4550));
-        assert_eq!(parse_amount("1 200.05"), Some(120005));
-        assert_eq!(parse_amount("-3"), None);
-        assert_eq!(parse_amount("1.234"), None);
-        assert_eq!(parse_amount("abc"), None);
-        assert_eq!(parse_amount(""), None);
-    }
-}
-
 /// A file of a case for the signed-in agent (the pictures an email shows in its text point
 /// here): images display in place, anything else downloads; never run as a page.
 pub async fn attachment_file(
@@ -1090,4 +1074,20 @@ pub async fn attachment_file(
         HeaderValue::from_static("private, max-age=3600"),
     );
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_amount;
+
+    #[test]
+    fn amounts_are_read_in_both_notations() {
+        assert_eq!(parse_amount("45"), Some(4500));
+        assert_eq!(parse_amount("45,5"), Some(4550));
+        assert_eq!(parse_amount("1 200.05"), Some(120005));
+        assert_eq!(parse_amount("-3"), None);
+        assert_eq!(parse_amount("1.234"), None);
+        assert_eq!(parse_amount("abc"), None);
+        assert_eq!(parse_amount(""), None);
+    }
 }
