@@ -624,6 +624,14 @@ impl Store {
         Ok(r)
     }
 
+    /// How many mails each state holds (the email admin page's counts).
+    pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>> {
+        let r: Vec<(String, i64)> = on_read!(self, p => sqlx::query_as(
+            "SELECT state, COUNT(*) FROM outbox GROUP BY state")
+            .fetch_all(p).await?);
+        Ok(r)
+    }
+
     /// The latest mails, newest first (the outbox page), optionally of one state.
     pub async fn outbox_recent(&self, state: Option<&str>, limit: i64) -> Result<Vec<OutboxRow>> {
         let sql = format!(

@@ -285,6 +285,12 @@ impl App {
         Ok(())
     }
 
+    /// How many outbox mails each state holds (queued, sent, failed, not_sent).
+    pub async fn outbox_counts(&self, actor: &Actor) -> Result<Vec<(String, i64)>> {
+        actor.require_admin()?;
+        Ok(self.store.outbox_counts().await?)
+    }
+
     /// The latest outbox mails, newest first (the outbox page).
     pub async fn recent_outbox(
         &self,

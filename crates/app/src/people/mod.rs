@@ -205,10 +205,13 @@ impl App {
             Some(p) => self.store.user_by_identity("phone", p.as_str()).await?,
             None => None,
         };
+        // A member of staff found this way is not changed here (their identities are an
+        // administrator's business).
+        let customer = |u: &store::UserRow| u.role == Role::EndUser.as_str();
         match (by_email, by_phone) {
             (Some(u), Some(_)) => Ok(u.id),
             (Some(u), None) => {
-                if let Some(p) = phone {
+                if let Some(p) = phone.filter(|_| customer(&u)) {
                     let mut phones: Vec<Phone> = self
                         .store
                         .identities(u.id)
@@ -228,7 +231,7 @@ impl App {
             }
             // Known by phone only: the email is new, added to them the same way.
             (None, Some(u)) => {
-                if let Some(e) = email {
+                if let Some(e) = email.filter(|_| customer(&u)) {
                     let mut emails: Vec<EmailAddress> = self
                         .store
                         .identities(u.id)

@@ -48,7 +48,7 @@ struct EmailPage {
     test_form: FormState,
     my_email: String,
     mailboxes: Vec<MailboxLine>,
-    counts: Vec<(&'static str, usize)>,
+    counts: Vec<(&'static str, i64)>,
     quarantined: usize,
     notice: Option<String>,
 }
@@ -89,14 +89,13 @@ async fn email_page(
             name: m.name,
         })
         .collect();
-    let recent = s
-        .app
-        .recent_outbox(a.actor(), None, 500)
-        .await
-        .map_err(|e| a.err(e))?;
+    let by_state = s.app.outbox_counts(a.actor()).await.map_err(|e| a.err(e))?;
     let counts = ["queued", "failed", "not_sent", "sent"]
         .into_iter()
-        .map(|st| (st, recent.iter().filter(|o| o.state == st).count()))
+        .map(|st| {
+            let n = by_state.iter().find(|(k, _)| k == st).map_or(0, |(_, n)| *n);
+            (st, n)
+        })
         .collect();
     let quarantined = s
         .app
