@@ -810,6 +810,8 @@ async fn an_emails_inline_picture_stays_in_its_place() {
          <p>Voici le colis :</p><p><img src=\"cid:colis@example.fr\" alt=\"colis\"></p><p>Merci</p>\r\n\
          --r\r\nContent-Type: image/png\r\nContent-ID: <colis@example.fr>\r\n\
          Content-Disposition: inline; filename=\"colis.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{png}\r\n\
+         --r\r\nContent-Type: application/pdf\r\n\
+         Content-Disposition: attachment; filename=\"devis.pdf\"\r\n\r\n%PDF-1.4 devis\r\n\
          --r--\r\n"
     );
     let r = t
@@ -851,9 +853,12 @@ async fn an_emails_inline_picture_stays_in_its_place() {
         b["emails"][0].to_string().contains(&format!("/attachments/{id}")),
         "{b}"
     );
-    // The case page shows it in place, and the picture is served to the agent.
+    // The case page shows it in place, and the picture is served to the agent; the other
+    // file is listed under the message (the picture is not listed twice).
     let (_, page) = ui.get(&format!("/cases/{case_id}")).await;
     assert!(page.contains(&format!("src=\"/attachments/{id}\"")), "{page}");
+    assert!(page.contains(">devis.pdf</a>"), "{page}");
+    assert!(!page.contains(">colis.png</a>"), "{page}");
     let r = ui
         .http
         .get(format!("{}/attachments/{id}", t.base))

@@ -31,6 +31,8 @@ pub enum Item {
         at: i64,
         /// How the message went out by email: (state class, words).
         delivery: Option<(String, String)>,
+        /// Its files not already shown in its text: (id, name, size).
+        files: Vec<(i64, String, String)>,
     },
     Event {
         actor: String,
@@ -265,8 +267,17 @@ async fn timeline(s: &AppState, a: &Agent, c: &model::Case) -> Result<Vec<Item>,
         .case_deliveries(a.actor(), c.id)
         .await
         .unwrap_or_default();
+    let mut files = s.app.attachments_of(&msgs).await.map_err(|e| a.err(e))?;
     let mut items: Vec<(i64, i64, Item)> = Vec::new();
     for m in msgs {
+        // Pictures the email shows in its text are not listed again.
+        let message_files = files
+            .remove(&m.id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|f| !(f.inline && m.html_body.contains(&format!("/attachments/{}\"", f.id))))
+            .map(|f| (f.id, f.file_name, a.t.size(f.size)))
+            .collect();
         items.push((
             m.created_at,
             0,
@@ -280,6 +291,7 @@ async fn timeline(s: &AppState, a: &Agent, c: &model::Case) -> Result<Vec<Item>,
                 html: m.html_body,
                 at: m.created_at,
                 delivery: deliveries.get(&m.id).map(|d| delivery_words(&a.t, d)),
+                files: message_files,
             },
         ));
     }

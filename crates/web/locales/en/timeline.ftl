@@ -21,3 +21,4 @@ not-sent-own-address = Not sent by email: { $to } is one of our own mailboxes
 route-to = This reply will be emailed to { $to }
 route-no-relay = No outgoing mail server is set up: this reply to { $to } will wait in the outbox (Administration › Email)
 email-failing = Refuses our mail: { $x }
+files = Files

@@ -21,3 +21,4 @@ not-sent-own-address = Non envoyé par e-mail : { $to } est l’une de nos prop
 route-to = Cette réponse sera envoyée par e-mail à { $to }
 route-no-relay = Aucun serveur d’envoi n’est configuré : cette réponse à { $to } attendra dans la file d’envoi (Administration › E-mail)
 email-failing = Refuse nos messages : { $x }
+files = Pièces jointes
