@@ -166,6 +166,10 @@ fn conflict_field(what: &str) -> &'static str {
         "name"
     } else if w.contains("idempotency") {
         "Idempotency-Key"
+    } else if w.contains("shortcut") {
+        "shortcut"
+    } else if w.contains("address") {
+        "address"
     } else {
         "id"
     }

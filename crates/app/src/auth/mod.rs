@@ -172,7 +172,7 @@ pub fn check_password(pw: &str) -> Result<()> {
         return Err(AppError::invalid(
             "password",
             "password-length",
-            "10 to 256 characters",
+            "10–256",
         ));
     }
     Ok(())

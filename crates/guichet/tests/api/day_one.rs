@@ -908,3 +908,40 @@ async fn a_refused_reply_comes_back_in_the_composer_with_its_reason() {
     assert!(page.contains("value=\"geste\""), "{page}");
     assert!(page.contains("<details class=\"card compensation\" id=\"compensation\" open>"), "{page}");
 }
+
+#[tokio::test]
+async fn settings_and_canned_answers_keep_what_was_typed_and_explain_in_french() {
+    let t = spawn_app().await;
+    staff(&t, Role::Supervisor, "set16@guichet.test", "Sup", None).await;
+    let ui = Ui::sign_in(&t, "set16@guichet.test", "agent-password-1").await;
+    let (s, page) = ui
+        .post("/settings", &[("locale", "fr"), ("time_zone", "Europe/Pariss")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"s-tz-err\""), "{page}");
+    assert!(page.contains("n’est pas un fuseau horaire connu"), "{page}");
+    assert!(page.contains("value=\"Europe/Pariss\""), "{page}");
+    let (s, page) = ui
+        .post("/settings/password", &[("current", "faux-mot-de-passe"), ("new", "nouveau-secret-9")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"pw-current-err\""), "{page}");
+    assert!(page.contains("Le mot de passe actuel est incorrect"), "{page}");
+    assert!(!page.contains("nouveau-secret-9"), "a password is never sent back");
+    let (s, page) = ui
+        .post("/settings/password", &[("current", "agent-password-1"), ("new", "court")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("doit compter de 10 à 256 caractères"), "{page}");
+    // A canned answer with a shortcut that cannot be typed.
+    let (s, page) = ui
+        .post(
+            "/admin/canned",
+            &[("shortcut", "mer ci"), ("title", "Merci"), ("body", "Merci {{ customer_name }}")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"nca-shortcut-err\""), "{page}");
+    assert!(page.contains("value=\"mer ci\""), "{page}");
+    assert!(page.contains("Merci {{ customer_name }}</textarea>"), "{page}");
+}

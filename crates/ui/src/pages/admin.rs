@@ -487,9 +487,46 @@ struct CannedPage {
     chrome: Chrome,
     canned: Vec<model::Canned>,
     variables: Vec<&'static str>,
+    /// The form that was refused (None: the new one) with what was typed.
+    failed: Option<Option<i64>>,
+    f: FormState,
+    notice: Option<String>,
 }
 
-pub async fn show_canned(State(s): State<AppState>, agent: Agent) -> PageResult {
+impl CannedPage {
+    /// A field of an existing answer as the page shows it: typed if its form came back.
+    fn field<'a>(&'a self, id: &i64, name: &str, stored: &'a str) -> &'a str {
+        if self.failed == Some(Some(*id)) {
+            self.f.val(name, stored)
+        } else {
+            stored
+        }
+    }
+    fn error(&self, id: Option<i64>, name: &str) -> Option<&str> {
+        (self.failed == Some(id)).then(|| self.f.err(name)).flatten()
+    }
+    fn error_of(&self, id: &i64, name: &str) -> Option<&str> {
+        self.error(Some(*id), name)
+    }
+    fn is_failed(&self, id: &i64) -> bool {
+        self.failed == Some(Some(*id))
+    }
+    fn new_field(&self, name: &str) -> &str {
+        if self.failed == Some(None) {
+            self.f.val(name, "")
+        } else {
+            ""
+        }
+    }
+}
+
+async fn canned_page(
+    s: &AppState,
+    agent: Agent,
+    failed: Option<Option<i64>>,
+    f: FormState,
+    notice: Option<String>,
+) -> PageResult {
     require_supervisor(&agent)?;
     let canned = s
         .app
@@ -505,14 +542,56 @@ pub async fn show_canned(State(s): State<AppState>, agent: Agent) -> PageResult 
             .iter()
             .map(|(n, _)| *n)
             .collect(),
+        failed,
+        f,
+        notice,
     }))
+}
+
+pub async fn show_canned(
+    State(s): State<AppState>,
+    agent: Agent,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    let n = notice(&agent.t, &q);
+    canned_page(&s, agent, None, FormState::default(), n).await
 }
 
 #[derive(Deserialize)]
 pub struct CannedForm {
+    #[serde(default)]
     shortcut: String,
+    #[serde(default)]
     title: String,
+    #[serde(default)]
     body: String,
+}
+
+async fn save_canned(s: &AppState, agent: Agent, id: Option<i64>, f: CannedForm) -> PageResult {
+    const MAP: FieldMap = &[
+        ("shortcut", "shortcut", "field-shortcut"),
+        ("title", "title", "field-title"),
+        ("body", "body", "field-body"),
+    ];
+    match s
+        .app
+        .save_canned(agent.actor(), id, &f.shortcut, &f.title, &f.body)
+        .await
+    {
+        Ok(_) => Ok(super::see_other("/admin/canned?notice=saved")),
+        Err(e) => {
+            let form = FormState::typed([
+                ("shortcut", f.shortcut.as_str()),
+                ("title", f.title.as_str()),
+                ("body", f.body.as_str()),
+            ])
+            .refused(&agent.t, e, MAP)
+            .map_err(|e| agent.err(e))?;
+            Ok(super::refused(
+                canned_page(s, agent, Some(id), form, None).await?,
+            ))
+        }
+    }
 }
 
 pub async fn post_canned(
@@ -520,11 +599,7 @@ pub async fn post_canned(
     agent: Agent,
     Form(f): Form<CannedForm>,
 ) -> PageResult {
-    s.app
-        .save_canned(agent.actor(), None, &f.shortcut, &f.title, &f.body)
-        .await
-        .map_err(|e| agent.err(e))?;
-    Ok(super::see_other("/admin/canned"))
+    save_canned(&s, agent, None, f).await
 }
 
 pub async fn post_canned_update(
@@ -533,11 +608,7 @@ pub async fn post_canned_update(
     Path(id): Path<i64>,
     Form(f): Form<CannedForm>,
 ) -> PageResult {
-    s.app
-        .save_canned(agent.actor(), Some(id), &f.shortcut, &f.title, &f.body)
-        .await
-        .map_err(|e| agent.err(e))?;
-    Ok(super::see_other("/admin/canned"))
+    save_canned(&s, agent, Some(id), f).await
 }
 
 pub async fn post_canned_delete(
@@ -549,7 +620,7 @@ pub async fn post_canned_delete(
         .delete_canned(agent.actor(), id)
         .await
         .map_err(|e| agent.err(e))?;
-    Ok(super::see_other("/admin/canned"))
+    Ok(super::see_other("/admin/canned?notice=saved"))
 }
 
 // ---------- charter ----------

@@ -3,6 +3,7 @@
 use crate::Chrome;
 use crate::error::{PageResult, render};
 use crate::extract::{Form, Query};
+use crate::form::FormState;
 use crate::i18n::T;
 use crate::session::Agent;
 use app::people::UserChanges;
@@ -18,6 +19,8 @@ struct SettingsPage {
     chrome: Chrome,
     time_zone: String,
     saved: bool,
+    f: FormState,
+    pw: FormState,
 }
 
 #[derive(Deserialize, Default)]
@@ -26,23 +29,44 @@ pub struct SavedQuery {
     saved: Option<u8>,
 }
 
-pub async fn show_settings(
-    State(s): State<AppState>,
+async fn settings_page(
+    s: &AppState,
     agent: Agent,
-    Query(q): Query<SavedQuery>,
+    saved: bool,
+    f: FormState,
+    pw: FormState,
 ) -> PageResult {
     let chrome = Chrome::of(&agent, &s.app, "settings").await;
     Ok(render(&SettingsPage {
         time_zone: agent.s.time_zone.clone(),
         t: agent.t,
         chrome,
-        saved: q.saved.is_some(),
+        saved,
+        f,
+        pw,
     }))
+}
+
+pub async fn show_settings(
+    State(s): State<AppState>,
+    agent: Agent,
+    Query(q): Query<SavedQuery>,
+) -> PageResult {
+    settings_page(
+        &s,
+        agent,
+        q.saved.is_some(),
+        FormState::default(),
+        FormState::default(),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
 pub struct SettingsForm {
+    #[serde(default)]
     locale: String,
+    #[serde(default)]
     time_zone: String,
 }
 
@@ -51,15 +75,29 @@ pub async fn post_settings(
     agent: Agent,
     Form(f): Form<SettingsForm>,
 ) -> PageResult {
-    let locale = domain::Locale::parse(&f.locale)
-        .map_err(|_| agent.err(app::AppError::invalid("locale", "invalid-value", "en, fr")))?;
-    let tz = domain::parse_time_zone(&f.time_zone).map_err(|_| {
-        agent.err(app::AppError::invalid(
+    let mut form = FormState::typed([
+        ("locale", f.locale.as_str()),
+        ("time_zone", f.time_zone.as_str()),
+    ]);
+    let locale = domain::Locale::parse(&f.locale).ok();
+    if locale.is_none() {
+        form.add("locale", agent.t.t("expect-choice"));
+    }
+    let tz = domain::parse_time_zone(&f.time_zone).ok();
+    if tz.is_none() {
+        form.add(
             "time_zone",
-            "invalid-value",
-            f.time_zone.clone(),
-        ))
-    })?;
+            crate::form::message(
+                &agent.t,
+                &app::FieldError::new("time_zone", "time-zone-unknown", f.time_zone.trim()),
+                &agent.t.t("field-time-zone"),
+            ),
+        );
+    }
+    let (Some(locale), Some(tz)) = (locale, tz) else {
+        let page = settings_page(&s, agent, false, form, FormState::default()).await?;
+        return Ok(super::refused(page));
+    };
     s.app
         .update_user(
             agent.actor(),
@@ -77,7 +115,9 @@ pub async fn post_settings(
 
 #[derive(Deserialize)]
 pub struct PasswordForm {
+    #[serde(default)]
     current: String,
+    #[serde(default)]
     new: String,
 }
 
@@ -86,9 +126,19 @@ pub async fn post_password(
     agent: Agent,
     Form(f): Form<PasswordForm>,
 ) -> PageResult {
-    s.app
-        .change_password(&agent.s, &f.current, &f.new)
-        .await
-        .map_err(|e| agent.err(e))?;
-    Ok(super::see_other("/settings?saved=1"))
+    match s.app.change_password(&agent.s, &f.current, &f.new).await {
+        Ok(()) => Ok(super::see_other("/settings?saved=1")),
+        Err(e) => {
+            const MAP: crate::form::FieldMap = &[
+                ("current_password", "current", "password-current"),
+                ("password", "new", "password-new"),
+            ];
+            // Passwords are never sent back into the page.
+            let pw = FormState::default()
+                .refused(&agent.t, e, MAP)
+                .map_err(|e| agent.err(e))?;
+            let page = settings_page(&s, agent, false, FormState::default(), pw).await?;
+            Ok(super::refused(page))
+        }
+    }
 }
