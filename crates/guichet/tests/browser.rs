@@ -587,6 +587,9 @@ async fn an_english_agent_logs_a_phone_call_and_finds_it_by_search() {
         .await
         .unwrap();
     assert_eq!(open, json!([false, false]));
+    // The customer has no email address: the composer says so before anything is sent.
+    wait_text(&c, "#route", "no email address").await;
+    shot(&c, "case-phone-only").await;
     // `/` goes to search; the case is found by a word of its message.
     press(&c, "/").await;
     let q = c.active_element().await.unwrap();

@@ -274,3 +274,11 @@ if (modeRadios.length) {
   modeRadios.forEach((r) => r.addEventListener("change", sync));
   sync();
 }
+
+// Where a reply goes only matters for a reply: an internal note never leaves.
+const route = $("#route");
+if (route) {
+  const syncRoute = () => { route.hidden = !!($("#mode-note") && $("#mode-note").checked); };
+  $$("input[name=mode]").forEach((r) => r.addEventListener("change", syncRoute));
+  syncRoute();
+}
