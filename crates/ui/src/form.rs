@@ -64,7 +64,10 @@ impl FormState {
                     let text = message(t, &f, &t.t(*label));
                     self.add(input, text);
                 }
-                None => self.summary.push(message(t, &f, &f.field)),
+                None => {
+                    let label = crate::error::field_label(t.locale, &f.field);
+                    self.summary.push(message(t, &f, &label));
+                }
             }
         }
         Ok(self)

@@ -94,6 +94,7 @@ struct CasePage {
     route: Option<(bool, String)>,
     reply_form: FormState,
     comp_form: FormState,
+    props_form: FormState,
 }
 
 #[derive(Template)]
@@ -388,6 +389,7 @@ pub async fn show_case(State(s): State<AppState>, agent: Agent, Path(id): Path<i
 pub struct CaseForms {
     reply: FormState,
     comp: FormState,
+    props: FormState,
 }
 
 async fn case_page(s: &AppState, agent: Agent, id: i64, forms: CaseForms) -> PageResult {
@@ -440,6 +442,7 @@ async fn case_page(s: &AppState, agent: Agent, id: i64, forms: CaseForms) -> Pag
         route,
         reply_form: forms.reply,
         comp_form: forms.comp,
+        props_form: forms.props,
     }))
 }
 
@@ -669,7 +672,49 @@ pub async fn post_properties(
     Path(id): Path<i64>,
     Form(f): Form<PropertiesForm>,
 ) -> PageResult {
-    let a = &agent;
+    let tags = f.tags.clone();
+    match save_properties(&s, &agent, id, f).await {
+        Ok(r) => Ok(r),
+        // Refused: the page again with the case as it is now (a colleague's change shows),
+        // the reason at the top of the panel, and the tags as typed.
+        Err(PageError::App(e, _)) => {
+            const MAP: crate::form::FieldMap = &[
+                ("tags", "tags", "field-tags"),
+                ("ticket.tags", "tags", "field-tags"),
+            ];
+            // A colleague changed the case: nothing typed is kept (saving it again would
+            // undo their change); the panel shows the case as it is now.
+            let stale = matches!(&e, app::AppError::Conflict(f) if f.code == "stale");
+            let typed = if stale {
+                FormState::default()
+            } else {
+                FormState::typed([("tags", tags.as_str())])
+            };
+            let props = typed
+                .refused(&agent.t, e, MAP)
+                .map_err(|e| agent.err(e))?;
+            let forms = CaseForms {
+                props,
+                ..Default::default()
+            };
+            let page = case_page(&s, agent, id, forms).await?;
+            Ok(if stale {
+                (axum::http::StatusCode::CONFLICT, page).into_response()
+            } else {
+                super::refused(page)
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn save_properties(
+    s: &AppState,
+    agent: &Agent,
+    id: i64,
+    f: PropertiesForm,
+) -> PageResult {
+    let a = agent;
     let c = s.app.get_case(a.actor(), id).await.map_err(|e| a.err(e))?;
     not_stale(a, &c, f.seen)?;
     let mut ch = CaseChanges {
@@ -713,7 +758,7 @@ pub async fn post_properties(
         ch.journey_stage = Some(stage);
     }
     let tags = domain::parse_tags([f.tags.as_str()])
-        .map_err(|e| PageError::Field("tags", e.to_string(), a.s.locale))?;
+        .map_err(|_| a.err(app::AppError::invalid("tags", "invalid-value", f.tags.trim())))?;
     let now_tags: Vec<&str> = tags.iter().map(|t| t.as_str()).collect();
     let mut old_tags: Vec<&str> = c.tags.split_whitespace().collect();
     old_tags.sort_unstable();

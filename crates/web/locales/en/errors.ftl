@@ -49,3 +49,4 @@ sentence-now = This standard reads:
 sentence-read = Read the sentence back
 scope-hint = (nothing ticked: every case)
 any-f = Any
+field-ticket = Case

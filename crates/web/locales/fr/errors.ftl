@@ -49,3 +49,4 @@ sentence-now = Cet engagement se lit :
 sentence-read = Relire la phrase
 scope-hint = (rien de coché : tous les dossiers)
 any-f = Toutes
+field-ticket = Dossier
