@@ -945,3 +945,36 @@ async fn settings_and_canned_answers_keep_what_was_typed_and_explain_in_french()
     assert!(page.contains("value=\"mer ci\""), "{page}");
     assert!(page.contains("Merci {{ customer_name }}</textarea>"), "{page}");
 }
+
+#[tokio::test]
+async fn the_register_and_the_relations_panel_keep_their_input_when_refused() {
+    let t = spawn_app().await;
+    staff(&t, Role::Agent, "reg16@guichet.test", "Agent", None).await;
+    let ui = Ui::sign_in(&t, "reg16@guichet.test", "agent-password-1").await;
+    let ticket = t.new_ticket(&t.admin.clone(), "Réclamation", "r@example.com").await;
+    let id = ticket["id"].as_i64().unwrap();
+    let seen = t.store.case(id).await.unwrap().unwrap().updated_at.to_string();
+    let (s, page) = ui
+        .post(
+            &format!("/cases/{id}/complaint"),
+            &[
+                ("seen", &seen),
+                ("agreed_solution", "Remplacement du colis sous 48 h"),
+                ("promised_at", "demain"),
+                ("root_cause", "Emballage trop fin"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Remplacement du colis sous 48 h</textarea>"), "{page}");
+    assert!(page.contains("Emballage trop fin</textarea>"), "{page}");
+    assert!(page.contains("Saisissez une date et une heure"), "{page}");
+    assert!(page.contains("<details class=\"card register\" id=\"register\" open>"), "{page}");
+    // A link to a case that does not exist: said in the panel, not as a missing page.
+    let (s, page) = ui
+        .post(&format!("/cases/{id}/link"), &[("other", "#99999"), ("kind", "related")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Aucun dossier ne porte le n°\u{a0}99999"), "{page}");
+    assert!(page.contains("id=\"rel-error\""), "{page}");
+}

@@ -95,6 +95,8 @@ struct CasePage {
     reply_form: FormState,
     comp_form: FormState,
     props_form: FormState,
+    register_form: FormState,
+    rel_form: FormState,
 }
 
 #[derive(Template)]
@@ -390,6 +392,8 @@ pub struct CaseForms {
     reply: FormState,
     comp: FormState,
     props: FormState,
+    register: FormState,
+    rel: FormState,
 }
 
 async fn case_page(s: &AppState, agent: Agent, id: i64, forms: CaseForms) -> PageResult {
@@ -443,6 +447,8 @@ async fn case_page(s: &AppState, agent: Agent, id: i64, forms: CaseForms) -> Pag
         reply_form: forms.reply,
         comp_form: forms.comp,
         props_form: forms.props,
+        register_form: forms.register,
+        rel_form: forms.rel,
     }))
 }
 
@@ -818,7 +824,58 @@ pub async fn post_complaint(
     Path(id): Path<i64>,
     Form(f): Form<ComplaintForm>,
 ) -> PageResult {
-    let a = &agent;
+    let typed = FormState::typed([
+        ("agreed_solution", f.agreed_solution.as_str()),
+        ("promised_at", f.promised_at.as_str()),
+        ("follow_up_at", f.follow_up_at.as_str()),
+        ("root_cause", f.root_cause.as_str()),
+        ("prevention_suggestion", f.prevention_suggestion.as_str()),
+    ]);
+    match save_complaint(&s, &agent, id, f).await {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            const MAP: crate::form::FieldMap = &[
+                ("agreed_solution", "agreed_solution", "field-complaint-agreed-solution"),
+                ("promised_at", "promised_at", "field-complaint-promised-at"),
+                ("follow_up_at", "follow_up_at", "field-complaint-follow-up-at"),
+                ("root_cause", "root_cause", "field-complaint-root-cause"),
+                (
+                    "prevention_suggestion",
+                    "prevention_suggestion",
+                    "field-complaint-prevention-suggestion",
+                ),
+            ];
+            let register = match e {
+                // A colleague changed the case: its register as it is now, with the reason.
+                PageError::App(app::AppError::Conflict(f), _) if f.code == "stale" => {
+                    FormState::default()
+                        .refused(&agent.t, app::AppError::Conflict(f), MAP)
+                        .map_err(|e| agent.err(e))?
+                }
+                PageError::App(e, _) => typed.refused(&agent.t, e, MAP).map_err(|e| agent.err(e))?,
+                PageError::Field(field, detail, _) => {
+                    let mut form = typed;
+                    form.add(field, detail);
+                    form
+                }
+                other => return Err(other),
+            };
+            let forms = CaseForms {
+                register,
+                ..Default::default()
+            };
+            Ok(super::refused(case_page(&s, agent, id, forms).await?))
+        }
+    }
+}
+
+async fn save_complaint(
+    s: &AppState,
+    agent: &Agent,
+    id: i64,
+    f: ComplaintForm,
+) -> PageResult {
+    let a = agent;
     let c = s.app.get_case(a.actor(), id).await.map_err(|e| a.err(e))?;
     not_stale(a, &c, f.seen)?;
     let when = |field: &'static str, v: &str| -> Result<Option<jiff::Timestamp>, PageError> {
@@ -827,7 +884,7 @@ pub async fn post_complaint(
         }
         a.t.parse_input_at(v)
             .map(Some)
-            .ok_or_else(|| PageError::Field(field, a.t.t("expect-datetime"), a.s.locale))
+            .ok_or_else(|| PageError::Field(field, a.t.t("expect-date-time"), a.s.locale))
     };
     let now = jiff::Timestamp::from_millisecond(a.t.now_ms).ok();
     let mut p = ComplaintPatch::default();
@@ -1047,13 +1104,16 @@ pub async fn post_merge(
     Path(id): Path<i64>,
     Form(f): Form<MergeForm>,
 ) -> PageResult {
-    let target = super::opt_id(&agent, "target", f.target.trim_start_matches('#'))?
-        .ok_or_else(|| agent.err(app::AppError::invalid("target", "required", "#")))?;
-    s.app
-        .merge_cases(agent.actor(), target, &[id])
-        .await
-        .map_err(|e| agent.err(e))?;
-    Ok(super::see_other(&format!("/cases/{target}")))
+    let target = f.target.trim().trim_start_matches('#').parse::<i64>().ok();
+    let result = match target {
+        None => Err(app::AppError::invalid("merge_target", "required", "")),
+        Some(t) => s.app.merge_cases(agent.actor(), t, &[id]).await.map(|_| ()),
+    };
+    match (result, target) {
+        (Ok(()), Some(t)) => Ok(super::see_other(&format!("/cases/{t}"))),
+        (Err(e), _) => relations_refused(&s, agent, id, e, f.target.trim()).await,
+        (Ok(()), None) => Ok(super::see_other(&format!("/cases/{id}"))),
+    }
 }
 
 #[derive(Deserialize)]
@@ -1069,18 +1129,50 @@ pub async fn post_link(
     Path(id): Path<i64>,
     Form(f): Form<LinkForm>,
 ) -> PageResult {
-    let other = super::opt_id(&agent, "other", f.other.trim_start_matches('#'))?
-        .ok_or_else(|| agent.err(app::AppError::invalid("other", "required", "#")))?;
     let kind: LinkKind = if f.kind.is_empty() {
         LinkKind::Related
     } else {
         super::parse_enum(&agent, "kind", &f.kind)?
     };
-    s.app
-        .link_cases(agent.actor(), id, other, kind)
-        .await
-        .map_err(|e| agent.err(e))?;
-    Ok(super::see_other(&format!("/cases/{id}")))
+    let result = match f.other.trim().trim_start_matches('#').parse::<i64>() {
+        Err(_) => Err(app::AppError::invalid("other", "required", "")),
+        Ok(other) => s.app.link_cases(agent.actor(), id, other, kind).await.map(|_| ()),
+    };
+    match result {
+        Ok(()) => Ok(super::see_other(&format!("/cases/{id}"))),
+        Err(e) => relations_refused(&s, agent, id, e, f.other.trim()).await,
+    }
+}
+
+/// A link or merge refused: the case page again, the reason in the relations panel (an
+/// unknown case number is said as such, not as a missing page).
+async fn relations_refused(
+    s: &AppState,
+    agent: Agent,
+    id: i64,
+    e: app::AppError,
+    typed: &str,
+) -> PageResult {
+    let unknown = match &e {
+        app::AppError::NotFound(_) => true,
+        app::AppError::Invalid(errs) => errs.iter().any(|f| f.code == "unknown-reference"),
+        _ => false,
+    };
+    let rel = match e {
+        _ if unknown => {
+            let mut f = FormState::default();
+            f.summary.push(agent.t.t1("case-unknown", typed.trim_start_matches('#')));
+            f
+        }
+        e => FormState::default()
+            .refused(&agent.t, e, &[])
+            .map_err(|e| agent.err(e))?,
+    };
+    let forms = CaseForms {
+        rel,
+        ..Default::default()
+    };
+    Ok(super::refused(case_page(s, agent, id, forms).await?))
 }
 
 /// A file of a case for the signed-in agent (the pictures an email shows in its text point

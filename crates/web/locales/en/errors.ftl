@@ -50,3 +50,6 @@ sentence-read = Read the sentence back
 scope-hint = (nothing ticked: every case)
 any-f = Any
 field-ticket = Case
+case-unknown = There is no case #{ $x }
+field-other = Case to link
+field-merge-target = Case to merge into

@@ -50,3 +50,6 @@ sentence-read = Relire la phrase
 scope-hint = (rien de coché : tous les dossiers)
 any-f = Toutes
 field-ticket = Dossier
+case-unknown = Aucun dossier ne porte le n° { $x }
+field-other = Dossier à lier
+field-merge-target = Dossier cible de la fusion
