@@ -711,9 +711,25 @@ struct AdminCharterPage {
     latest_vision: String,
     acknowledged: Vec<(String, i64)>,
     pending: Vec<String>,
+    f: FormState,
+    notice: Option<String>,
 }
 
-pub async fn show_admin_charter(State(s): State<AppState>, agent: Agent) -> PageResult {
+pub async fn show_admin_charter(
+    State(s): State<AppState>,
+    agent: Agent,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    let n = notice(&agent.t, &q);
+    admin_charter_page(&s, agent, FormState::default(), n).await
+}
+
+async fn admin_charter_page(
+    s: &AppState,
+    agent: Agent,
+    f: FormState,
+    notice: Option<String>,
+) -> PageResult {
     require_supervisor(&agent)?;
     let versions = s
         .app
@@ -749,11 +765,14 @@ pub async fn show_admin_charter(State(s): State<AppState>, agent: Agent) -> Page
             .collect(),
         acknowledged,
         pending,
+        f,
+        notice,
     }))
 }
 
 #[derive(Deserialize)]
 pub struct CharterForm {
+    #[serde(default)]
     vision: String,
 }
 
@@ -762,11 +781,18 @@ pub async fn post_charter(
     agent: Agent,
     Form(f): Form<CharterForm>,
 ) -> PageResult {
-    s.app
-        .publish_charter(agent.actor(), &f.vision)
-        .await
-        .map_err(|e| agent.err(e))?;
-    Ok(super::see_other("/admin/charter"))
+    match s.app.publish_charter(agent.actor(), &f.vision).await {
+        Ok(_) => Ok(super::see_other("/admin/charter?notice=saved")),
+        Err(e) => {
+            const MAP: FieldMap = &[("charter.vision", "vision", "charter-vision")];
+            let form = FormState::typed([("vision", f.vision.as_str())])
+                .refused(&agent.t, e, MAP)
+                .map_err(|e| agent.err(e))?;
+            Ok(super::refused(
+                admin_charter_page(&s, agent, form, None).await?,
+            ))
+        }
+    }
 }
 
 // ---------- API tokens ----------
