@@ -22,6 +22,8 @@ cargo test --workspace --no-fail-fast
 
 echo "== integration tests on PostgreSQL ($PG_URL)"
 GUICHET_TEST_DATABASE_URL="$PG_URL" cargo test -p guichet --test api --no-fail-fast
+echo "== browser tests on PostgreSQL"
+GUICHET_TEST_DATABASE_URL="$PG_URL" cargo test -p guichet --test browser --no-fail-fast
 
 echo "== zenpy interop"
 cargo build -p guichet

@@ -51,20 +51,80 @@ struct World {
     _guichet: Proc,
     _chromedriver: Proc,
     _dir: tempfile::TempDir,
+    _pg: Option<PgDb>,
+}
+
+/// With `GUICHET_TEST_DATABASE_URL` (a PostgreSQL server URL), the binary runs on a fresh
+/// database of that server, dropped at the end; else on its embedded SQLite.
+struct PgDb {
+    server: String,
+    name: String,
+    url: String,
+}
+
+impl PgDb {
+    async fn create() -> Option<PgDb> {
+        use sqlx::Connection;
+        let server = std::env::var("GUICHET_TEST_DATABASE_URL")
+            .ok()
+            .filter(|s| !s.is_empty())?;
+        let name = format!("guichet_b_{}", rand::random::<u64>());
+        let mut c = sqlx::PgConnection::connect(&server)
+            .await
+            .expect("connect to the test PostgreSQL server");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut c)
+            .await
+            .expect("create the test database");
+        let (prefix, _) = server.rsplit_once('/').expect("a database in the URL");
+        Some(PgDb {
+            url: format!("{prefix}/{name}"),
+            server,
+            name,
+        })
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let (server, name) = (self.server.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut c) = sqlx::PgConnection::connect(&server).await {
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut c)
+                    .await;
+                }
+            })
+        })
+        .join();
+    }
 }
 
 impl World {
     async fn start() -> World {
         let dir = tempfile::tempdir().expect("tempdir");
+        let pg = PgDb::create().await;
         let port = free_port();
-        let guichet = Command::new(env!("CARGO_BIN_EXE_guichet"))
-            .args([
-                "serve",
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-                "--data-dir",
-            ])
-            .arg(dir.path())
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_guichet"));
+        cmd.args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir.path());
+        if let Some(db) = &pg {
+            cmd.args(["--database-url", &db.url]);
+        }
+        let guichet = cmd
             .env("GUICHET_ADMIN_EMAIL", ADMIN)
             .env("GUICHET_ADMIN_PASSWORD", ADMIN_PW)
             .env("GUICHET_ADMIN_NAME", "Ada Admin")
@@ -91,6 +151,7 @@ impl World {
             _guichet: Proc(guichet),
             _chromedriver: Proc(chromedriver),
             _dir: dir,
+            _pg: pg,
         }
     }
 
