@@ -970,6 +970,17 @@ async fn the_register_and_the_relations_panel_keep_their_input_when_refused() {
     assert!(page.contains("Emballage trop fin</textarea>"), "{page}");
     assert!(page.contains("Saisissez une date et une heure"), "{page}");
     assert!(page.contains("<details class=\"card register\" id=\"register\" open>"), "{page}");
+    // Saved: the page says so.
+    let seen = t.store.case(id).await.unwrap().unwrap().updated_at.to_string();
+    let (s, loc) = ui
+        .post(
+            &format!("/cases/{id}/complaint"),
+            &[("seen", &seen), ("agreed_solution", "Remplacement sous 48 h")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
+    let (_, page) = ui.get(&loc).await;
+    assert!(page.contains("id=\"notice\">Enregistré."), "{page}");
     // A link to a case that does not exist: said in the panel, not as a missing page.
     let (s, page) = ui
         .post(&format!("/cases/{id}/link"), &[("other", "#99999"), ("kind", "related")])

@@ -97,6 +97,7 @@ struct CasePage {
     props_form: FormState,
     register_form: FormState,
     rel_form: FormState,
+    notice: Option<String>,
 }
 
 #[derive(Template)]
@@ -382,8 +383,17 @@ async fn customer(s: &AppState, a: &Agent, c: &model::Case) -> Customer {
     }
 }
 
-pub async fn show_case(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>) -> PageResult {
-    case_page(&s, agent, id, CaseForms::default()).await
+pub async fn show_case(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    let forms = CaseForms {
+        notice: crate::form::notice(&agent.t, &q),
+        ..Default::default()
+    };
+    case_page(&s, agent, id, forms).await
 }
 
 /// Forms of the case page that came back refused, with what was typed.
@@ -394,6 +404,8 @@ pub struct CaseForms {
     props: FormState,
     register: FormState,
     rel: FormState,
+    /// "Saved." after a save (`?notice=saved`).
+    notice: Option<String>,
 }
 
 async fn case_page(s: &AppState, agent: Agent, id: i64, forms: CaseForms) -> PageResult {
@@ -449,6 +461,7 @@ async fn case_page(s: &AppState, agent: Agent, id: i64, forms: CaseForms) -> Pag
         props_form: forms.props,
         register_form: forms.register,
         rel_form: forms.rel,
+        notice: forms.notice,
     }))
 }
 
@@ -775,7 +788,7 @@ async fn save_properties(
         .update_case(a.actor(), id, ch)
         .await
         .map_err(|e| a.err(e))?;
-    Ok(super::see_other(&format!("/cases/{id}")))
+    Ok(super::see_other(&format!("/cases/{id}?notice=saved")))
 }
 
 #[derive(Deserialize)]
@@ -936,7 +949,7 @@ async fn save_complaint(
             .await
             .map_err(|e| a.err(e))?;
     }
-    Ok(super::see_other(&format!("/cases/{id}#register")))
+    Ok(super::see_other(&format!("/cases/{id}?notice=saved#register")))
 }
 
 #[derive(Deserialize)]
@@ -1046,7 +1059,7 @@ pub async fn post_compensation(
         )
         .await;
     match recorded {
-        Ok(_) => Ok(super::see_other(&format!("/cases/{id}#compensation"))),
+        Ok(_) => Ok(super::see_other(&format!("/cases/{id}?notice=saved#compensation"))),
         Err(e) => {
             const MAP: crate::form::FieldMap = &[
                 ("compensation.amount", "amount", "field-comp-amount"),
@@ -1139,7 +1152,7 @@ pub async fn post_link(
         Ok(other) => s.app.link_cases(agent.actor(), id, other, kind).await.map(|_| ()),
     };
     match result {
-        Ok(()) => Ok(super::see_other(&format!("/cases/{id}"))),
+        Ok(()) => Ok(super::see_other(&format!("/cases/{id}?notice=saved#relations"))),
         Err(e) => relations_refused(&s, agent, id, e, f.other.trim()).await,
     }
 }
