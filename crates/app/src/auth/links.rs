@@ -14,6 +14,9 @@ use store::NewOutbox;
 pub const INVITATION_TTL_MS: i64 = 7 * 24 * 3_600_000;
 /// How long a reset link stays good.
 pub const RESET_TTL_MS: i64 = 3_600_000;
+/// The links that set a password (other purposes, such as a customer's sign-in link, never
+/// do).
+const PASSWORD_PURPOSES: &[&str] = &["invitation", "reset"];
 /// Reset links one account may be sent per hour.
 const RESETS_PER_HOUR: i64 = 3;
 
@@ -91,20 +94,24 @@ impl App {
         let Ok(email) = EmailAddress::parse(email) else {
             return Ok(());
         };
+        // The answer goes back at once, whatever follows: its timing says nothing of
+        // whether the account exists. The link is written and queued on its own.
+        let app = self.clone();
+        let base = base.to_string();
+        tokio::spawn(async move {
+            if let Err(e) = app.send_reset(&email, &base).await {
+                tracing::warn!(error = %e, "password reset link not sent");
+            }
+        });
+        Ok(())
+    }
+
+    async fn send_reset(&self, email: &EmailAddress, base: &str) -> Result<()> {
         let Some(u) = self.store.user_by_identity("email", email.as_str()).await? else {
             return Ok(());
         };
         let staff = u.role.parse::<Role>().is_ok_and(|r| r.is_staff());
         if !staff || !u.active {
-            return Ok(());
-        }
-        let mut tx = self.store.begin().await?;
-        let recent = tx
-            .account_links_since(u.id, self.now_ms() - 3_600_000)
-            .await?;
-        tx.rollback().await?;
-        if recent >= RESETS_PER_HOUR {
-            tracing::info!(user = u.id, "password reset refused: too many this hour");
             return Ok(());
         }
         self.send_password_link(u.id, "reset", None, base).await?;
@@ -128,6 +135,18 @@ impl App {
         let token = new_token();
         let link = format!("{}/password/{token}", base.trim_end_matches('/'));
         let mut tx = self.store.begin().await?;
+        // Counted in the transaction that writes the link (one writer on SQLite: exact).
+        if purpose == "reset"
+            && tx.account_links_since(user_id, now - 3_600_000).await? >= RESETS_PER_HOUR
+        {
+            tx.rollback().await?;
+            tracing::info!(user = user_id, "password reset refused: too many this hour");
+            return Ok(LinkSent {
+                email: String::new(),
+                link: None,
+                expires_at: now,
+            });
+        }
         let u = tx
             .user_in_tx(user_id)
             .await?
@@ -225,6 +244,7 @@ impl App {
             .store
             .account_link(&hash_token(token), self.now_ms())
             .await?
+            .filter(|(_, p)| PASSWORD_PURPOSES.contains(&p.as_str()))
             .ok_or_else(expired)?;
         let u = self.store.user(user_id).await?.ok_or_else(expired)?;
         if !u.active {
@@ -257,10 +277,14 @@ impl App {
             .map_err(|e| AppError::Internal(e.to_string()))??;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        let Some((user_id, _)) = tx.take_account_link(&hash_token(token), now).await? else {
+        let Some((user_id, purpose)) = tx.take_account_link(&hash_token(token), now).await? else {
             // Used by a concurrent request between the check and now.
             return Err(AppError::invalid("token", "link-expired", String::new()));
         };
+        if !PASSWORD_PURPOSES.contains(&purpose.as_str()) {
+            tx.rollback().await?;
+            return Err(AppError::invalid("token", "link-expired", String::new()));
+        }
         tx.set_password_hash(user_id, &hash, now).await?;
         tx.delete_all_sessions(user_id).await?;
         tx.commit().await?;
