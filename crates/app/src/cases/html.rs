@@ -12,11 +12,13 @@ pub fn sanitize(html: &str) -> String {
 }
 
 /// Clean an inbound email's HTML: as `sanitize`, keeping `cid:` picture sources (pointed
-/// at their attachments once those are stored).
+/// at their attachments once those are stored) and dropping relative URLs, so a sender
+/// cannot point into Guichet (`/attachments/…` of another case, `/admin/…`).
 pub fn sanitize_email(html: &str) -> String {
     ammonia::Builder::default()
         .link_rel(Some("noopener noreferrer nofollow"))
         .add_url_schemes(&["cid"])
+        .url_relative(ammonia::UrlRelative::Deny)
         .clean(html)
         .to_string()
 }
@@ -41,6 +43,8 @@ mod tests {
         let mail = sanitize_email("<p>Voir <img src=\"cid:logo@x\" alt=\"logo\" onerror=x()></p>");
         assert!(mail.contains("src=\"cid:logo@x\""), "{mail}");
         assert!(!mail.contains("onerror"), "{mail}");
+        let relative = sanitize_email("<img src=\"/attachments/9\"><a href=\"/admin/email\">x</a>");
+        assert!(!relative.contains("/attachments/9") && !relative.contains("/admin"), "{relative}");
         for bad in [
             "script",
             "onclick",
