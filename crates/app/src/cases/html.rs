@@ -23,6 +23,39 @@ pub fn sanitize_email(html: &str) -> String {
         .to_string()
 }
 
+/// An inbound email's HTML with its pictures in place: sanitised again from the original,
+/// each `cid:` source that names one of `pictures` (Content-ID → attachment id) replaced
+/// inside the sanitiser (an attribute filter: an exact match, never a text replacement a
+/// crafted Content-ID could reach across attributes with), every other `cid:` dropped.
+/// The filter writes a placeholder URL of ours (relative URLs are refused by the
+/// sanitiser), turned into `/attachments/{id}` once cleaned; a placeholder the sender wrote
+/// is dropped.
+pub fn sanitize_email_pictures(html: &str, pictures: &std::collections::HashMap<String, i64>) -> String {
+    const MARK: &str = "guichet-attachment:";
+    let ids = pictures.clone();
+    let clean = ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .add_url_schemes(&["cid", "guichet-attachment"])
+        .url_relative(ammonia::UrlRelative::Deny)
+        .attribute_filter(move |_element, attribute, value| {
+            if value.contains(MARK) {
+                return None;
+            }
+            match value.strip_prefix("cid:") {
+                Some(cid) if attribute == "src" => ids
+                    .get(cid)
+                    .map(|id| std::borrow::Cow::Owned(format!("{MARK}{id}"))),
+                Some(_) => None,
+                None => Some(std::borrow::Cow::Borrowed(value)),
+            }
+        })
+        .clean(html)
+        .to_string();
+    pictures.values().fold(clean, |h, id| {
+        h.replace(&format!("\"{MARK}{id}\""), &format!("\"/attachments/{id}\""))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,6 +76,22 @@ mod tests {
         let mail = sanitize_email("<p>Voir <img src=\"cid:logo@x\" alt=\"logo\" onerror=x()></p>");
         assert!(mail.contains("src=\"cid:logo@x\""), "{mail}");
         assert!(!mail.contains("onerror"), "{mail}");
+        // A Content-ID crafted to reach across attributes matches nothing: only the exact
+        // source is replaced, and what the sanitiser removed stays removed.
+        let mut pics = std::collections::HashMap::new();
+        pics.insert("Q\" alt=".to_string(), 5);
+        pics.insert("logo@x".to_string(), 6);
+        let crafted = sanitize_email_pictures(
+            "<img src=\"cid:Q\" alt=\" onerror=alert(1) \"><img src=\"cid:logo@x\"><img src=\"cid:other\">\
+             <img src=\"guichet-attachment:9\">",
+            &pics,
+        );
+        // The would-be attribute stays text inside `alt`.
+        assert!(crafted.contains("<img alt=\" onerror=alert(1) \">"), "{crafted}");
+        assert!(!crafted.contains("attachments/9"), "{crafted}");
+        assert!(crafted.contains("src=\"/attachments/6\""), "{crafted}");
+        assert!(!crafted.contains("/attachments/5"), "{crafted}");
+        assert!(!crafted.contains("cid:"), "{crafted}");
         let relative = sanitize_email("<img src=\"/attachments/9\"><a href=\"/admin/email\">x</a>");
         assert!(!relative.contains("/attachments/9") && !relative.contains("/admin"), "{relative}");
         for bad in [

@@ -490,20 +490,14 @@ impl App {
         // An HTML email with pictures in its text is shown as its (sanitised) HTML, each
         // picture in its place, served to staff at `/attachments/{id}`.
         if !pictures.is_empty()
-            && let Some(html) = &inb.html
+            && let Some(original) = &p.html
         {
-            let html = inline_pictures(html, &pictures);
+            let ids = pictures.iter().cloned().collect();
+            let html = crate::cases::html::sanitize_email_pictures(original, &ids);
             tx.set_inbound_html(m.id, &p.message_id, &html).await?;
         }
         Ok(tx.message_attachments(m.id).await?)
     }
-}
-
-/// The sanitised HTML with each `cid:` picture pointing at its attachment.
-fn inline_pictures(html: &str, pictures: &[(String, i64)]) -> String {
-    pictures.iter().fold(html.to_string(), |h, (cid, id)| {
-        h.replace(&format!("\"cid:{cid}\""), &format!("\"/attachments/{id}\""))
-    })
 }
 
 /// What a bounce says about why the address failed, kept on the address.
