@@ -72,6 +72,7 @@ pub const CODES: &[&str] = &[
     "share-range",
     "unacceptable-order",
     "time-zone-unknown",
+    "password-again",
 ];
 
 impl FieldError {

@@ -52,6 +52,14 @@ impl Tx {
         Ok(r)
     }
 
+    /// Every unused link of a user stops working (a password was set, the account locked).
+    pub async fn expire_account_links(&mut self, user_id: i64, now: i64) -> Result<()> {
+        on_tx!(self, t => sqlx::query(
+            "UPDATE account_links SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+            .bind(now).bind(user_id).execute(&mut **t).await?.rows_affected());
+        Ok(())
+    }
+
     /// Password links sent to this user in the last `since` ms (the reset rate limit).
     pub async fn account_links_since(&mut self, user_id: i64, since: i64) -> Result<i64> {
         let r: (i64,) = on_tx!(self, t => sqlx::query_as(

@@ -458,6 +458,10 @@ impl Tx {
         on_tx!(self, t => sqlx::query(
             "UPDATE outbox SET state='sent', sent_at=$1, attempts = attempts + 1, locked_until=NULL, last_error=NULL WHERE id=$2")
             .bind(at).bind(id).execute(&mut **t).await?.rows_affected());
+        // A password link is not kept once delivered: the database holds only its hash.
+        on_tx!(self, t => sqlx::query(
+            "UPDATE outbox SET raw = $1 WHERE id = $2 AND kind IN ('invitation', 'password_reset')")
+            .bind(&b""[..]).bind(id).execute(&mut **t).await?.rows_affected());
         Ok(())
     }
 

@@ -144,10 +144,13 @@ pub async fn load(State(s): State<AppState>, req: Request, next: Next) -> Respon
     req.extensions_mut().insert(MaybeSession(session));
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
+    // A handler's own policy stands (a file served sandboxed); pages get ours.
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
     h.insert("x-frame-options", header::HeaderValue::from_static("DENY"));
     // Password links carry their token in the path: a Referer never leaves our origin.
     // (`no-referrer` would make Chromium send `Origin: null` on our own forms, which the
@@ -160,13 +163,15 @@ pub async fn load(State(s): State<AppState>, req: Request, next: Next) -> Respon
         "x-content-type-options",
         header::HeaderValue::from_static("nosniff"),
     );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-             frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        ),
-    );
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                 frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            ),
+        );
+    }
     res
 }
 

@@ -287,6 +287,8 @@ impl App {
         }
         tx.set_password_hash(user_id, &hash, now).await?;
         tx.delete_all_sessions(user_id).await?;
+        // Any other invitation or reset link of the account stops working too.
+        tx.expire_account_links(user_id, now).await?;
         tx.commit().await?;
         Ok(info.email)
     }

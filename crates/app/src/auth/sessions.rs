@@ -137,6 +137,8 @@ impl App {
         let mut tx = self.store.begin().await?;
         tx.set_password_hash(s.actor.user_id, &hash, self.now_ms())
             .await?;
+        tx.expire_account_links(s.actor.user_id, self.now_ms())
+            .await?;
         tx.delete_other_sessions(s.actor.user_id, &s.token_hash)
             .await?;
         tx.commit().await?;

@@ -134,8 +134,18 @@ impl App {
             .await?
             .and_then(|v| serde_json::from_str::<RelaySettings>(&v).ok());
         let user = Some(input.user.trim().to_string()).filter(|u| !u.is_empty());
+        // The stored password is kept only for the same server and account: sent to another
+        // one (or in clear), it would hand the secret to whoever runs it.
+        let same_place = old.as_ref().is_some_and(|o| {
+            o.host == host && o.port == port as u16 && o.security == security && o.user == user
+        });
         let password = match input.password {
-            None => old.and_then(|o| o.password),
+            None if same_place => old.and_then(|o| o.password),
+            None if old.as_ref().is_some_and(|o| o.password.is_some()) => {
+                tx.rollback().await?;
+                return Err(AppError::invalid("relay.password", "password-again", ""));
+            }
+            None => None,
             Some(p) if p.is_empty() => None,
             Some(p) => Some(p),
         };

@@ -608,6 +608,7 @@ impl App {
         if ch.active == Some(false) && u.active {
             tx.delete_tokens_of(id).await?;
             tx.delete_other_sessions(id, "").await?;
+            tx.expire_account_links(id, now).await?;
         }
         if let Some(emails) = ch.emails {
             tx.delete_identities(id, "email").await?;

@@ -888,6 +888,11 @@ async fn an_emails_inline_picture_stays_in_its_place() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(
+        r.headers()["content-security-policy"],
+        "default-src 'none'; sandbox",
+        "a file is never run as a page"
+    );
     assert!(r.bytes().await.unwrap().starts_with(b"\x89PNG"));
     // Not to someone signed out.
     let r = reqwest::Client::builder()
@@ -1008,4 +1013,55 @@ async fn the_register_and_the_relations_panel_keep_their_input_when_refused() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Aucun dossier ne porte le n°\u{a0}99999"), "{page}");
     assert!(page.contains("id=\"rel-error\""), "{page}");
+}
+
+#[tokio::test]
+async fn a_stored_relay_password_never_goes_to_another_server() {
+    let t = spawn_app().await;
+    staff(&t, Role::Admin, "relay16@guichet.test", "Admin", None).await;
+    let ui = Ui::sign_in(&t, "relay16@guichet.test", "agent-password-1").await;
+    let (s, loc) = ui
+        .post(
+            "/admin/email/relay",
+            &[
+                ("host", "smtp.example.com"),
+                ("port", "587"),
+                ("security", "starttls"),
+                ("user", "guichet"),
+                ("password", "s3cret-relay"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
+    let (_, page) = ui.get("/admin/email").await;
+    assert!(!page.contains("s3cret-relay"), "never shown back");
+    // Same server, blank password: kept.
+    let same = [
+        ("host", "smtp.example.com"),
+        ("port", "587"),
+        ("security", "starttls"),
+        ("user", "guichet"),
+        ("password", ""),
+    ];
+    assert_eq!(ui.post("/admin/email/relay", &same).await.0, StatusCode::SEE_OTHER);
+    let r = t.app.relay_for_sender().await.unwrap().unwrap();
+    assert_eq!(r.password.as_deref(), Some("s3cret-relay"));
+    // Another server (or no TLS) with a blank password: refused, the password asked again.
+    let (s, page) = ui
+        .post(
+            "/admin/email/relay",
+            &[
+                ("host", "smtp.attacker.example"),
+                ("port", "587"),
+                ("security", "none"),
+                ("user", "guichet"),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"r-password-err\""), "{page}");
+    assert!(page.contains("retapez le mot de passe"), "{page}");
+    let r = t.app.relay_for_sender().await.unwrap().unwrap();
+    assert_eq!(r.host, "smtp.example.com", "nothing changed");
 }

@@ -54,6 +54,7 @@ struct EmailPage {
 }
 
 const RELAY_FIELDS: FieldMap = &[
+    ("relay.password", "password", "relay-password"),
     ("relay.host", "host", "relay-host"),
     ("relay.port", "port", "relay-port"),
     ("relay.security", "security", "relay-security"),
@@ -384,7 +385,7 @@ impl MailboxForm {
 fn mailbox_fields(
     t: &T,
     f: &MailboxForm,
-    stored_password: Option<String>,
+    stored: Option<&model::Mailbox>,
 ) -> Result<model::MailboxFields, FormState> {
     let mut form = f.typed();
     let number = |form: &mut FormState, input: &str, v: &str| -> Option<i64> {
@@ -403,10 +404,37 @@ fn mailbox_fields(
     let imap = f.mode == "imap";
     let imap_port = number(&mut form, "imap_port", &f.imap_port);
     let poll = number(&mut form, "imap_poll_seconds", &f.imap_poll_seconds).unwrap_or(60);
+    let opt = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+    // The stored password goes only to the server and account it was given for.
+    let security = if f.imap_security.is_empty() {
+        "tls".to_string()
+    } else {
+        f.imap_security.clone()
+    };
+    let stored_password = stored.and_then(|m| {
+        let same = m.imap_host == opt(&f.imap_host)
+            && m.imap_port == imap_port
+            && m.imap_security == security
+            && m.imap_user == opt(&f.imap_user);
+        if same { m.imap_password.clone() } else { None }
+    });
+    if imap
+        && f.imap_password.is_empty()
+        && stored_password.is_none()
+        && stored.is_some_and(|m| m.imap_password.is_some())
+    {
+        form.add(
+            "imap_password",
+            crate::form::message(
+                t,
+                &app::FieldError::new("imap_password", "password-again", ""),
+                &t.t("mailbox-imap-password"),
+            ),
+        );
+    }
     if form.has_errors() {
         return Err(form);
     }
-    let opt = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
     Ok(model::MailboxFields {
         address: f.address.trim().to_string(),
         name: f.name.trim().to_string(),
@@ -418,11 +446,7 @@ fn mailbox_fields(
         },
         imap_host: if imap { opt(&f.imap_host) } else { None },
         imap_port: if imap { imap_port } else { None },
-        imap_security: if f.imap_security.is_empty() {
-            "tls".into()
-        } else {
-            f.imap_security.clone()
-        },
+        imap_security: security,
         imap_user: if imap { opt(&f.imap_user) } else { None },
         // Blank keeps the stored password (it is never shown back).
         imap_password: if !imap {
@@ -473,7 +497,7 @@ pub async fn post_mailbox(
         .get_mailbox(agent.actor(), id)
         .await
         .map_err(|e| agent.err(e))?;
-    let fields = match mailbox_fields(&agent.t, &f, stored.imap_password) {
+    let fields = match mailbox_fields(&agent.t, &f, Some(&stored)) {
         Ok(m) => m,
         Err(form) => return Ok(refused(mailbox_page(&s, agent, Some(id), form, None).await?)),
     };

@@ -1231,9 +1231,10 @@ pub async fn attachment_file(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; sandbox"),
     );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=3600"),
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
     );
     Ok(r)
 }

@@ -69,6 +69,7 @@ err-threshold-range = { $field }: a time between 1 minute and 365 days
 err-share-range = { $field }: a share above 0 and at most 100%
 err-unacceptable-order = { $field } must be longer than the target time
 err-time-zone-unknown = { $field }: “{ $detail }” is not a known time zone (for example Europe/Paris)
+err-password-again = { $field }: type the password again when the server, port, security or user name changes
 
 # Service standards as sentences (B1).
 std-first_response = { $share } of cases get a first response within { $threshold }

@@ -69,6 +69,7 @@ err-threshold-range = { $field } : un délai entre 1 minute et 365 jours
 err-share-range = { $field } : une part supérieure à 0 et au plus 100 %
 err-unacceptable-order = { $field } doit être plus long que le délai visé
 err-time-zone-unknown = { $field } : « { $detail } » n’est pas un fuseau horaire connu (par exemple Europe/Paris)
+err-password-again = { $field } : retapez le mot de passe quand le serveur, le port, la sécurité ou l’identifiant changent
 
 # Les engagements de service en une phrase (B1).
 std-first_response = { $share } des demandes reçoivent une première réponse en moins de { $threshold }

@@ -289,11 +289,11 @@ pub async fn list_outbox(
 ) -> Result<Response, ApiError> {
     let state = p.get("state").filter(|v| !v.is_empty()).map(str::to_string);
     if let Some(v) = &state
-        && !matches!(v.as_str(), "queued" | "sent" | "failed")
+        && !matches!(v.as_str(), "queued" | "sent" | "failed" | "not_sent")
     {
         return Err(ApiError::Param(
             "state",
-            format!("'{v}' must be queued, sent or failed"),
+            format!("'{v}' must be queued, sent, failed or not_sent"),
             ctx.locale,
         ));
     }
