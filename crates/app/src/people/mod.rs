@@ -210,42 +210,17 @@ impl App {
         let customer = |u: &store::UserRow| u.role == Role::EndUser.as_str();
         match (by_email, by_phone) {
             (Some(u), Some(_)) => Ok(u.id),
+            // Known by one identity: the other is added beside the existing ones (their
+            // failing flags and order untouched), so the next contact finds them either way.
             (Some(u), None) => {
                 if let Some(p) = phone.filter(|_| customer(&u)) {
-                    let mut phones: Vec<Phone> = self
-                        .store
-                        .identities(u.id)
-                        .await?
-                        .into_iter()
-                        .filter(|i| i.kind == "phone")
-                        .filter_map(|i| Phone::parse(&i.value).ok())
-                        .collect();
-                    phones.push(p.clone());
-                    let ch = UserChanges {
-                        phones: Some(phones),
-                        ..Default::default()
-                    };
-                    self.update_user(actor, u.id, ch).await?;
+                    self.add_identity(u.id, "phone", p.as_str()).await?;
                 }
                 Ok(u.id)
             }
-            // Known by phone only: the email is new, added to them the same way.
             (None, Some(u)) => {
                 if let Some(e) = email.filter(|_| customer(&u)) {
-                    let mut emails: Vec<EmailAddress> = self
-                        .store
-                        .identities(u.id)
-                        .await?
-                        .into_iter()
-                        .filter(|i| i.kind == "email")
-                        .filter_map(|i| EmailAddress::parse(&i.value).ok())
-                        .collect();
-                    emails.push(e.clone());
-                    let ch = UserChanges {
-                        emails: Some(emails),
-                        ..Default::default()
-                    };
-                    self.update_user(actor, u.id, ch).await?;
+                    self.add_identity(u.id, "email", e.as_str()).await?;
                 }
                 Ok(u.id)
             }
@@ -270,6 +245,24 @@ impl App {
                 Ok(u.user.id)
             }
         }
+    }
+
+    /// One more identity for a user (not primary); already someone's: left alone.
+    async fn add_identity(&self, user_id: i64, kind: &str, value: &str) -> Result<()> {
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        if tx.user_id_by_identity(kind, value).await?.is_some() {
+            tx.rollback().await?;
+            return Ok(());
+        }
+        let primary = !tx
+            .identities_in_tx(user_id)
+            .await?
+            .iter()
+            .any(|i| i.kind == kind);
+        tx.insert_identity(user_id, kind, value, primary, now).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// How many users there are in all. Staff only.
