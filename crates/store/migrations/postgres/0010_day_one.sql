@@ -19,3 +19,5 @@ CREATE INDEX account_links_user ON account_links(user_id, purpose);
 -- Pictures of an HTML email shown in its text (`cid:`), kept in place.
 ALTER TABLE attachments ADD COLUMN inline BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE attachments ADD COLUMN content_id TEXT;
+-- The case page reads a case's outbox rows (delivery state of each message) on every view.
+CREATE INDEX outbox_case ON outbox(case_id, id);
