@@ -670,7 +670,10 @@ async fn an_english_agent_logs_a_phone_call_and_finds_it_by_search() {
         )
         .await
         .unwrap();
-    assert!(gap.as_f64().unwrap() >= 4.0, "view name and count touch: {gap}");
+    assert!(
+        gap.as_f64().unwrap() >= 4.0,
+        "view name and count touch: {gap}"
+    );
     let overflow = c
         .execute(
             "return document.documentElement.scrollWidth > window.innerWidth + 1;",
@@ -763,14 +766,18 @@ async fn an_admin_sets_up_email_from_the_pages_and_the_test_email_arrives() {
     wait_text(&c, "#lmtp-help", "LMTP").await;
     shot(&c, "admin-mailbox").await;
     // The week editor and the standard editor read back what they will save.
-    c.goto(&format!("{}/admin/calendars/new", w.base)).await.unwrap();
+    c.goto(&format!("{}/admin/calendars/new", w.base))
+        .await
+        .unwrap();
     fill(&c, "#ca-name", "Boutique").await;
     click(&c, "#ca-preview").await;
     wait_text(&c, "#week", "Lundi").await;
     shot(&c, "admin-calendar").await;
     click(&c, "#ca-submit").await;
     wait_text(&c, ".notice", "Enregistré").await;
-    c.goto(&format!("{}/admin/standards/new", w.base)).await.unwrap();
+    c.goto(&format!("{}/admin/standards/new", w.base))
+        .await
+        .unwrap();
     fill(&c, "#st-name", "Réponse aux e-mails").await;
     fill(&c, "#st-threshold", "4").await;
     click(&c, "#st-preview").await;
@@ -794,7 +801,10 @@ async fn an_admin_sets_up_email_from_the_pages_and_the_test_email_arrives() {
         if rows.contains(&to) && rows.contains("Envoyé") {
             break;
         }
-        assert!(Instant::now() < deadline, "the test email was not sent: {rows}");
+        assert!(
+            Instant::now() < deadline,
+            "the test email was not sent: {rows}"
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
         c.refresh().await.unwrap();
     }

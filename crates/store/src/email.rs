@@ -329,11 +329,7 @@ impl Tx {
 
     /// A message that could not be queued, recorded with why (`last_error`), so the case and
     /// the API say it was not sent instead of staying silent.
-    pub async fn insert_not_sent(
-        &mut self,
-        o: &NewOutbox<'_>,
-        reason: &str,
-    ) -> Result<i64> {
+    pub async fn insert_not_sent(&mut self, o: &NewOutbox<'_>, reason: &str) -> Result<i64> {
         let id: (i64,) = on_tx!(self, t => sqlx::query_as(
             "INSERT INTO outbox (kind, case_id, message_id, user_id, mailbox_id, envelope_from,              recipient, message_key, raw, state, last_error, next_attempt_at, created_at)              VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,'not_sent',$10,$11,$11) RETURNING id")
             .bind(o.kind).bind(o.case_id).bind(o.message_id).bind(o.user_id).bind(o.mailbox_id)

@@ -45,7 +45,11 @@ pub fn forbidden_words(l: Locale, why: &str) -> String {
     let id: String = format!(
         "forbidden-{}",
         why.chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .map(|c| if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            })
             .collect::<String>()
     );
     let text = web::i18n::tr(l, &id, &[]);

@@ -80,7 +80,10 @@ pub fn message(t: &T, f: &FieldError, label: &str) -> String {
         &format!("err-{}", f.code),
         &[
             ("field", label),
-            ("detail", &web::i18n::detail_for(t.locale, f.code, &f.detail)),
+            (
+                "detail",
+                &web::i18n::detail_for(t.locale, f.code, &f.detail),
+            ),
         ],
     )
 }

@@ -49,7 +49,11 @@ impl T {
 
     /// "Too many attempts; try again in 3 minutes" (minutes, rounded up, from seconds).
     pub fn throttled(&self, secs: u64) -> String {
-        tr_n(self.locale, "err-throttled-minutes", secs.div_ceil(60).max(1) as i64)
+        tr_n(
+            self.locale,
+            "err-throttled-minutes",
+            secs.div_ceil(60).max(1) as i64,
+        )
     }
 
     /// With named arguments.
@@ -123,7 +127,11 @@ impl T {
         } else {
             format!("{m}\u{a0}min")
         };
-        let id = if ms < self.now_ms { "due-late-by" } else { "due-in" };
+        let id = if ms < self.now_ms {
+            "due-late-by"
+        } else {
+            "due-in"
+        };
         self.t1(id, span)
     }
 
@@ -294,7 +302,10 @@ mod tests {
         assert_eq!(fr.money(12_000_000, "EUR"), "120\u{202f}000,00\u{a0}€");
         assert_eq!(fr.money(12_345, "CHF"), "123,45\u{a0}CHF");
         assert_eq!(fr.left(-125 * 60_000), "en retard de 2\u{a0}h\u{a0}05");
-        assert_eq!(fr.left(13 * 3_600_000 + 26 * 60_000), "dans 13\u{a0}h\u{a0}26");
+        assert_eq!(
+            fr.left(13 * 3_600_000 + 26 * 60_000),
+            "dans 13\u{a0}h\u{a0}26"
+        );
         let en = T::new(Locale::En, "America/New_York", 0);
         assert_eq!(en.at(0), "1969-12-31 19:00");
         assert_eq!(en.money(4505, "USD"), "$45.05");

@@ -14,7 +14,8 @@ pub mod session;
 use axum::Router;
 use axum::routing::{get, post};
 use pages::{
-    admin, admin_email, admin_standards, case, contact, inbox, login, notifications, password, search, settings,
+    admin, admin_email, admin_standards, case, contact, inbox, login, notifications, password,
+    search, settings,
 };
 use web::AppState;
 

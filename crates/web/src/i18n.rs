@@ -106,7 +106,14 @@ mod tests {
         assert_eq!(size(Locale::Fr, 1_572_864), "1,5\u{a0}Mo");
         assert_eq!(size(Locale::En, 262_144), "256\u{a0}KB");
         assert_eq!(
-            tr(Locale::Fr, "err-too-large", &[("field", "Fichier"), ("detail", &detail_for(Locale::Fr, "too-large", "20971520"))]),
+            tr(
+                Locale::Fr,
+                "err-too-large",
+                &[
+                    ("field", "Fichier"),
+                    ("detail", &detail_for(Locale::Fr, "too-large", "20971520"))
+                ]
+            ),
             "Fichier dépasse la limite de 20\u{a0}Mo"
         );
     }

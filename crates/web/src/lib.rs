@@ -93,7 +93,8 @@ async fn readyz(State(s): State<AppState>) -> Response {
 
 /// The page a browser gets for an address that leads nowhere, set by the screens' crate
 /// (`ui::router`): web knows no HTML.
-static PAGE_NOT_FOUND: std::sync::OnceLock<fn(domain::Locale) -> Response> = std::sync::OnceLock::new();
+static PAGE_NOT_FOUND: std::sync::OnceLock<fn(domain::Locale) -> Response> =
+    std::sync::OnceLock::new();
 
 /// Let browsers get a translated page instead of the API's JSON for unknown addresses
 /// outside `/api/`.

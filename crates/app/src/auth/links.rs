@@ -164,7 +164,11 @@ impl App {
         let relay = self.relay_configured().await?;
         let queued = match &mailbox {
             Some(mb) => {
-                let locale = if u.locale.starts_with("en") { "en" } else { "fr" };
+                let locale = if u.locale.starts_with("en") {
+                    "en"
+                } else {
+                    "fr"
+                };
                 let expires = crate::email::format_local(now + ttl, &u.time_zone, locale);
                 let vars = minijinja::context! {
                     user_name => u.name,

@@ -169,11 +169,7 @@ impl Verifier {
 pub fn check_password(pw: &str) -> Result<()> {
     let n = pw.chars().count();
     if !(10..=256).contains(&n) {
-        return Err(AppError::invalid(
-            "password",
-            "password-length",
-            "10–256",
-        ));
+        return Err(AppError::invalid("password", "password-length", "10–256"));
     }
     Ok(())
 }

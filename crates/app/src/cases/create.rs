@@ -172,7 +172,11 @@ impl App {
         if let Some(r) = new.received_at
             && r.as_millisecond() > self.now_ms() + 60_000
         {
-            errs.push(FieldError::new("received_at", "in-the-future", r.to_string()));
+            errs.push(FieldError::new(
+                "received_at",
+                "in-the-future",
+                r.to_string(),
+            ));
         }
         if subject.chars().count() > MAX_SUBJECT {
             errs.push(FieldError::new(

@@ -30,7 +30,10 @@ pub fn sanitize_email(html: &str) -> String {
 /// The filter writes a placeholder URL of ours (relative URLs are refused by the
 /// sanitiser), turned into `/attachments/{id}` once cleaned; a placeholder the sender wrote
 /// is dropped.
-pub fn sanitize_email_pictures(html: &str, pictures: &std::collections::HashMap<String, i64>) -> String {
+pub fn sanitize_email_pictures(
+    html: &str,
+    pictures: &std::collections::HashMap<String, i64>,
+) -> String {
     const MARK: &str = "guichet-attachment:";
     let ids = pictures.clone();
     let clean = ammonia::Builder::default()
@@ -52,7 +55,10 @@ pub fn sanitize_email_pictures(html: &str, pictures: &std::collections::HashMap<
         .clean(html)
         .to_string();
     pictures.values().fold(clean, |h, id| {
-        h.replace(&format!("\"{MARK}{id}\""), &format!("\"/attachments/{id}\""))
+        h.replace(
+            &format!("\"{MARK}{id}\""),
+            &format!("\"/attachments/{id}\""),
+        )
     })
 }
 
@@ -87,13 +93,19 @@ mod tests {
             &pics,
         );
         // The would-be attribute stays text inside `alt`.
-        assert!(crafted.contains("<img alt=\" onerror=alert(1) \">"), "{crafted}");
+        assert!(
+            crafted.contains("<img alt=\" onerror=alert(1) \">"),
+            "{crafted}"
+        );
         assert!(!crafted.contains("attachments/9"), "{crafted}");
         assert!(crafted.contains("src=\"/attachments/6\""), "{crafted}");
         assert!(!crafted.contains("/attachments/5"), "{crafted}");
         assert!(!crafted.contains("cid:"), "{crafted}");
         let relative = sanitize_email("<img src=\"/attachments/9\"><a href=\"/admin/email\">x</a>");
-        assert!(!relative.contains("/attachments/9") && !relative.contains("/admin"), "{relative}");
+        assert!(
+            !relative.contains("/attachments/9") && !relative.contains("/admin"),
+            "{relative}"
+        );
         for bad in [
             "script",
             "onclick",

@@ -475,7 +475,9 @@ mod threading_tests {
     use super::reply_threading;
 
     fn t(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -483,8 +485,12 @@ mod threading_tests {
         let (irt, refs) = reply_threading(t(&[("q1", "in"), ("ack", "out")]));
         assert_eq!(irt, ["q1"]);
         assert_eq!(refs, ["ack", "q1"]);
-        let (irt, refs) =
-            reply_threading(t(&[("q1", "in"), ("ack", "out"), ("r1", "out"), ("q2", "in")]));
+        let (irt, refs) = reply_threading(t(&[
+            ("q1", "in"),
+            ("ack", "out"),
+            ("r1", "out"),
+            ("q2", "in"),
+        ]));
         assert_eq!(irt, ["q2"]);
         assert_eq!(refs, ["q1", "ack", "r1", "q2"]);
         // A case opened by an agent: the thread so far is ours.
@@ -522,9 +528,7 @@ impl NotSent {
     }
     pub fn address(&self) -> Option<&str> {
         match self {
-            NotSent::AddressFailing { address, .. } | NotSent::OwnAddress(address) => {
-                Some(address)
-            }
+            NotSent::AddressFailing { address, .. } | NotSent::OwnAddress(address) => Some(address),
             _ => None,
         }
     }
@@ -554,13 +558,20 @@ pub struct Delivery {
 }
 
 enum Route {
-    Send { mailbox: Box<MailboxRow>, to: String },
+    Send {
+        mailbox: Box<MailboxRow>,
+        to: String,
+    },
     NotSent(NotSent),
 }
 
 /// The mailbox a case's mail goes out through: the one it came in by, else its team's,
 /// else the first active one.
-fn pick_mailbox(boxes: &[MailboxRow], via: Option<i64>, team_id: Option<i64>) -> Option<&MailboxRow> {
+fn pick_mailbox(
+    boxes: &[MailboxRow],
+    via: Option<i64>,
+    team_id: Option<i64>,
+) -> Option<&MailboxRow> {
     via.and_then(|id| boxes.iter().find(|b| b.id == id))
         .or_else(|| {
             boxes

@@ -122,7 +122,11 @@ impl App {
         }
         let security = input.security.trim().to_string();
         if !matches!(security.as_str(), "none" | "starttls" | "tls") {
-            errs.push(FieldError::new("relay.security", "not-allowed", security.clone()));
+            errs.push(FieldError::new(
+                "relay.security",
+                "not-allowed",
+                security.clone(),
+            ));
         }
         if !errs.is_empty() {
             return Err(AppError::Invalid(errs));
@@ -182,7 +186,10 @@ impl App {
             "test",
             &crate::auth::new_token()[..12],
         );
-        let locale = locale_of(&actor_locale(&mut tx, actor.user_id).await?, &mailbox.locale);
+        let locale = locale_of(
+            &actor_locale(&mut tx, actor.user_id).await?,
+            &mailbox.locale,
+        );
         let (subject, text) = match locale {
             "fr" => (
                 "Guichet : e-mail de test".to_string(),

@@ -260,7 +260,8 @@ impl App {
             .await?
             .iter()
             .any(|i| i.kind == kind);
-        tx.insert_identity(user_id, kind, value, primary, now).await?;
+        tx.insert_identity(user_id, kind, value, primary, now)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

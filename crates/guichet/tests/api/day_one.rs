@@ -100,9 +100,11 @@ async fn charter_sentences_keep_the_team_of_each_standard_as_published() {
             .admin(
                 Method::POST,
                 "/api/v2/standards.json",
-                Some(json!({"standard": {"name": name, "metric": "first_response",
+                Some(
+                    json!({"standard": {"name": name, "metric": "first_response",
                     "threshold_minutes": 120, "target_percent": 90,
-                    "scope": {"team_ids": [team]}}})),
+                    "scope": {"team_ids": [team]}}}),
+                ),
             )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
@@ -132,7 +134,10 @@ async fn charter_sentences_keep_the_team_of_each_standard_as_published() {
         .map(|s| s["sentence"].as_str().unwrap())
         .collect();
     assert_eq!(sentences.len(), 2, "{b}");
-    assert!(sentences[0].ends_with(", for Facturation."), "{sentences:?}");
+    assert!(
+        sentences[0].ends_with(", for Facturation."),
+        "{sentences:?}"
+    );
     assert!(sentences[1].ends_with(", for Livraison."), "{sentences:?}");
 }
 
@@ -254,17 +259,27 @@ async fn a_reply_that_cannot_leave_says_so_before_and_after_it_is_sent() {
         .unwrap();
     let requester = ticket["requester_id"].as_i64().unwrap();
     let (_, b) = t
-        .admin(Method::GET, &format!("/api/v2/users/{requester}.json"), None)
+        .admin(
+            Method::GET,
+            &format!("/api/v2/users/{requester}.json"),
+            None,
+        )
         .await;
     let failing = &b["user"]["failing_emails"][0];
     assert_eq!(failing["email"], "lea@example.com", "{b}");
     assert!(
-        failing["reason"].as_str().unwrap().contains("550 5.1.1 user unknown"),
+        failing["reason"]
+            .as_str()
+            .unwrap()
+            .contains("550 5.1.1 user unknown"),
         "{b}"
     );
     let (_, page) = ui.get(&format!("/cases/{mail_case}")).await;
     assert!(page.contains("Refuse nos messages"), "{page}");
-    assert!(page.contains("lea@example.com refuse nos messages"), "{page}");
+    assert!(
+        page.contains("lea@example.com refuse nos messages"),
+        "{page}"
+    );
     ui.post(
         &format!("/cases/{mail_case}/reply"),
         &[("body", "Troisième réponse."), ("mode", "reply")],
@@ -273,9 +288,7 @@ async fn a_reply_that_cannot_leave_says_so_before_and_after_it_is_sent() {
     let d = deliveries(&t, mail_case).await;
     assert_eq!(d.last().unwrap()["error"], "address_failing", "{d:?}");
     // A customer never sees delivery details of their own case.
-    let (cust, _) = t
-        .user_with_role(Role::EndUser, "cust@example.com")
-        .await;
+    let (cust, _) = t.user_with_role(Role::EndUser, "cust@example.com").await;
     let ticket = t
         .new_ticket(&t.admin.clone(), "Question", "cust@example.com")
         .await;
@@ -375,22 +388,36 @@ async fn an_agent_is_invited_chooses_a_password_once_and_can_be_locked() {
     let (s, page) = admin
         .post(
             "/admin/agents",
-            &[("name", "Jeanne Martin"), ("email", "pas-une-adresse"), ("role", "agent")],
+            &[
+                ("name", "Jeanne Martin"),
+                ("email", "pas-une-adresse"),
+                ("role", "agent"),
+            ],
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("id=\"na-email-err\""), "{page}");
-    assert!(page.contains("n’est pas une adresse e-mail valide"), "{page}");
+    assert!(
+        page.contains("n’est pas une adresse e-mail valide"),
+        "{page}"
+    );
     assert!(page.contains("value=\"Jeanne Martin\""), "{page}");
     // No mailbox yet: the invitation cannot leave, so its link is shown to the admin.
     let (s, page) = admin
         .post(
             "/admin/agents",
-            &[("name", "Jeanne Martin"), ("email", "jeanne@guichet.test"), ("role", "agent")],
+            &[
+                ("name", "Jeanne Martin"),
+                ("email", "jeanne@guichet.test"),
+                ("role", "agent"),
+            ],
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{page}");
-    assert!(page.contains("Invitation envoyée à jeanne@guichet.test"), "{page}");
+    assert!(
+        page.contains("Invitation envoyée à jeanne@guichet.test"),
+        "{page}"
+    );
     let link = pre_text(&page, "handover-link");
     let path = link.trim_start_matches(&t.base).to_string();
     assert!(path.starts_with("/password/"), "{link}");
@@ -403,18 +430,25 @@ async fn an_agent_is_invited_chooses_a_password_once_and_can_be_locked() {
     let (s, _, page) = post_anonymous(
         &t,
         &path,
-        &[("password", "un-mot-de-passe-1"), ("again", "un-mot-de-passe-2")],
+        &[
+            ("password", "un-mot-de-passe-1"),
+            ("again", "un-mot-de-passe-2"),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Les deux mots de passe diffèrent"), "{page}");
-    let (s, _, page) = post_anonymous(&t, &path, &[("password", "court"), ("again", "court")]).await;
+    let (s, _, page) =
+        post_anonymous(&t, &path, &[("password", "court"), ("again", "court")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("id=\"pw-new-err\""), "{page}");
     let (s, loc, _) = post_anonymous(
         &t,
         &path,
-        &[("password", "un-mot-de-passe-1"), ("again", "un-mot-de-passe-1")],
+        &[
+            ("password", "un-mot-de-passe-1"),
+            ("again", "un-mot-de-passe-1"),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
@@ -429,7 +463,10 @@ async fn an_agent_is_invited_chooses_a_password_once_and_can_be_locked() {
     let (s, _, _) = post_anonymous(
         &t,
         &path,
-        &[("password", "autre-mot-de-passe"), ("again", "autre-mot-de-passe")],
+        &[
+            ("password", "autre-mot-de-passe"),
+            ("again", "autre-mot-de-passe"),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::GONE);
@@ -445,7 +482,11 @@ async fn an_agent_is_invited_chooses_a_password_once_and_can_be_locked() {
     let (s, page) = admin
         .post(
             "/admin/agents",
-            &[("name", "Paul Durand"), ("email", "paul@guichet.test"), ("role", "supervisor")],
+            &[
+                ("name", "Paul Durand"),
+                ("email", "paul@guichet.test"),
+                ("role", "supervisor"),
+            ],
         )
         .await;
     assert_eq!(s, StatusCode::OK);
@@ -459,14 +500,23 @@ async fn an_agent_is_invited_chooses_a_password_once_and_can_be_locked() {
         .unwrap()
         .unwrap()
         .id;
-    assert!(page.contains(&format!("id=\"invite-{paul}\"")), "resend offered: {page}");
+    assert!(
+        page.contains(&format!("id=\"invite-{paul}\"")),
+        "resend offered: {page}"
+    );
     admin
         .post(&format!("/admin/agents/{paul}/invite"), &[])
         .await;
-    let second = mailed_link(&t, "invitation", "paul@guichet.test").await.unwrap();
+    let second = mailed_link(&t, "invitation", "paul@guichet.test")
+        .await
+        .unwrap();
     assert_ne!(first, second);
     let (s, _) = admin.get(first.trim_start_matches(&t.base)).await;
-    assert_eq!(s, StatusCode::GONE, "the earlier invitation stopped working");
+    assert_eq!(
+        s,
+        StatusCode::GONE,
+        "the earlier invitation stopped working"
+    );
     let (s, _) = admin.get(second.trim_start_matches(&t.base)).await;
     assert_eq!(s, StatusCode::OK);
     // Locking an account signs the person out at once and keeps them out.
@@ -485,7 +535,10 @@ async fn an_agent_is_invited_chooses_a_password_once_and_can_be_locked() {
     let (s, _, _) = post_anonymous(
         &t,
         "/login",
-        &[("email", "jeanne@guichet.test"), ("password", "un-mot-de-passe-1")],
+        &[
+            ("email", "jeanne@guichet.test"),
+            ("password", "un-mot-de-passe-1"),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
@@ -503,8 +556,12 @@ async fn forgot_password_answers_the_same_for_any_address_and_is_rate_limited() 
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
-    let (s1, _, unknown) =
-        post_anonymous(&t, "/password/forgot", &[("email", "personne@guichet.test")]).await;
+    let (s1, _, unknown) = post_anonymous(
+        &t,
+        "/password/forgot",
+        &[("email", "personne@guichet.test")],
+    )
+    .await;
     let (s2, _, known) =
         post_anonymous(&t, "/password/forgot", &[("email", "oubli@guichet.test")]).await;
     assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK));
@@ -543,13 +600,20 @@ async fn forgot_password_answers_the_same_for_any_address_and_is_rate_limited() 
     assert_eq!(resets().await, 3);
     let (s, _, page) =
         post_anonymous(&t, "/password/forgot", &[("email", "oubli@guichet.test")]).await;
-    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "five requests from one address");
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "five requests from one address"
+    );
     assert!(page.contains("minutes"), "{page}");
     // The first link was replaced by the later ones; the newest works.
     let (s, _, _) = post_anonymous(
         &t,
         link.trim_start_matches(&t.base),
-        &[("password", "nouveau-secret-1"), ("again", "nouveau-secret-1")],
+        &[
+            ("password", "nouveau-secret-1"),
+            ("again", "nouveau-secret-1"),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::GONE);
@@ -559,7 +623,10 @@ async fn forgot_password_answers_the_same_for_any_address_and_is_rate_limited() 
     let (s, _, _) = post_anonymous(
         &t,
         newest.trim_start_matches(&t.base),
-        &[("password", "nouveau-secret-1"), ("again", "nouveau-secret-1")],
+        &[
+            ("password", "nouveau-secret-1"),
+            ("again", "nouveau-secret-1"),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
@@ -609,7 +676,14 @@ async fn browsers_get_translated_404_and_403_pages_and_the_api_keeps_its_json() 
 #[tokio::test]
 async fn absurd_values_are_refused_with_a_clear_message_and_the_form_keeps_its_input() {
     let t = spawn_app().await;
-    staff(&t, Role::Supervisor, "sup16@guichet.test", "Sup", Some(5_000_000)).await;
+    staff(
+        &t,
+        Role::Supervisor,
+        "sup16@guichet.test",
+        "Sup",
+        Some(5_000_000),
+    )
+    .await;
     let ui = Ui::sign_in(&t, "sup16@guichet.test", "agent-password-1").await;
     // A contact received next year: refused next to the field, in French, input kept.
     let (s, page) = ui
@@ -643,7 +717,9 @@ async fn absurd_values_are_refused_with_a_clear_message_and_the_form_keeps_its_i
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     assert!(b.to_string().contains("received_at"), "{b}");
     // An unknown currency and an amount above the ceiling.
-    let ticket = t.new_ticket(&t.admin.clone(), "Geste", "g@example.com").await;
+    let ticket = t
+        .new_ticket(&t.admin.clone(), "Geste", "g@example.com")
+        .await;
     let id = ticket["id"].as_i64().unwrap();
     for (amount, currency, code) in [
         (10.0, "ABC", "currency-unknown"),
@@ -676,14 +752,20 @@ async fn a_team_name_clash_is_said_in_words_next_to_the_field() {
     staff(&t, Role::Admin, "teams16@guichet.test", "Admin", None).await;
     let ui = Ui::sign_in(&t, "teams16@guichet.test", "agent-password-1").await;
     let (s, loc) = ui
-        .post("/admin/teams", &[("name", "Facturation"), ("description", "")])
+        .post(
+            "/admin/teams",
+            &[("name", "Facturation"), ("description", "")],
+        )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
     let (_, page) = ui.get(&loc).await;
     assert!(page.contains("Enregistré."), "a success notice: {page}");
     // The same name, differently written: compared without case or accents.
     let (s, page) = ui
-        .post("/admin/teams", &[("name", "FACTURATION"), ("description", "bis")])
+        .post(
+            "/admin/teams",
+            &[("name", "FACTURATION"), ("description", "bis")],
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("id=\"nt-name-err\""), "{page}");
@@ -692,7 +774,10 @@ async fn a_team_name_clash_is_said_in_words_next_to_the_field() {
     assert!(page.contains("value=\"bis\""), "{page}");
     // An empty name: "required", in French, never the domain's English.
     let (_, page) = ui.post("/admin/teams", &[("name", "  ")]).await;
-    assert!(page.contains("Nom est obligatoire") || page.contains("obligatoire"), "{page}");
+    assert!(
+        page.contains("Nom est obligatoire") || page.contains("obligatoire"),
+        "{page}"
+    );
     assert!(!page.contains("must not be empty"), "{page}");
 }
 
@@ -719,19 +804,34 @@ async fn calendars_and_standards_are_edited_in_the_pages_reading_their_sentence_
     let p = preview.clone();
     let (s, page) = ui.post("/admin/calendars/new", &as_ref(&p)).await;
     assert_eq!(s, StatusCode::OK, "a preview is not a save: {page}");
-    assert!(page.contains("Lundi\u{a0}: 09:00–12:00, 14:00–18:00"), "{page}");
+    assert!(
+        page.contains("Lundi\u{a0}: 09:00–12:00, 14:00–18:00"),
+        "{page}"
+    );
     assert!(page.contains("Dimanche\u{a0}: fermé"), "{page}");
-    assert!(t.app.calendars(&t.actor(t.admin_id, Role::Admin)).await.unwrap().is_empty());
+    assert!(
+        t.app
+            .calendars(&t.actor(t.admin_id, Role::Admin))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let (s, loc) = ui.post("/admin/calendars/new", &as_ref(&week)).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
-    let cals = t.app.calendars(&t.actor(t.admin_id, Role::Admin)).await.unwrap();
+    let cals = t
+        .app
+        .calendars(&t.actor(t.admin_id, Role::Admin))
+        .await
+        .unwrap();
     assert_eq!(cals[0].intervals.len(), 11, "{:?}", cals[0].intervals);
     let cal = cals[0].row.id;
     // Overlapping periods are refused on their day, the rest of the form kept.
     let mut bad = week.clone();
     bad.push(("d2_2_open".into(), "11:00".into()));
     bad.push(("d2_2_close".into(), "15:00".into()));
-    let (s, page) = ui.post(&format!("/admin/calendars/{cal}"), &as_ref(&bad)).await;
+    let (s, page) = ui
+        .post(&format!("/admin/calendars/{cal}"), &as_ref(&bad))
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("se chevauchent"), "{page}");
     assert!(page.contains("value=\"Boutique\""), "{page}");
@@ -755,8 +855,18 @@ async fn calendars_and_standards_are_edited_in_the_pages_reading_their_sentence_
     let (s, page) = ui.post("/admin/standards/new", &as_ref(&p)).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("Aperçu, pas encore enregistré"), "{page}");
-    assert!(page.contains("en moins de 4\u{a0}heures ouvrées") || page.contains("en moins de 4 heures ouvrées"), "{page}");
-    assert!(t.app.standards(&t.actor(t.admin_id, Role::Admin)).await.unwrap().is_empty());
+    assert!(
+        page.contains("en moins de 4\u{a0}heures ouvrées")
+            || page.contains("en moins de 4 heures ouvrées"),
+        "{page}"
+    );
+    assert!(
+        t.app
+            .standards(&t.actor(t.admin_id, Role::Admin))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let (s, loc) = ui.post("/admin/standards/new", &as_ref(&base)).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
     let id: i64 = loc
@@ -782,14 +892,24 @@ async fn calendars_and_standards_are_edited_in_the_pages_reading_their_sentence_
     }
     edited.push(("channel".into(), "phone".into()));
     edited.push(("kind".into(), "complaint".into()));
-    let (s, loc) = ui.post(&format!("/admin/standards/{id}"), &as_ref(&edited)).await;
+    let (s, loc) = ui
+        .post(&format!("/admin/standards/{id}"), &as_ref(&edited))
+        .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
-    let r = t.app.standard(&t.actor(t.admin_id, Role::Admin), id).await.unwrap();
+    let r = t
+        .app
+        .standard(&t.actor(t.admin_id, Role::Admin), id)
+        .await
+        .unwrap();
     assert_eq!(r.threshold_minutes, 30);
     assert_eq!(r.target_percent, 95.5);
     assert_eq!(r.unacceptable_minutes, None);
     assert_eq!(r.calendar_id, None);
-    assert!(r.scope.contains("phone") && r.scope.contains("complaint"), "{}", r.scope);
+    assert!(
+        r.scope.contains("phone") && r.scope.contains("complaint"),
+        "{}",
+        r.scope
+    );
     // An unacceptable point before the target time: said next to its field.
     let mut wrong = base.clone();
     for (k, v) in wrong.iter_mut() {
@@ -797,10 +917,15 @@ async fn calendars_and_standards_are_edited_in_the_pages_reading_their_sentence_
             *v = "2".into();
         }
     }
-    let (s, page) = ui.post(&format!("/admin/standards/{id}"), &as_ref(&wrong)).await;
+    let (s, page) = ui
+        .post(&format!("/admin/standards/{id}"), &as_ref(&wrong))
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("id=\"st-unacceptable-err\""), "{page}");
-    assert!(page.contains("doit être plus long que le délai visé"), "{page}");
+    assert!(
+        page.contains("doit être plus long que le délai visé"),
+        "{page}"
+    );
 }
 
 fn as_ref(v: &[(String, String)]) -> Vec<(&str, &str)> {
@@ -860,7 +985,10 @@ async fn an_emails_inline_picture_stays_in_its_place() {
     assert_eq!(att["content_id"], "colis@example.fr", "{b}");
     let id = att["id"].as_i64().unwrap();
     let html = b["comments"][0]["html_body"].as_str().unwrap();
-    assert!(html.contains(&format!("src=\"/attachments/{id}\"")), "{html}");
+    assert!(
+        html.contains(&format!("src=\"/attachments/{id}\"")),
+        "{html}"
+    );
     assert!(!html.contains("cid:"), "{html}");
     let (_, b) = t
         .admin(
@@ -870,13 +998,18 @@ async fn an_emails_inline_picture_stays_in_its_place() {
         )
         .await;
     assert!(
-        b["emails"][0].to_string().contains(&format!("/attachments/{id}")),
+        b["emails"][0]
+            .to_string()
+            .contains(&format!("/attachments/{id}")),
         "{b}"
     );
     // The case page shows it in place, and the picture is served to the agent; the other
     // file is listed under the message (the picture is not listed twice).
     let (_, page) = ui.get(&format!("/cases/{case_id}")).await;
-    assert!(page.contains(&format!("src=\"/attachments/{id}\"")), "{page}");
+    assert!(
+        page.contains(&format!("src=\"/attachments/{id}\"")),
+        "{page}"
+    );
     assert!(page.contains(">devis.pdf</a>"), "{page}");
     assert!(!page.contains(">colis.png</a>"), "{page}");
     let r = ui
@@ -909,29 +1042,52 @@ async fn an_emails_inline_picture_stays_in_its_place() {
 #[tokio::test]
 async fn a_refused_reply_comes_back_in_the_composer_with_its_reason() {
     let t = spawn_app().await;
-    staff(&t, Role::Agent, "reply16@guichet.test", "Agent", Some(10_00)).await;
+    staff(
+        &t,
+        Role::Agent,
+        "reply16@guichet.test",
+        "Agent",
+        Some(10_00),
+    )
+    .await;
     let ui = Ui::sign_in(&t, "reply16@guichet.test", "agent-password-1").await;
-    let ticket = t.new_ticket(&t.admin.clone(), "Question", "q@example.com").await;
+    let ticket = t
+        .new_ticket(&t.admin.clone(), "Question", "q@example.com")
+        .await;
     let id = ticket["id"].as_i64().unwrap();
     // Nothing typed and no status: the reason beside the composer.
     let (s, page) = ui
-        .post(&format!("/cases/{id}/reply"), &[("body", "  "), ("mode", "note")])
+        .post(
+            &format!("/cases/{id}/reply"),
+            &[("body", "  "), ("mode", "note")],
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("id=\"body-err\""), "{page}");
-    assert!(page.contains("id=\"mode-note\" checked"), "the mode is kept: {page}");
+    assert!(
+        page.contains("id=\"mode-note\" checked"),
+        "the mode is kept: {page}"
+    );
     // A compensation amount that is not one: the form keeps the rest of what was typed.
     let (s, page) = ui
         .post(
             &format!("/cases/{id}/compensations"),
-            &[("kind", "voucher"), ("amount", "douze"), ("currency", "EUR"), ("note", "geste")],
+            &[
+                ("kind", "voucher"),
+                ("amount", "douze"),
+                ("currency", "EUR"),
+                ("note", "geste"),
+            ],
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("id=\"cp-amount-err\""), "{page}");
     assert!(page.contains("value=\"douze\""), "{page}");
     assert!(page.contains("value=\"geste\""), "{page}");
-    assert!(page.contains("<details class=\"card compensation\" id=\"compensation\" open>"), "{page}");
+    assert!(
+        page.contains("<details class=\"card compensation\" id=\"compensation\" open>"),
+        "{page}"
+    );
 }
 
 #[tokio::test]
@@ -940,35 +1096,63 @@ async fn settings_and_canned_answers_keep_what_was_typed_and_explain_in_french()
     staff(&t, Role::Supervisor, "set16@guichet.test", "Sup", None).await;
     let ui = Ui::sign_in(&t, "set16@guichet.test", "agent-password-1").await;
     let (s, page) = ui
-        .post("/settings", &[("locale", "fr"), ("time_zone", "Europe/Pariss")])
+        .post(
+            "/settings",
+            &[("locale", "fr"), ("time_zone", "Europe/Pariss")],
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("id=\"s-tz-err\""), "{page}");
     assert!(page.contains("n’est pas un fuseau horaire connu"), "{page}");
     assert!(page.contains("value=\"Europe/Pariss\""), "{page}");
     let (s, page) = ui
-        .post("/settings/password", &[("current", "faux-mot-de-passe"), ("new", "nouveau-secret-9")])
+        .post(
+            "/settings/password",
+            &[
+                ("current", "faux-mot-de-passe"),
+                ("new", "nouveau-secret-9"),
+            ],
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("id=\"pw-current-err\""), "{page}");
-    assert!(page.contains("Le mot de passe actuel est incorrect"), "{page}");
-    assert!(!page.contains("nouveau-secret-9"), "a password is never sent back");
+    assert!(
+        page.contains("Le mot de passe actuel est incorrect"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("nouveau-secret-9"),
+        "a password is never sent back"
+    );
     let (s, page) = ui
-        .post("/settings/password", &[("current", "agent-password-1"), ("new", "court")])
+        .post(
+            "/settings/password",
+            &[("current", "agent-password-1"), ("new", "court")],
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("doit compter de 10 à 256 caractères"), "{page}");
+    assert!(
+        page.contains("doit compter de 10 à 256 caractères"),
+        "{page}"
+    );
     // A canned answer with a shortcut that cannot be typed.
     let (s, page) = ui
         .post(
             "/admin/canned",
-            &[("shortcut", "mer ci"), ("title", "Merci"), ("body", "Merci {{ customer_name }}")],
+            &[
+                ("shortcut", "mer ci"),
+                ("title", "Merci"),
+                ("body", "Merci {{ customer_name }}"),
+            ],
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("id=\"nca-shortcut-err\""), "{page}");
     assert!(page.contains("value=\"mer ci\""), "{page}");
-    assert!(page.contains("Merci {{ customer_name }}</textarea>"), "{page}");
+    assert!(
+        page.contains("Merci {{ customer_name }}</textarea>"),
+        "{page}"
+    );
 }
 
 #[tokio::test]
@@ -976,9 +1160,18 @@ async fn the_register_and_the_relations_panel_keep_their_input_when_refused() {
     let t = spawn_app().await;
     staff(&t, Role::Agent, "reg16@guichet.test", "Agent", None).await;
     let ui = Ui::sign_in(&t, "reg16@guichet.test", "agent-password-1").await;
-    let ticket = t.new_ticket(&t.admin.clone(), "Réclamation", "r@example.com").await;
+    let ticket = t
+        .new_ticket(&t.admin.clone(), "Réclamation", "r@example.com")
+        .await;
     let id = ticket["id"].as_i64().unwrap();
-    let seen = t.store.case(id).await.unwrap().unwrap().updated_at.to_string();
+    let seen = t
+        .store
+        .case(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .updated_at
+        .to_string();
     let (s, page) = ui
         .post(
             &format!("/cases/{id}/complaint"),
@@ -991,16 +1184,32 @@ async fn the_register_and_the_relations_panel_keep_their_input_when_refused() {
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("Remplacement du colis sous 48 h</textarea>"), "{page}");
+    assert!(
+        page.contains("Remplacement du colis sous 48 h</textarea>"),
+        "{page}"
+    );
     assert!(page.contains("Emballage trop fin</textarea>"), "{page}");
     assert!(page.contains("Saisissez une date et une heure"), "{page}");
-    assert!(page.contains("<details class=\"card register\" id=\"register\" open>"), "{page}");
+    assert!(
+        page.contains("<details class=\"card register\" id=\"register\" open>"),
+        "{page}"
+    );
     // Saved: the page says so.
-    let seen = t.store.case(id).await.unwrap().unwrap().updated_at.to_string();
+    let seen = t
+        .store
+        .case(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .updated_at
+        .to_string();
     let (s, loc) = ui
         .post(
             &format!("/cases/{id}/complaint"),
-            &[("seen", &seen), ("agreed_solution", "Remplacement sous 48 h")],
+            &[
+                ("seen", &seen),
+                ("agreed_solution", "Remplacement sous 48 h"),
+            ],
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{loc}");
@@ -1008,10 +1217,16 @@ async fn the_register_and_the_relations_panel_keep_their_input_when_refused() {
     assert!(page.contains("id=\"notice\">Enregistré."), "{page}");
     // A link to a case that does not exist: said in the panel, not as a missing page.
     let (s, page) = ui
-        .post(&format!("/cases/{id}/link"), &[("other", "#99999"), ("kind", "related")])
+        .post(
+            &format!("/cases/{id}/link"),
+            &[("other", "#99999"), ("kind", "related")],
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("Aucun dossier ne porte le n°\u{a0}99999"), "{page}");
+    assert!(
+        page.contains("Aucun dossier ne porte le n°\u{a0}99999"),
+        "{page}"
+    );
     assert!(page.contains("id=\"rel-error\""), "{page}");
 }
 
@@ -1043,7 +1258,10 @@ async fn a_stored_relay_password_never_goes_to_another_server() {
         ("user", "guichet"),
         ("password", ""),
     ];
-    assert_eq!(ui.post("/admin/email/relay", &same).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(
+        ui.post("/admin/email/relay", &same).await.0,
+        StatusCode::SEE_OTHER
+    );
     let r = t.app.relay_for_sender().await.unwrap().unwrap();
     assert_eq!(r.password.as_deref(), Some("s3cret-relay"));
     // Another server (or no TLS) with a blank password: refused, the password asked again.

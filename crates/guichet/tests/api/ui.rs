@@ -963,7 +963,10 @@ async fn a_stale_form_does_not_undo_a_colleagues_change() {
     assert!(body.contains("rechargez"), "{body}");
     // The case page comes back as it is now: the colleague's tag shows, not the old form.
     assert!(body.contains("id=\"props-error\""), "{body}");
-    assert!(body.contains("id=\"p-tags\" name=\"tags\" value=\"vip\""), "{body}");
+    assert!(
+        body.contains("id=\"p-tags\" name=\"tags\" value=\"vip\""),
+        "{body}"
+    );
     let c = t.store.case(id).await.unwrap().unwrap();
     assert_eq!(c.assignee_id, Some(a_id));
     assert_eq!(c.tags, "vip");

@@ -105,7 +105,9 @@ async fn agents_page(
         let u = v.user;
         agents.push(AgentLine {
             id: u.id,
-            limit: agent.t.money(u.compensation_limit_cents, &s.app.config.limit_currency),
+            limit: agent
+                .t
+                .money(u.compensation_limit_cents, &s.app.config.limit_currency),
             limit_input: cents_input(u.compensation_limit_cents),
             invited_until: invited.get(&u.id).copied(),
             has_password: u.has_password,
@@ -229,9 +231,7 @@ pub async fn post_agent(
             agents_page(&s, agent, FormState::default(), n, handover).await
         }
         Err(e) => {
-            let form = typed
-                .refused(&a.t, e, AGENT_FIELDS)
-                .map_err(|e| a.err(e))?;
+            let form = typed.refused(&a.t, e, AGENT_FIELDS).map_err(|e| a.err(e))?;
             let page = agents_page(&s, agent, form, None, None).await?;
             Ok(super::refused(page))
         }
@@ -473,7 +473,9 @@ pub async fn post_category(
             let form = FormState::typed([("name", f.name.as_str()), ("parent", f.parent.as_str())])
                 .refused(&agent.t, e, MAP)
                 .map_err(|e| agent.err(e))?;
-            Ok(super::refused(categories_page(&s, agent, form, None).await?))
+            Ok(super::refused(
+                categories_page(&s, agent, form, None).await?,
+            ))
         }
     }
 }
@@ -503,7 +505,9 @@ impl CannedPage {
         }
     }
     fn error(&self, id: Option<i64>, name: &str) -> Option<&str> {
-        (self.failed == Some(id)).then(|| self.f.err(name)).flatten()
+        (self.failed == Some(id))
+            .then(|| self.f.err(name))
+            .flatten()
     }
     fn error_of(&self, id: &i64, name: &str) -> Option<&str> {
         self.error(Some(*id), name)

@@ -71,7 +71,11 @@ async fn email_page(
 ) -> PageResult {
     let a = &agent;
     let relay = s.app.relay_view(a.actor()).await.map_err(|e| a.err(e))?;
-    let boxes = s.app.list_mailboxes(a.actor()).await.map_err(|e| a.err(e))?;
+    let boxes = s
+        .app
+        .list_mailboxes(a.actor())
+        .await
+        .map_err(|e| a.err(e))?;
     let teams = super::team_names(&s.app, a.actor()).await;
     let mailboxes = boxes
         .into_iter()
@@ -81,7 +85,11 @@ async fn email_page(
                 .team_id
                 .and_then(|t| teams.get(&t).cloned())
                 .unwrap_or_default(),
-            mode: if m.imap_host.is_some() { "imap" } else { "lmtp" },
+            mode: if m.imap_host.is_some() {
+                "imap"
+            } else {
+                "lmtp"
+            },
             imap_host: m.imap_host.unwrap_or_default(),
             checked_at: m.imap_checked_at,
             error: m.imap_error.unwrap_or_default(),
@@ -94,7 +102,10 @@ async fn email_page(
     let counts = ["queued", "failed", "not_sent", "sent"]
         .into_iter()
         .map(|st| {
-            let n = by_state.iter().find(|(k, _)| k == st).map_or(0, |(_, n)| *n);
+            let n = by_state
+                .iter()
+                .find(|(k, _)| k == st)
+                .map_or(0, |(_, n)| *n);
             (st, n)
         })
         .collect();
@@ -254,9 +265,17 @@ const MAILBOX_FIELDS: FieldMap = &[
     ("mailbox.locale", "locale", "mailbox-locale"),
     ("mailbox.imap.host", "imap_host", "mailbox-imap-host"),
     ("mailbox.imap.port", "imap_port", "mailbox-imap-port"),
-    ("mailbox.imap.security", "imap_security", "mailbox-imap-security"),
+    (
+        "mailbox.imap.security",
+        "imap_security",
+        "mailbox-imap-security",
+    ),
     ("mailbox.imap.user", "imap_user", "mailbox-imap-user"),
-    ("mailbox.imap.poll_seconds", "imap_poll_seconds", "mailbox-imap-poll"),
+    (
+        "mailbox.imap.poll_seconds",
+        "imap_poll_seconds",
+        "mailbox-imap-poll",
+    ),
 ];
 
 fn blank_mailbox() -> model::Mailbox {
@@ -292,7 +311,11 @@ async fn mailbox_page(
 ) -> PageResult {
     let a = &agent;
     let m = match id {
-        Some(id) => s.app.get_mailbox(a.actor(), id).await.map_err(|e| a.err(e))?,
+        Some(id) => s
+            .app
+            .get_mailbox(a.actor(), id)
+            .await
+            .map_err(|e| a.err(e))?,
         None => {
             a.actor().require_admin().map_err(|e| a.err(e))?;
             blank_mailbox()
@@ -307,7 +330,12 @@ async fn mailbox_page(
         port: m.imap_port.map(|p| p.to_string()).unwrap_or_default(),
         poll: m.imap_poll_seconds.to_string(),
         team: m.team_id.map(|p| p.to_string()).unwrap_or_default(),
-        mode: if m.imap_host.is_some() { "imap" } else { "lmtp" }.into(),
+        mode: if m.imap_host.is_some() {
+            "imap"
+        } else {
+            "lmtp"
+        }
+        .into(),
         active: if m.active { "1" } else { "" }.into(),
         m,
         f,
@@ -499,7 +527,11 @@ pub async fn post_mailbox(
         .map_err(|e| agent.err(e))?;
     let fields = match mailbox_fields(&agent.t, &f, Some(&stored)) {
         Ok(m) => m,
-        Err(form) => return Ok(refused(mailbox_page(&s, agent, Some(id), form, None).await?)),
+        Err(form) => {
+            return Ok(refused(
+                mailbox_page(&s, agent, Some(id), form, None).await?,
+            ));
+        }
     };
     match s.app.update_mailbox(agent.actor(), id, fields).await {
         Ok(_) => Ok(super::see_other(&format!(
@@ -510,7 +542,9 @@ pub async fn post_mailbox(
                 .typed()
                 .refused(&agent.t, e, MAILBOX_FIELDS)
                 .map_err(|e| agent.err(e))?;
-            Ok(refused(mailbox_page(&s, agent, Some(id), form, None).await?))
+            Ok(refused(
+                mailbox_page(&s, agent, Some(id), form, None).await?,
+            ))
         }
     }
 }
@@ -607,9 +641,8 @@ async fn template_page(
         .list_templates(agent.actor())
         .await
         .map_err(|e| agent.err(e))?;
-    let Some((_, _, subject, body, custom)) = all
-        .into_iter()
-        .find(|(k, l, ..)| *k == key && *l == locale)
+    let Some((_, _, subject, body, custom)) =
+        all.into_iter().find(|(k, l, ..)| *k == key && *l == locale)
     else {
         return Err(agent.err(app::AppError::NotFound("template")));
     };
@@ -867,7 +900,9 @@ pub async fn post_quarantine_reprocess(
         .await
         .map_err(|e| agent.err(e))?;
     Ok(super::see_other(match r {
-        app::email::Ingested::Quarantined { .. } => "/admin/email/quarantine?notice=still-quarantined",
+        app::email::Ingested::Quarantined { .. } => {
+            "/admin/email/quarantine?notice=still-quarantined"
+        }
         _ => "/admin/email/quarantine?notice=reprocessed",
     }))
 }

@@ -85,8 +85,15 @@ struct StandardsPage {
     notice: Option<String>,
 }
 
-pub async fn show_standards(State(s): State<AppState>, agent: Agent, Query(q): Query2) -> PageResult {
-    agent.actor().require_supervisor().map_err(|e| agent.err(e))?;
+pub async fn show_standards(
+    State(s): State<AppState>,
+    agent: Agent,
+    Query(q): Query2,
+) -> PageResult {
+    agent
+        .actor()
+        .require_supervisor()
+        .map_err(|e| agent.err(e))?;
     let mut standards = Vec::new();
     for r in s
         .app
@@ -187,25 +194,32 @@ const STANDARD_FIELDS: FieldMap = &[
     ("standard.metric", "metric", "field-metric"),
     ("standard.threshold_minutes", "threshold", "field-threshold"),
     ("standard.target_percent", "target", "field-target"),
-    ("standard.unacceptable_minutes", "unacceptable", "field-unacceptable"),
+    (
+        "standard.unacceptable_minutes",
+        "unacceptable",
+        "field-unacceptable",
+    ),
     ("standard.warn_percent", "warn", "field-warn"),
     ("standard.calendar_id", "calendar", "field-calendar"),
     ("standard.scope.team_ids", "team", "field-team"),
     ("standard.scope.category_ids", "category", "field-category"),
-    ("standard.actions.reassign_team_id", "reassign_team", "reassign-team"),
+    (
+        "standard.actions.reassign_team_id",
+        "reassign_team",
+        "reassign-team",
+    ),
 ];
 
 /// A stored standard as the form's values.
 fn stored_form(r: &model::Standard) -> FormState {
     let scope: Scope = serde_json::from_str(&r.scope).unwrap_or_default();
     let actions: Actions = serde_json::from_str(&r.actions).unwrap_or_default();
-    let (unit, per) = if r.threshold_minutes % 60 == 0
-        && r.unacceptable_minutes.is_none_or(|u| u % 60 == 0)
-    {
-        ("hours", 60)
-    } else {
-        ("minutes", 1)
-    };
+    let (unit, per) =
+        if r.threshold_minutes % 60 == 0 && r.unacceptable_minutes.is_none_or(|u| u % 60 == 0) {
+            ("hours", 60)
+        } else {
+            ("minutes", 1)
+        };
     let mut v: Vec<(String, String)> = vec![
         ("name".into(), r.name.clone()),
         ("metric".into(), r.metric.clone()),
@@ -330,7 +344,10 @@ pub async fn show_standard(
 fn standard_input(t: &T, p: &Pairs) -> Result<StandardInput, FormState> {
     let mut form = p.typed();
     let number = |form: &mut FormState, input: &str| -> Option<f64> {
-        let v = p.one(input).trim().replace([',', '\u{a0}', '\u{202f}', ' '], ".");
+        let v = p
+            .one(input)
+            .trim()
+            .replace([',', '\u{a0}', '\u{202f}', ' '], ".");
         let v = v.trim_end_matches('%').trim_end_matches('.').to_string();
         if v.is_empty() {
             return None;
@@ -424,12 +441,7 @@ async fn input_sentence(s: &AppState, t: &T, i: &StandardInput) -> String {
     )
 }
 
-async fn save_standard(
-    s: &AppState,
-    agent: Agent,
-    id: Option<i64>,
-    p: Pairs,
-) -> PageResult {
+async fn save_standard(s: &AppState, agent: Agent, id: Option<i64>, p: Pairs) -> PageResult {
     let input = match standard_input(&agent.t, &p) {
         Ok(i) => i,
         Err(form) => {
@@ -565,7 +577,12 @@ fn stored_calendar_form(c: &app::standards::CalendarView) -> FormState {
         ("time_zone".into(), c.row.time_zone.clone()),
     ];
     for d in WEEK {
-        for (i, (a, b)) in c.intervals.iter().filter(|(a, _)| a / 1440 == d).enumerate() {
+        for (i, (a, b)) in c
+            .intervals
+            .iter()
+            .filter(|(a, _)| a / 1440 == d)
+            .enumerate()
+        {
             v.push((slot_key(d, i, "open"), hhmm(a % 1440)));
             v.push((slot_key(d, i, "close"), hhmm(b - d * 1440)));
         }

@@ -5,8 +5,8 @@
 
 use crate::Chrome;
 use crate::error::{PageError, PageResult, render};
-use crate::form::FormState;
 use crate::extract::{Form, Path, Query};
+use crate::form::FormState;
 use crate::i18n::T;
 use crate::session::Agent;
 use app::cases::{CaseChanges, CommentInput, ComplaintPatch, NewCompensation};
@@ -179,7 +179,10 @@ fn delivery_words(t: &T, d: &app::email::outbox_types::Delivery) -> (String, Str
         ),
         "failed" => t.ta(
             "delivery-failed",
-            &[("to", &d.recipient), ("error", d.error.as_deref().unwrap_or(""))],
+            &[
+                ("to", &d.recipient),
+                ("error", d.error.as_deref().unwrap_or("")),
+            ],
         ),
         "not_sent" => {
             let why = d.error.as_deref().unwrap_or("");
@@ -709,9 +712,7 @@ pub async fn post_properties(
             } else {
                 FormState::typed([("tags", tags.as_str())])
             };
-            let props = typed
-                .refused(&agent.t, e, MAP)
-                .map_err(|e| agent.err(e))?;
+            let props = typed.refused(&agent.t, e, MAP).map_err(|e| agent.err(e))?;
             let forms = CaseForms {
                 props,
                 ..Default::default()
@@ -727,12 +728,7 @@ pub async fn post_properties(
     }
 }
 
-async fn save_properties(
-    s: &AppState,
-    agent: &Agent,
-    id: i64,
-    f: PropertiesForm,
-) -> PageResult {
+async fn save_properties(s: &AppState, agent: &Agent, id: i64, f: PropertiesForm) -> PageResult {
     let a = agent;
     let c = s.app.get_case(a.actor(), id).await.map_err(|e| a.err(e))?;
     not_stale(a, &c, f.seen)?;
@@ -776,8 +772,13 @@ async fn save_properties(
     if stage.map(|p| p.as_str().to_string()) != c.journey_stage {
         ch.journey_stage = Some(stage);
     }
-    let tags = domain::parse_tags([f.tags.as_str()])
-        .map_err(|_| a.err(app::AppError::invalid("tags", "invalid-value", f.tags.trim())))?;
+    let tags = domain::parse_tags([f.tags.as_str()]).map_err(|_| {
+        a.err(app::AppError::invalid(
+            "tags",
+            "invalid-value",
+            f.tags.trim(),
+        ))
+    })?;
     let now_tags: Vec<&str> = tags.iter().map(|t| t.as_str()).collect();
     let mut old_tags: Vec<&str> = c.tags.split_whitespace().collect();
     old_tags.sort_unstable();
@@ -848,9 +849,17 @@ pub async fn post_complaint(
         Ok(r) => Ok(r),
         Err(e) => {
             const MAP: crate::form::FieldMap = &[
-                ("agreed_solution", "agreed_solution", "field-complaint-agreed-solution"),
+                (
+                    "agreed_solution",
+                    "agreed_solution",
+                    "field-complaint-agreed-solution",
+                ),
                 ("promised_at", "promised_at", "field-complaint-promised-at"),
-                ("follow_up_at", "follow_up_at", "field-complaint-follow-up-at"),
+                (
+                    "follow_up_at",
+                    "follow_up_at",
+                    "field-complaint-follow-up-at",
+                ),
                 ("root_cause", "root_cause", "field-complaint-root-cause"),
                 (
                     "prevention_suggestion",
@@ -865,7 +874,9 @@ pub async fn post_complaint(
                         .refused(&agent.t, app::AppError::Conflict(f), MAP)
                         .map_err(|e| agent.err(e))?
                 }
-                PageError::App(e, _) => typed.refused(&agent.t, e, MAP).map_err(|e| agent.err(e))?,
+                PageError::App(e, _) => {
+                    typed.refused(&agent.t, e, MAP).map_err(|e| agent.err(e))?
+                }
                 PageError::Field(field, detail, _) => {
                     let mut form = typed;
                     form.add(field, detail);
@@ -882,12 +893,7 @@ pub async fn post_complaint(
     }
 }
 
-async fn save_complaint(
-    s: &AppState,
-    agent: &Agent,
-    id: i64,
-    f: ComplaintForm,
-) -> PageResult {
+async fn save_complaint(s: &AppState, agent: &Agent, id: i64, f: ComplaintForm) -> PageResult {
     let a = agent;
     let c = s.app.get_case(a.actor(), id).await.map_err(|e| a.err(e))?;
     not_stale(a, &c, f.seen)?;
@@ -949,7 +955,9 @@ async fn save_complaint(
             .await
             .map_err(|e| a.err(e))?;
     }
-    Ok(super::see_other(&format!("/cases/{id}?notice=saved#register")))
+    Ok(super::see_other(&format!(
+        "/cases/{id}?notice=saved#register"
+    )))
 }
 
 #[derive(Deserialize)]
@@ -1059,7 +1067,9 @@ pub async fn post_compensation(
         )
         .await;
     match recorded {
-        Ok(_) => Ok(super::see_other(&format!("/cases/{id}?notice=saved#compensation"))),
+        Ok(_) => Ok(super::see_other(&format!(
+            "/cases/{id}?notice=saved#compensation"
+        ))),
         Err(e) => {
             const MAP: crate::form::FieldMap = &[
                 ("compensation.amount", "amount", "field-comp-amount"),
@@ -1149,10 +1159,16 @@ pub async fn post_link(
     };
     let result = match f.other.trim().trim_start_matches('#').parse::<i64>() {
         Err(_) => Err(app::AppError::invalid("other", "required", "")),
-        Ok(other) => s.app.link_cases(agent.actor(), id, other, kind).await.map(|_| ()),
+        Ok(other) => s
+            .app
+            .link_cases(agent.actor(), id, other, kind)
+            .await
+            .map(|_| ()),
     };
     match result {
-        Ok(()) => Ok(super::see_other(&format!("/cases/{id}?notice=saved#relations"))),
+        Ok(()) => Ok(super::see_other(&format!(
+            "/cases/{id}?notice=saved#relations"
+        ))),
         Err(e) => relations_refused(&s, agent, id, e, f.other.trim()).await,
     }
 }
@@ -1174,7 +1190,8 @@ async fn relations_refused(
     let rel = match e {
         _ if unknown => {
             let mut f = FormState::default();
-            f.summary.push(agent.t.t1("case-unknown", typed.trim_start_matches('#')));
+            f.summary
+                .push(agent.t.t1("case-unknown", typed.trim_start_matches('#')));
             f
         }
         e => FormState::default()
@@ -1221,7 +1238,13 @@ pub async fn attachment_file(
         let ascii: String = a
             .file_name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"")) {
             h.insert(header::CONTENT_DISPOSITION, v);
@@ -1231,7 +1254,10 @@ pub async fn attachment_file(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; sandbox"),
     );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -4,8 +4,8 @@
 
 use crate::Chrome;
 use crate::error::{PageError, PageResult, render};
-use crate::form::{FieldMap, FormState};
 use crate::extract::Form;
+use crate::form::{FieldMap, FormState};
 use crate::i18n::T;
 use crate::session::Agent;
 use app::cases::{CommentInput, NewCase, RequesterRef};
@@ -100,7 +100,10 @@ pub async fn post_contact(
         ("team", f.team.as_str()),
         ("category", f.category.as_str()),
         ("received_at", f.received_at.as_str()),
-        ("assign_to_me", if f.assign_to_me.is_some() { "1" } else { "" }),
+        (
+            "assign_to_me",
+            if f.assign_to_me.is_some() { "1" } else { "" },
+        ),
     ]);
     match log_contact(&s, &agent, f).await {
         Ok(r) => Ok(r),

@@ -49,7 +49,8 @@ pub async fn post_forgot(
 ) -> Response {
     let locale = browser_locale(&headers);
     let t = T::new(locale, "UTC", 0);
-    let asked = app::auth::CLIENT_IP.scope(peer.ip(), s.app.request_password_reset(&f.email, &base));
+    let asked =
+        app::auth::CLIENT_IP.scope(peer.ip(), s.app.request_password_reset(&f.email, &base));
     match asked.await {
         Ok(()) => render(&ForgotPage {
             t,
@@ -82,7 +83,12 @@ struct SetPage {
     f: FormState,
 }
 
-fn set_page(t: T, who: Option<app::auth::links::LinkInfo>, token: String, f: FormState) -> Response {
+fn set_page(
+    t: T,
+    who: Option<app::auth::links::LinkInfo>,
+    token: String,
+    f: FormState,
+) -> Response {
     let expired = who.is_none();
     let mut r = render(&SetPage { t, who, token, f });
     if expired {
