@@ -248,8 +248,7 @@ async fn spawn_mail(app: &app::App, cfg: &Config) -> Result<()> {
         tokio::spawn(mailnet::imap::run(app.clone(), opts));
     }
     if let Some(r) = &app.config.mail.relay {
-        mailnet::send::transport(&mailnet::send::SmtpRelay::from(r))
-            .context("SMTP relay settings")?;
+        mailnet::send::transport(r).context("SMTP relay settings")?;
     }
     // Always running: the relay may be set later in the admin pages.
     tokio::spawn(mailnet::send::run(

@@ -14,27 +14,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
-#[derive(Clone)]
-pub struct SmtpRelay {
-    pub host: String,
-    pub port: u16,
-    /// none | starttls | tls
-    pub security: String,
-    pub user: Option<String>,
-    pub password: Option<String>,
-}
-
-impl std::fmt::Debug for SmtpRelay {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmtpRelay")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("security", &self.security)
-            .field("user", &self.user)
-            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
-            .finish()
-    }
-}
+/// Where outbound mail goes: the use cases' relay settings (their `Debug` hides the
+/// password), one type for the admin pages, the config and the sender.
+pub use app::email::relay::RelaySettings as SmtpRelay;
 
 /// An SMTP client with a small pool of open connections. lettre's own transport writes the
 /// body and the final `.` in two writes on a socket without `TCP_NODELAY`, so each mail
@@ -208,18 +190,6 @@ async fn send_one(app: &App, t: &Transport, id: i64) -> anyhow::Result<bool> {
     Ok(ok)
 }
 
-impl From<&app::email::relay::RelaySettings> for SmtpRelay {
-    fn from(r: &app::email::relay::RelaySettings) -> Self {
-        SmtpRelay {
-            host: r.host.clone(),
-            port: r.port,
-            security: r.security.clone(),
-            user: r.user.clone(),
-            password: r.password.clone(),
-        }
-    }
-}
-
 /// Drain the outbox every second until dropped; `timeout` bounds each exchange with the
 /// relay. The relay is read each round (the config's, else the one set in the admin
 /// pages), so a change takes effect within a second; with none, mail waits queued.
@@ -240,7 +210,7 @@ pub async fn run(app: App, timeout: Duration) {
             continue;
         };
         if current.as_ref().map(|(r, _)| r) != Some(&wanted) {
-            match transport(&SmtpRelay::from(&wanted)) {
+            match transport(&wanted) {
                 Ok(t) => {
                     tracing::info!(host = %wanted.host, port = wanted.port, "outbox: SMTP relay set");
                     current = Some((wanted, t.with_timeout(timeout)));

@@ -186,7 +186,7 @@ impl T {
         };
         let mut grouped = String::new();
         for (i, ch) in units.chars().enumerate() {
-            if i > 0 && (units.len() - i) % 3 == 0 {
+            if i > 0 && (units.len() - i).is_multiple_of(3) {
                 grouped.push(sep);
             }
             grouped.push(ch);
