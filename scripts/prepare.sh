@@ -64,7 +64,9 @@ psql_admin() {
     fi
 }
 # Leftover test databases from earlier runs are dropped, then the role is made afresh.
-for db in $(psql_admin -c "SELECT datname FROM pg_database WHERE datname LIKE 'guichet_t_%' OR datname LIKE 'guichet_interop_%' OR datname LIKE 'guichet_schema_%' OR datname = 'guichet_ci'"); do
+# Every database the test role owns (test, browser, interop, schema and bench databases
+# left by an interrupted run), so the role can be dropped and made afresh.
+for db in $(psql_admin -c "SELECT d.datname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = 'guichet_ci' OR d.datname LIKE 'guichet_t_%' OR d.datname LIKE 'guichet_interop_%' OR d.datname LIKE 'guichet_schema_%' OR d.datname = 'guichet_ci'"); do
     psql_admin -c "DROP DATABASE \"$db\" WITH (FORCE)" >&2
 done
 psql_admin -c "DROP ROLE IF EXISTS guichet_ci" >&2

@@ -36,7 +36,7 @@ os.environ["ZENPY_FORCE_NETLOC"] = parts.netloc
 os.environ["ZENPY_FORCE_SCHEME"] = parts.scheme or "http"
 
 from zenpy import Zenpy  # noqa: E402
-from zenpy.lib.api_objects import Comment, JobStatus, Ticket, TicketAudit, User  # noqa: E402
+from zenpy.lib.api_objects import Comment, JobStatus, Request, Ticket, TicketAudit, User  # noqa: E402
 from zenpy.lib.exception import APIException, RecordNotFoundException  # noqa: E402
 
 zenpy = Zenpy(subdomain="guichet", email=EMAIL, token=TOKEN)  # subdomain must be non-empty
@@ -225,6 +225,179 @@ def run():
     check(got.getvalue() == data, "the downloaded file is byte-identical to the upload")
     print(f"step 10 ok: two files uploaded under one token, attached, listed and downloaded")
 
+    step = "11 requests as an end user"
+    import requests as http  # zenpy's own dependency
+
+    root = f"{parts.scheme or 'http'}://{parts.netloc}/api/v2"
+    customer = f"customer-{RUN}@example.com"
+    customer_pw = f"customer-password-{RUN}"
+    r = http.post(f"{root}/users.json", auth=(f"{EMAIL}/token", TOKEN),
+                  json={"user": {"name": f"Client {RUN}", "email": customer, "password": customer_pw,
+                                 "guichet_role": "end-user"}})
+    check(r.status_code == 201, f"an end user is created (got {r.status_code} {r.text[:200]})")
+    cz = Zenpy(subdomain="guichet", email=customer, password=customer_pw)
+    word = f"thermostat{RUN}"
+    created = cz.requests.create(Request(subject=f"Broken {word}", comment=Comment(body=f"My {word} shows E4.")))
+    rid = created.id
+    check(rid and created.status == "new", f"the request is created as new (got {created.status!r})")
+    check(created.can_be_solved_by_me is False, "an unassigned request cannot be solved by its requester")
+    more = [cz.requests.create(Request(subject=f"Other {RUN} {i}", comment=Comment(body="x"))).id for i in range(3)]
+    mine = ids_of(cz.requests())
+    check(set([rid] + more) <= set(mine), f"requests lists the four of this customer (got {mine})")
+    check(first_id not in mine, "another customer's ticket is not among the requests")
+    check(rid in ids_of(cz.requests.open()), "requests/open holds the new request")
+    # The team writes an internal note and a public answer, and takes the case in hand.
+    t = fresh_ticket(rid)
+    t.comment = Comment(body=f"Internal {RUN}: known firmware bug", public=False)
+    zenpy.tickets.update(t)
+    t = fresh_ticket(rid)
+    t.comment = Comment(body=f"Please update the firmware of your {word}.", public=True)
+    t.assignee_id = me.id
+    zenpy.tickets.update(t)
+    comments = list(cz.requests.comments(rid))
+    bodies = [c.body for c in comments]
+    check(len(comments) == 2, f"the requester reads two public comments (got {bodies})")
+    check(not any("Internal" in b for b in bodies), "no internal note reaches the requester")
+    found = ids_of(cz.requests.search(word))
+    check(found == [rid], f"requests/search finds the request by its words (got {found})")
+    check(ids_of(cz.requests.search("firmware")) == [rid], "and by the team's public answer")
+    check(ids_of(cz.requests.search("known")) == [], "but never by an internal note's words")
+    fresh = cz.requests(id=rid)
+    check(fresh.can_be_solved_by_me is True, "assigned and open: the requester may solve it")
+    cz.requests.update(Request(id=rid, solved=True, comment=Comment(body="Works now, thanks")))
+    after = cz.requests(id=rid)
+    check(after.status == "solved", f"solved by the requester (got {after.status!r})")
+    check(rid in ids_of(cz.requests.solved()), "requests/solved holds it")
+    try:
+        cz.requests(id=first_id)
+    except RecordNotFoundException:
+        pass
+    else:
+        raise CheckFailed("an end user can read another customer's request")
+    print(f"step 11 ok: an end user creates, lists, searches, reads the public thread of and solves requests")
+
+
+    step = "12 help center"
+    from zenpy.lib.api_objects.help_centre_objects import Article, Category, Section, Translation, Label
+    hc = zenpy.help_center
+    groups = list(hc.permission_groups())
+    check(len(groups) == 1 and groups[0].id, f"one permission group (got {groups})")
+    segments = list(hc.user_segments())
+    staff = [x for x in segments if x.user_type == "staff"]
+    check(len(staff) == 1, f"a staff user segment for internal articles (got {segments})")
+    cat = hc.categories.create(Category(name=f"Shipping {RUN}", description="Parcels and delays", locale="en-us"))
+    check(cat.id and cat.locale == "en-us", f"a category in zenpy's default locale, echoed en-us (got {cat.locale!r})")
+    sec = hc.sections.create(Section(category_id=cat.id, name=f"Delays {RUN}", locale="en-us"))
+    check(sec.category_id == cat.id, "a section in the category")
+    word = f"parcel{RUN}"
+    art = hc.articles.create(sec.id, Article(
+        title=f"Where is my {word}?",
+        body=f"<p>Follow your <b>{word}</b> from the tracking page.</p><script>alert(1)</script>",
+        locale="en-us", permission_group_id=groups[0].id, label_names=["tracking"]))
+    check(art.id and art.draft is False and art.user_segment_id is None, "a published public article")
+    check("<script" not in art.body and "<b>" in art.body, f"the body is sanitised HTML (got {art.body!r})")
+    internal = hc.articles.create(sec.id, Article(
+        title=f"Carrier escalation {word}", body="<p>Call the depot.</p>", locale="en-us",
+        permission_group_id=groups[0].id, user_segment_id=staff[0].id))
+    check(internal.user_segment_id == staff[0].id, "an internal article is in the staff segment")
+    draft = hc.articles.create(sec.id, Article(
+        title=f"Draft about {word}", body="<p>Soon.</p>", locale="en-us",
+        permission_group_id=groups[0].id, draft=True))
+    check(draft.draft is True, "a draft article")
+    try:
+        hc.articles.create(sec.id, Article(title="No group", body="x", locale="en-us"))
+    except APIException as e:
+        check("permission_group_id" in str(e), f"the missing permission group is named (got {e})")
+    else:
+        raise CheckFailed("an article without permission_group_id was accepted")
+    # Title and body change through translations; PUT articles keeps them (zenpy sends
+    # the whole object back).
+    art.label_names = ["tracking", "delivery"]
+    art.title = "ignored here"
+    updated = hc.articles.update(art)
+    check(sorted(updated.label_names) == ["delivery", "tracking"], f"labels changed (got {updated.label_names})")
+    check(updated.title == f"Where is my {word}?", f"PUT articles leaves the title (got {updated.title!r})")
+    missing = [str(x) for x in hc.articles.missing_translations(art.id)]
+    check(missing == ["fr"], f"French is missing (got {missing})")
+    fr = hc.articles.create_translation(art.id, Translation(locale="fr", title=f"Où est mon {word} ?", body=f"<p>Suivez votre {word}.</p>", draft=False))
+    check(fr.locale == "fr" and fr.source_id == art.id, "a French translation")
+    en = hc.articles.update_translation(art.id, Translation(locale="en-us", title=f"Where is my {word} now?"))
+    check(en.title == f"Where is my {word} now?" and "tracking page" in en.body, "PUT translations/en-us changes the title and keeps the body")
+    locales = sorted(t.locale for t in hc.articles.translations(art.id))
+    check(locales == ["en-us", "fr"], f"two translations (got {locales})")
+    # Lists with cursor pages, as zenpy asks for them.
+    listed = [a.id for a in hc.sections.articles(sec.id)]
+    check(set(listed) == {art.id, internal.id, draft.id}, f"staff list every article of the section, drafts included (got {listed})")
+    everything = [a.id for a in hc.articles()]
+    check(art.id in everything, "articles lists it")
+    # Search: the words, in the language, with result_type; staff find internal ones too.
+    found = list(hc.articles.search(query=word, locale="en-us"))
+    ids = sorted(a.id for a in found)
+    check(ids == sorted([art.id, internal.id]), f"search finds the published articles, never the draft (got {ids})")
+    check(all(type(a).__name__ == "Article" for a in found), f"zenpy reads the results as articles (got {[type(a).__name__ for a in found]})")
+    labels = [l.name for l in hc.labels()]
+    check("delivery" in labels and "tracking" in labels, f"labels listed (got {labels})")
+    # An end user: reads only what the public help centre shows, and votes once.
+    ch = cz.help_center
+    seen = [a.id for a in ch.sections.articles(sec.id)]
+    check(seen == [art.id], f"the customer sees the published public article only (got {seen})")
+    pub = sorted(a.id for a in ch.articles.search(query=word, locale="en-us"))
+    check(pub == [art.id], f"the customer's search never finds the internal article (got {pub})")
+    try:
+        ch.articles(id=internal.id)
+    except RecordNotFoundException:
+        pass
+    else:
+        raise CheckFailed("a customer read an internal article")
+    up = ch.articles.vote_up(art.id)
+    check(up.value == 1 and up.item_id == art.id, f"an up vote (got {up.to_dict()})")
+    down = ch.articles.vote_down(art.id)
+    check(down.id == up.id and down.value == -1, "the same vote, changed")
+    shown = hc.articles(id=art.id)
+    check(shown.vote_count == 1 and shown.vote_sum == -1, f"one vote counted (got {shown.vote_count}, {shown.vote_sum})")
+    votes = list(hc.articles.votes(art.id))
+    check([v.value for v in votes] == [-1], f"the team lists the vote (got {votes})")
+    # Files: a picture for the text and a PDF under the article, a file uploaded before
+    # its article then linked, and deletion; the customer reads the public article's files.
+    fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "crates", "guichet", "tests", "fixtures")
+    with open(os.path.join(fixtures, "screen.png"), "rb") as f:
+        png = f.read()
+    pic = hc.attachments.create(art, io.BytesIO(png), inline=True, file_name="screen.png", content_type="image/png")
+    check(pic.id and pic.article_id == art.id and pic.inline is True and pic.content_type == "image/png",
+          f"a picture for the article's text (got {pic.to_dict()})")
+    pdf = hc.attachments.create(art, io.BytesIO(b"%PDF-1.4 manual"), file_name="manual.pdf")
+    check(pdf.inline is False and pdf.content_type == "application/pdf", f"an attachment under the article (got {pdf.to_dict()})")
+    check(sorted(a.id for a in hc.attachments(art)) == sorted([pic.id, pdf.id]), "both files listed")
+    check([a.id for a in hc.attachments.inline(art)] == [pic.id], "the picture is inline")
+    check([a.id for a in hc.attachments.block(art)] == [pdf.id], "the PDF is a block attachment")
+    early = hc.attachments.create_unassociated(io.BytesIO(png), inline=True, file_name="early.png")
+    check(early.article_id is None, f"a file before its article (got {early.article_id})")
+    linked = hc.attachments.bulk_attachments(art, [early])
+    check(sorted(a.id for a in linked) == sorted([pic.id, pdf.id, early.id]), f"linked in bulk (got {linked})")
+    got = zenpy.users.session.get(pic.content_url)
+    check(got.status_code == 200 and got.content == png, f"content_url answers the picture ({got.status_code})")
+    seen = sorted(a.id for a in ch.attachments(art))
+    check(seen == sorted([pic.id, pdf.id, early.id]), f"the customer lists the public article's files (got {seen})")
+    hc.attachments.delete(pdf)
+    check(sorted(a.id for a in hc.attachments(art)) == sorted([pic.id, early.id]), "the PDF is deleted")
+    # A category named in another language, renamed, then the language removed.
+    cat_fr = hc.categories.create_translation(cat, Translation(locale="fr", title=f"Livraisons {RUN}", body="Colis et délais"))
+    check(cat_fr.locale == "fr" and cat_fr.source_id == cat.id, f"the category in French (got {cat_fr.to_dict()})")
+    check(sorted(t.locale for t in hc.categories.translations(cat)) == ["en-us", "fr"], "two names")
+    renamed = hc.categories.update_translation(cat, Translation(locale="fr", title=f"Expéditions {RUN}"))
+    check(renamed.title == f"Expéditions {RUN}" and renamed.body == "Colis et délais", "renamed in French, description kept")
+    sec_missing = [str(x) for x in hc.sections.missing_translations(sec)]
+    check(sec_missing == ["fr"], f"the section lacks French (got {sec_missing})")
+    hc.categories.delete_translation(cat_fr)
+    check([t.locale for t in hc.categories.translations(cat)] == ["en-us"], "the French name removed")
+    hc.articles.archive(draft)
+    try:
+        hc.articles(id=draft.id)
+        archived = [a.id for a in hc.sections.articles(sec.id)]
+        check(draft.id not in archived, "an archived article leaves the lists")
+    except RecordNotFoundException:
+        pass
+    print(f"step 12 ok: categories, sections, articles, translations, search, labels, votes, files and category translations through zenpy's help_center")
 
 def main():
     print(f"zenpy interop against {parts.scheme or 'http'}://{parts.netloc} (run {RUN})")

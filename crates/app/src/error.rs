@@ -73,6 +73,17 @@ pub const CODES: &[&str] = &[
     "unacceptable-order",
     "time-zone-unknown",
     "password-again",
+    "not-closed",
+    "form-expired",
+    "too-fast",
+    "spam-suspected",
+    "proof-missing",
+    "jwt-invalid",
+    "contrast-low",
+    // Knowledge-base files and the logo (issue 17).
+    "not-an-image",
+    // Live chat (issue 18).
+    "chat-ended",
 ];
 
 impl FieldError {
@@ -140,6 +151,14 @@ pub fn text_field(field: &str, raw: &str, max: usize) -> Result<String> {
         domain::ValueError::TooLong(n) => AppError::invalid(field, "too-long", n.to_string()),
         _ => AppError::invalid(field, "required", ""),
     })
+}
+
+/// An optional text field: empty is fine, else as [`text_field`] (length, characters).
+pub fn optional_text(field: &str, raw: &str, max: usize) -> Result<String> {
+    if raw.trim().is_empty() {
+        return Ok(String::new());
+    }
+    text_field(field, raw, max)
 }
 
 impl From<StoreError> for AppError {

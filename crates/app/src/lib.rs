@@ -4,19 +4,43 @@
 
 pub mod auth;
 pub mod cases;
+pub mod chat;
 pub mod complaints;
 pub mod email;
 mod error;
+pub mod kb;
 pub mod live;
 pub mod model;
 pub mod people;
+pub mod portal;
 pub mod standards;
 
-pub use error::{AppError, CODES, FieldError, Result, StorageError, StorageKind, text_field};
+pub use error::{
+    AppError, CODES, FieldError, Result, StorageError, StorageKind, optional_text, text_field,
+};
 
 use domain::{Clock, Role};
 use std::sync::Arc;
 use store::Store;
+
+/// A secret from the configuration: its `Debug` never shows it.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: &str) -> Self {
+        Secret(s.to_string())
+    }
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct AppConfig {
@@ -38,6 +62,8 @@ pub struct AppConfig {
     /// Base of the links we send (`https://support.example.com`); None: the address we
     /// listen on. Never taken from a request's Host header.
     pub public_url: Option<String>,
+    /// The HS256 secret of customers' single sign-on (`/portal/access/jwt`); None: off.
+    pub portal_jwt_secret: Option<Secret>,
     /// Bytes a user may upload per hour: customers, and staff.
     pub upload_quota_customer: u64,
     pub upload_quota_staff: u64,
@@ -56,6 +82,7 @@ impl Default for AppConfig {
             public_url: None,
             upload_quota_customer: 50 * 1024 * 1024,
             upload_quota_staff: 1024 * 1024 * 1024,
+            portal_jwt_secret: None,
         }
     }
 }
@@ -69,6 +96,17 @@ pub struct App {
     pub(crate) throttle: Arc<auth::LoginThrottle>,
     /// Password-link requests per client address.
     pub(crate) reset_requests: Arc<auth::throttle::Buckets<Option<std::net::IpAddr>>>,
+    /// Customer sign-in-link requests per client address.
+    pub(crate) sign_in_requests: Arc<auth::throttle::Buckets<Option<std::net::IpAddr>>>,
+    /// Contact-form submissions per client address, and for everyone.
+    pub(crate) form_requests: Arc<auth::throttle::Buckets<Option<std::net::IpAddr>>>,
+    pub(crate) form_global: Arc<auth::throttle::Buckets<()>>,
+    /// Deflection events counted per client address (beyond, they go uncounted).
+    pub(crate) kb_events: Arc<auth::throttle::Buckets<Option<std::net::IpAddr>>>,
+    /// Suggestion searches while someone writes, per client address.
+    pub(crate) kb_suggestions: Arc<auth::throttle::Buckets<Option<std::net::IpAddr>>>,
+    /// The secret form tokens are signed with (read once from `settings`).
+    pub(crate) form_secret: Arc<std::sync::OnceLock<Vec<u8>>>,
     pub(crate) verifier: Arc<auth::Verifier>,
     pub(crate) snapshot: Arc<standards::SnapshotCache>,
     /// Live updates for the open agent screens.
@@ -84,6 +122,18 @@ impl App {
             throttle: Arc::new(auth::LoginThrottle::default()),
             // Five at once, then one every three minutes.
             reset_requests: Arc::new(auth::throttle::Buckets::new(5, 1.0 / 180.0)),
+            // Ten at once, then one a minute (a household or an office shares an address).
+            sign_in_requests: Arc::new(auth::throttle::Buckets::new(10, 1.0 / 60.0)),
+            // Ten at once, then one every 30 s per address; 300, then 5 a second, for all.
+            form_requests: Arc::new(auth::throttle::Buckets::new(10, 1.0 / 30.0)),
+            form_global: Arc::new(auth::throttle::Buckets::new(300, 5.0)),
+            // Sixty at once, then two a second: a visitor typing never reaches it; a script
+            // forging visitors to inflate the counts soon does.
+            kb_events: Arc::new(auth::throttle::Buckets::new(60, 2.0)),
+            // The page asks after a pause in the typing (debounced): 120 at once, then four
+            // a second, is an office of writers; a script searching in a loop is slowed.
+            kb_suggestions: Arc::new(auth::throttle::Buckets::new(120, 4.0)),
+            form_secret: Arc::new(std::sync::OnceLock::new()),
             verifier: Arc::new(auth::Verifier::for_this_machine()),
             snapshot: Arc::new(standards::SnapshotCache::default()),
             live: Arc::new(live::Bus::default()),

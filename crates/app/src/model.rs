@@ -193,6 +193,8 @@ from_row! {
         tags: String,
         created_at: i64,
         updated_at: i64,
+        /// Its members see one another's cases in the portal (Zendesk's `shared_tickets`).
+        shared_tickets: bool,
     }
 }
 
@@ -522,6 +524,7 @@ into_row! {
         details: Option<String>,
         notes: Option<String>,
         tags: String,
+        shared_tickets: bool,
     }
 }
 

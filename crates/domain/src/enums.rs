@@ -108,5 +108,5 @@ wire_enum!(
 
 wire_enum!(
     /// How two cases relate (A4).
-    LinkKind { Related = "related", Duplicate = "duplicate", Cause = "cause" }
+    LinkKind { Related = "related", Duplicate = "duplicate", Cause = "cause", FollowUp = "follow_up" }
 );

@@ -90,10 +90,51 @@ pub fn customer_confirms(from: Status) -> Result<Transition, LifecycleError> {
     }
 }
 
+/// The customer says the solution did not work ("No, still a problem"): a solved case
+/// reopens and the reopening counts.
+pub fn customer_reopens(from: Status) -> Result<Transition, LifecycleError> {
+    match from {
+        Status::Solved => Ok(Transition {
+            to: Status::Open,
+            reopened: true,
+        }),
+        Status::Closed => Err(LifecycleError::Closed),
+        _ => Err(LifecycleError::NotSolved),
+    }
+}
+
+/// The customer marks their own case solved before the team does (where the team allows
+/// it: the caller checks). A solved case stays as it is.
+pub fn customer_solves(from: Status) -> Result<Transition, LifecycleError> {
+    match from {
+        Status::Closed => Err(LifecycleError::Closed),
+        _ => Ok(Transition {
+            to: Status::Solved,
+            reopened: false,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use Status::*;
+
+    #[test]
+    fn the_customer_reopens_only_a_solved_case_and_solves_any_open_one() {
+        assert_eq!(
+            customer_reopens(Solved).unwrap(),
+            Transition {
+                to: Open,
+                reopened: true
+            }
+        );
+        assert_eq!(customer_reopens(Open), Err(LifecycleError::NotSolved));
+        assert_eq!(customer_reopens(Closed), Err(LifecycleError::Closed));
+        assert_eq!(customer_solves(Pending).unwrap().to, Solved);
+        assert_eq!(customer_solves(New).unwrap().to, Solved);
+        assert_eq!(customer_solves(Closed), Err(LifecycleError::Closed));
+    }
 
     #[test]
     fn customer_reply_reopens_solved_and_counts_it() {

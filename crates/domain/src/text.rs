@@ -32,6 +32,29 @@ pub fn search_words(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// Words too common in French or English to tell articles apart (folded, as
+/// `search_words` gives them).
+const COMMON: &[&str] = &[
+    "a", "ai", "au", "aux", "avec", "c", "ce", "ces", "d", "dans", "de", "des", "du", "elle", "en",
+    "est", "et", "il", "j", "je", "l", "la", "le", "les", "leur", "lui", "m", "ma", "mais", "me",
+    "mes", "moi", "mon", "n", "ne", "nos", "notre", "nous", "on", "ou", "par", "pas", "pour", "qu",
+    "que", "qui", "s", "sa", "se", "ses", "son", "sur", "t", "ta", "te", "tes", "toi", "ton", "tu",
+    "un", "une", "vos", "votre", "vous", "y", "an", "and", "are", "as", "at", "be", "but", "by",
+    "do", "for", "from", "have", "i", "if", "in", "is", "it", "me", "my", "no", "not", "of", "on",
+    "or", "our", "so", "that", "the", "this", "to", "was", "we", "what", "with", "you", "your",
+];
+
+/// Search words without the common ones (articles are found by what they are about);
+/// all of them when nothing else is left.
+pub fn meaningful_words(words: Vec<String>) -> Vec<String> {
+    let kept: Vec<String> = words
+        .iter()
+        .filter(|w| !COMMON.contains(&w.as_str()))
+        .cloned()
+        .collect();
+    if kept.is_empty() { words } else { kept }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,6 +65,15 @@ mod tests {
             fold("Réclamation Élodie Œuvre façade"),
             "reclamation elodie oeuvre facade"
         );
+    }
+
+    #[test]
+    fn common_words_are_dropped_unless_nothing_else_is_left() {
+        assert_eq!(
+            meaningful_words(search_words("J'ai un retard de livraison sur ma commande")),
+            ["retard", "livraison", "commande"]
+        );
+        assert_eq!(meaningful_words(search_words("the")), ["the"]);
     }
 
     #[test]

@@ -44,6 +44,28 @@ enum BenchCmd {
         #[arg(long, default_value_t = 1_000_000)]
         clocks: i64,
     },
+    /// Knowledge base: search and suggestions over N articles in French and English.
+    Kb {
+        /// Articles (each in both languages; seeded once).
+        #[arg(long, default_value_t = 10_000)]
+        articles: i64,
+        /// Requests per query.
+        #[arg(long, default_value_t = 300)]
+        requests: usize,
+    },
+    /// Customer side: portal pages with one organisation's many cases, contact-form
+    /// submissions per second with the spam checks on, the bytes of the embedded form.
+    Portal {
+        /// Cases of the organisation (seeded once).
+        #[arg(long, default_value_t = 10_000)]
+        cases: i64,
+        /// Requests per page.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+        /// Contact-form submissions (under the global bucket's 300 at once).
+        #[arg(long, default_value_t = 250)]
+        submissions: usize,
+    },
     /// Agent pages: server time of the inbox and of a 200-message case page over a seeded
     /// database, and the bytes of CSS and JavaScript per page.
     Ui {
@@ -100,6 +122,12 @@ pub async fn run(args: BenchArgs, cfg: Config) -> Result<()> {
         BenchCmd::Query { cases, queries } => query(cfg, cases, queries).await,
         BenchCmd::Standards { cases, clocks } => standards(cfg, cases, clocks).await,
         BenchCmd::Ui { cases, requests } => crate::bench_ui::run(cfg, cases, requests).await,
+        BenchCmd::Kb { articles, requests } => crate::bench_kb::run(cfg, articles, requests).await,
+        BenchCmd::Portal {
+            cases,
+            requests,
+            submissions,
+        } => crate::bench_portal::run(cfg, cases, requests, submissions).await,
         BenchCmd::Mail {
             messages,
             clients,
@@ -652,4 +680,31 @@ async fn standards(cfg: Config, cases: i64, clocks: i64) -> Result<()> {
         println!("attainment {label:<17} over {total:>8} clocks: median {m:.1} ms  max {p:.1} ms");
     }
     Ok(())
+}
+
+/// Time `requests` GETs of one page end to end (request to last byte) after 10 warm-up
+/// ones, each request prepared by `with` (a cookie, credentials); the latencies in µs.
+/// GET `url` `requests` times one after the other (after 10 to warm up), through the
+/// clients in turn (several clients: several client addresses, for routes limited per
+/// address); the histogram of the times in microseconds.
+pub(crate) async fn time_gets(
+    clients: &[reqwest::Client],
+    url: &str,
+    requests: usize,
+    with: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+) -> Result<Histogram<u64>> {
+    let mut h = Histogram::<u64>::new(3)?;
+    for i in 0..requests + 10 {
+        let http = &clients[i % clients.len()];
+        let t0 = Instant::now();
+        let r = with(http.get(url)).send().await.context("request")?;
+        if !r.status().is_success() {
+            bail!("{url}: {}", r.status());
+        }
+        r.bytes().await?;
+        if i >= 10 {
+            h.record(t0.elapsed().as_micros() as u64)?;
+        }
+    }
+    Ok(h)
 }

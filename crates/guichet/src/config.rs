@@ -69,6 +69,10 @@ pub struct Config {
     /// Public base URL of this server for the links it sends (`https://support.example.com`).
     /// Empty: `http://` + the address it listens on (never a request's Host header).
     pub public_url: String,
+    /// The shared secret (HS256) of single sign-on for customers: a site that already knows
+    /// its customers signs a JWT and sends them to `/portal/access/jwt`. Empty: off. At
+    /// least 32 characters.
+    pub portal_jwt_secret: String,
     /// Bytes a customer may upload per hour.
     pub upload_quota_customer_bytes: u64,
     /// Bytes a staff member may upload per hour.
@@ -108,6 +112,7 @@ impl Default for Config {
             mail_timeout_secs: 60,
             mail_authserv_id: String::new(),
             public_url: String::new(),
+            portal_jwt_secret: String::new(),
             upload_quota_customer_bytes: 50 * 1024 * 1024,
             upload_quota_staff_bytes: 1024 * 1024 * 1024,
         }
@@ -152,6 +157,7 @@ impl Config {
             "smtp_security",
             "smtp_user",
             "smtp_password",
+            "portal_jwt_secret",
             "imap_enabled",
             "compensation_currency",
             "compensation_ceiling",

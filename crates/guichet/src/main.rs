@@ -1,7 +1,9 @@
 //! The `guichet` binary: command line, configuration, wiring of store → app → web.
 
 mod bench;
+mod bench_kb;
 mod bench_mail;
+mod bench_portal;
 mod bench_ui;
 mod config;
 
@@ -173,6 +175,11 @@ pub async fn open_app(cfg: &Config) -> Result<(app::App, store::Store)> {
             ..Default::default()
         },
         public_url: public_url(&cfg.public_url)?,
+        portal_jwt_secret: match cfg.portal_jwt_secret.as_str() {
+            "" => None,
+            s if s.len() < 32 => anyhow::bail!("portal_jwt_secret: at least 32 characters"),
+            s => Some(app::Secret::new(s)),
+        },
         upload_quota_customer: cfg.upload_quota_customer_bytes,
         upload_quota_staff: cfg.upload_quota_staff_bytes,
         compensation_ceiling_cents: (cfg.compensation_ceiling.min(i64::MAX as u64 / 100) as i64)

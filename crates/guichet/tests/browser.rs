@@ -110,6 +110,11 @@ impl Drop for PgDb {
 
 impl World {
     async fn start() -> World {
+        World::start_with(&[]).await
+    }
+
+    /// Start Guichet with extra environment (the outgoing relay, say).
+    async fn start_with(env: &[(&str, &str)]) -> World {
         let dir = tempfile::tempdir().expect("tempdir");
         let pg = PgDb::create().await;
         let port = free_port();
@@ -123,6 +128,9 @@ impl World {
         .arg(dir.path());
         if let Some(db) = &pg {
             cmd.args(["--database-url", &db.url]);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
         }
         let guichet = cmd
             .env("GUICHET_ADMIN_EMAIL", ADMIN)
@@ -695,6 +703,30 @@ async fn fill(c: &Client, css: &str, text: &str) {
     e.send_keys(text).await.unwrap();
 }
 
+/// Clicks a button that submits a form and waits for the next page: a notice already on
+/// the page (« Enregistré ») would otherwise satisfy the next wait before the post lands.
+async fn submit(c: &Client, css: &str) {
+    c.execute("window.__guichet_before = true;", vec![])
+        .await
+        .unwrap();
+    click(c, css).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let fresh = c
+            .execute(
+                "return window.__guichet_before !== true && document.readyState === 'complete';",
+                vec![],
+            )
+            .await
+            .unwrap_or(Value::Bool(false));
+        if fresh == Value::Bool(true) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{css} never led to a new page");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
@@ -856,6 +888,12 @@ async fn an_admin_sets_up_email_from_the_pages_and_the_test_email_arrives() {
 
 /// The password link in the `n`th email the SMTP sink received for `to` (waits for it).
 async fn link_in_sink(sink: &str, to: &str, n: usize) -> String {
+    marked_link_in_sink(sink, to, n, "/password/").await
+}
+
+/// The link containing `marker` in the `n`th email with such a link that the SMTP sink
+/// received for `to` (waits for it; other emails to the address are skipped).
+async fn marked_link_in_sink(sink: &str, to: &str, n: usize, marker: &str) -> String {
     let dir = std::path::Path::new(sink).join(to);
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -863,18 +901,27 @@ async fn link_in_sink(sink: &str, to: &str, n: usize) -> String {
             .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
             .unwrap_or_default();
         files.sort();
-        if files.len() >= n {
-            let raw = std::fs::read(&files[n - 1]).unwrap();
-            let parsed = mail::parse(&raw, &mail::Limits::default()).unwrap();
-            let at = parsed.text.find("/password/").expect("a link");
-            let start = parsed.text[..at].rfind("http").unwrap();
-            let end = parsed.text[at..]
-                .find(char::is_whitespace)
-                .map(|e| at + e)
-                .unwrap_or(parsed.text.len());
-            return parsed.text[start..end].to_string();
+        let links: Vec<String> = files
+            .iter()
+            .filter_map(|f| {
+                let raw = std::fs::read(f).ok()?;
+                let parsed = mail::parse(&raw, &mail::Limits::default()).ok()?;
+                let at = parsed.text.find(marker)?;
+                let start = parsed.text[..at].rfind("http")?;
+                let end = parsed.text[at..]
+                    .find(char::is_whitespace)
+                    .map(|e| at + e)
+                    .unwrap_or(parsed.text.len());
+                Some(parsed.text[start..end].to_string())
+            })
+            .collect();
+        if links.len() >= n {
+            return links[n - 1].clone();
         }
-        assert!(Instant::now() < deadline, "no email {n} for {to}");
+        assert!(
+            Instant::now() < deadline,
+            "no email {n} with {marker} for {to}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -889,4 +936,493 @@ async fn sign_in_with(c: &Client, base: &str, email: &str, password: &str) {
         .for_element(Locator::Css("#me-link"))
         .await
         .expect("signed in");
+}
+
+/// Issue 17: customers follow and close their own cases in the portal. A French customer
+/// on a 375 px phone asks for a sign-in link, reads it from the real SMTP sink, signs in,
+/// replies and confirms the solved case closed; an English customer signs in the same way
+/// and sees none of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_sign_in_by_email_follow_and_close_their_cases_on_a_phone() {
+    let smtp = std::env::var("GUICHET_TEST_SMTP")
+        .expect("GUICHET_TEST_SMTP: run scripts/mail-servers.sh start (scripts/test.sh does)");
+    let sink = std::env::var("GUICHET_TEST_SINK_DIR").expect("GUICHET_TEST_SINK_DIR");
+    let (host, port) = smtp.rsplit_once(':').unwrap();
+    let w = World::start_with(&[
+        ("GUICHET_SMTP_HOST", host),
+        ("GUICHET_SMTP_PORT", port),
+        ("GUICHET_SMTP_SECURITY", "none"),
+    ])
+    .await;
+    w.api(
+        reqwest::Method::POST,
+        "/mailboxes",
+        json!({"mailbox": {"address": "support@guichet.test", "name": "Service client"}}),
+    )
+    .await;
+    let pid = std::process::id();
+    let lea = format!("lea-{pid}@example.org");
+    let tom = format!("tom-{pid}@example.org");
+    let id = w.ticket("Colis abîmé", "Léa Martin", &lea).await;
+    let theirs = w.ticket("Wrong invoice", "Tom Smith", &tom).await;
+    w.api(
+        reqwest::Method::PUT,
+        &format!(
+            "/users/{}",
+            w.api(
+                reqwest::Method::GET,
+                &format!("/tickets/{theirs}"),
+                json!({})
+            )
+            .await["ticket"]["requester_id"]
+        ),
+        json!({"user": {"locale": "en"}}),
+    )
+    .await;
+    w.api(
+        reqwest::Method::PUT,
+        &format!("/tickets/{id}"),
+        json!({"ticket": {"comment": {"body": "Note interne : ne pas rembourser", "public": false}}}),
+    )
+    .await;
+    w.api(
+        reqwest::Method::PUT,
+        &format!("/tickets/{id}"),
+        json!({"ticket": {"comment": {"body": "Nous vous renvoyons un colis dès demain."}}}),
+    )
+    .await;
+
+    let c = w.browser("fr").await;
+    c.set_window_size(375, 812).await.unwrap();
+    c.goto(&format!("{}/portal", w.base)).await.unwrap();
+    wait_text(&c, "h1", "Connexion").await;
+    shot(&c, "portal-sign-in-375").await;
+    fill(&c, "#email", &lea).await;
+    click(&c, "#send-link").await;
+    wait_text(&c, "#link-sent", "un lien de connexion vous a été envoyé").await;
+    let link = marked_link_in_sink(&sink, &lea, 1, "/portal/sign-in/").await;
+    c.goto(&link).await.unwrap();
+    click(&c, "#use-link").await;
+    wait_text(&c, "#cases", "Colis abîmé").await;
+    assert_no_horizontal_scroll(&c, "the case list").await;
+    shot(&c, "portal-cases-375").await;
+    c.find(Locator::Css(".case-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "#thread", "Nous vous renvoyons un colis").await;
+    let page = c.source().await.unwrap();
+    assert!(
+        !page.contains("ne pas rembourser"),
+        "an internal note leaked"
+    );
+    fill(&c, "#body", "Merci, j’attends le colis.").await;
+    click(&c, "#send-reply").await;
+    wait_text(&c, "#notice", "Votre message a bien été envoyé").await;
+    wait_text(&c, "#thread", "Merci, j’attends le colis.").await;
+    assert_no_horizontal_scroll(&c, "the case page").await;
+    shot(&c, "portal-case-375").await;
+    // The team solves it; the customer says yes, and the case closes.
+    w.api(
+        reqwest::Method::PUT,
+        &format!("/tickets/{id}"),
+        json!({"ticket": {"status": "solved", "comment": {"body": "Le colis est livré."}}}),
+    )
+    .await;
+    c.refresh().await.unwrap();
+    wait_text(&c, "#confirm-box", "Votre problème est-il résolu").await;
+    shot(&c, "portal-confirm-375").await;
+    click(&c, "#yes-solved").await;
+    wait_text(&c, "#notice", "La demande est close").await;
+    wait_text(&c, "#case-status", "Close").await;
+    let status = w
+        .api(reqwest::Method::GET, &format!("/tickets/{id}"), json!({}))
+        .await;
+    assert_eq!(status["ticket"]["status"], "closed");
+    c.find(Locator::Css("#follow-up"))
+        .await
+        .expect("a closed case offers a follow-up");
+    click(&c, "#sign-out").await;
+    wait_text(&c, "h1", "Connexion").await;
+
+    // An English customer, the same way, sees only their own.
+    let e = w.browser("en").await;
+    e.set_window_size(375, 812).await.unwrap();
+    e.goto(&format!("{}/portal/sign-in", w.base)).await.unwrap();
+    wait_text(&e, "h1", "Sign in").await;
+    fill(&e, "#email", &tom).await;
+    click(&e, "#send-link").await;
+    wait_text(&e, "#link-sent", "a sign-in link is on its way").await;
+    let link = marked_link_in_sink(&sink, &tom, 1, "/portal/sign-in/").await;
+    let mail_dir = std::path::Path::new(&sink).join(&tom);
+    let english = std::fs::read_dir(&mail_dir)
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
+        .any(|t| t.contains("Your sign-in link"));
+    assert!(english, "the sign-in email speaks the customer's language");
+    e.goto(&link).await.unwrap();
+    click(&e, "#use-link").await;
+    wait_text(&e, "#cases", "Wrong invoice").await;
+    let list = e
+        .find(Locator::Css("#cases"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!list.contains("Colis"), "{list}");
+    e.goto(&format!("{}/portal/cases/{id}", w.base))
+        .await
+        .unwrap();
+    wait_text(&e, "h1", "Page not found").await;
+    assert!(!e.source().await.unwrap().contains("Colis"));
+    e.goto(&format!("{}/portal/cases/{theirs}", w.base))
+        .await
+        .unwrap();
+    wait_text(&e, "#case-subject", "Wrong invoice").await;
+    assert_no_horizontal_scroll(&e, "the English case page").await;
+    shot(&e, "portal-case-en-375").await;
+    e.close().await.unwrap();
+    c.close().await.unwrap();
+}
+
+async fn assert_no_horizontal_scroll(c: &Client, what: &str) {
+    let fits = c
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        fits,
+        Value::Bool(true),
+        "{what} scrolls sideways at this width"
+    );
+}
+
+/// Issue 17: an administrator defines a contact form in the pages; a shop's own site (another
+/// origin) adds the one script tag; a visitor picks the topic, the topic's own field
+/// appears, the form proves its work in the browser and the case lands in the topic's team.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_form_embedded_on_another_site_files_a_case_with_its_topics_team() {
+    let w = World::start().await;
+    w.api(
+        reqwest::Method::POST,
+        "/mailboxes",
+        json!({"mailbox": {"address": "support@guichet.test", "name": "Service client"}}),
+    )
+    .await;
+    let team = w
+        .api(
+            reqwest::Method::POST,
+            "/groups",
+            json!({"group": {"name": "Livraisons"}}),
+        )
+        .await["group"]["id"]
+        .as_i64()
+        .unwrap();
+    w.staff("Alice Admin", "alice@guichet.test", "admin", "fr", 0.0)
+        .await;
+    // The shop's page, on its own origin; its address is allowed before the tag exists.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let shop = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let c = w.browser("fr").await;
+    w.sign_in(&c, "alice@guichet.test").await;
+    c.goto(&format!("{}/admin", w.base)).await.unwrap();
+    click(&c, "#admin-forms").await;
+    fill(&c, "#nf-name", "Boutique").await;
+    submit(&c, "#nf-submit").await;
+    wait_text(&c, "#notice", "Enregistré").await;
+    fill(&c, "#fm-origins", &shop).await;
+    fill(&c, "#t0-key", "livraison").await;
+    fill(&c, "#t0-fr", "Ma livraison").await;
+    fill(&c, "#t0-en", "My delivery").await;
+    c.find(Locator::Css(&format!("#t0-team option[value='{team}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(
+        &c,
+        "#t0-fields",
+        "commande ; Numéro de commande ; Order number ; *",
+    )
+    .await;
+    submit(&c, "#fm-save").await;
+    wait_text(&c, "#notice", "Enregistré").await;
+    shot(&c, "admin-form").await;
+    let script = c
+        .find(Locator::Css("#embed-script"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        script.starts_with("<script src=\"http://127.0.0.1:"),
+        "{script}"
+    );
+    let port: u16 = shop.rsplit(':').next().unwrap().parse().unwrap();
+    let html = format!(
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Boutique</title></head>\
+         <body><h1>La boutique</h1><p>Une question ?</p>{script}</body></html>"
+    );
+    // Served on the port the form allows.
+    let (origin, server) = serve_page_on(port, html).await;
+    assert_eq!(origin, shop);
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&shop).await.unwrap();
+    let frame = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("iframe"))
+        .await
+        .expect("the script draws the form's frame");
+    frame.enter_frame().await.unwrap();
+    wait_text(&c, "label[for=topic]", "De quoi s’agit-il").await;
+    // The topic's own field shows once the topic is chosen.
+    let extra = c
+        .find(Locator::Css("fieldset[data-topic=livraison]"))
+        .await
+        .unwrap();
+    assert!(!extra.is_displayed().await.unwrap());
+    c.find(Locator::Css("#topic option[value=livraison]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(extra.is_displayed().await.unwrap());
+    fill(&c, "#f-livraison-commande", "CMD-777").await;
+    fill(&c, "#name", "Camille Dubois").await;
+    fill(
+        &c,
+        "#email",
+        &format!("camille-{}@example.org", std::process::id()),
+    )
+    .await;
+    fill(&c, "#body", "Mon colis n’est pas arrivé.").await;
+    // A person takes more than three seconds; the proof of work is done meanwhile.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    click(&c, "#form-send").await;
+    let sent = wait_text(&c, "#form-sent", "Merci").await;
+    let id: i64 = sent
+        .split("n°")
+        .nth(1)
+        .map(|x| x.trim_start_matches(|ch: char| !ch.is_ascii_digit()))
+        .and_then(|x| x.split(|ch: char| !ch.is_ascii_digit()).next())
+        .and_then(|x| x.parse().ok())
+        .unwrap_or_else(|| panic!("a case number in {sent:?}"));
+    c.enter_parent_frame().await.unwrap();
+    shot(&c, "form-embedded-sent").await;
+    let tk = w
+        .api(reqwest::Method::GET, &format!("/tickets/{id}"), json!({}))
+        .await;
+    assert_eq!(tk["ticket"]["group_id"], team);
+    assert_eq!(tk["ticket"]["via"]["channel"], "web");
+    server.abort();
+    c.close().await.unwrap();
+}
+
+async fn serve_page_on(port: u16, html: String) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let origin = format!("http://127.0.0.1:{port}");
+    let task = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let html = html.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{html}",
+                    html.len()
+                );
+                let _ = sock.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    (origin, task)
+}
+
+/// Issue 17: an agent writes a knowledge-base article in the pages and publishes it; a
+/// customer writing a new case in French sees it suggested while typing, opens it, and
+/// says it helped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_is_offered_an_article_while_writing_and_votes_on_it() {
+    let w = World::start().await;
+    w.staff(
+        "Sophie Superviseure",
+        "sophie@guichet.test",
+        "supervisor",
+        "fr",
+        0.0,
+    )
+    .await;
+    let c = w.browser("fr").await;
+    w.sign_in(&c, "sophie@guichet.test").await;
+    c.goto(&format!("{}/admin", w.base)).await.unwrap();
+    click(&c, "#admin-kb").await;
+    fill(&c, "#nc-fr", "Mon compte").await;
+    fill(&c, "#nc-en", "My account").await;
+    submit(&c, "#nc-submit").await;
+    wait_text(&c, "#notice", "Enregistré").await;
+    fill(&c, "#ns-fr", "Connexion").await;
+    submit(&c, "#ns-submit").await;
+    wait_text(&c, "#notice", "Enregistré").await;
+    fill(&c, "#na-title", "Réinitialiser son mot de passe").await;
+    submit(&c, "#na-submit").await;
+    wait_text(&c, "#notice", "Enregistré").await;
+    fill(
+        &c,
+        "#body-fr",
+        "Sur la page de connexion, choisissez **Mot de passe oublié** : un lien arrive par e-mail.",
+    )
+    .await;
+    submit(&c, "#save-fr").await;
+    wait_text(&c, "#notice", "Enregistré").await;
+    // A picture for the text and a guide under the article, chosen in the file input.
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    c.find(Locator::Css("#kb-file"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{fixtures}/screen.png"))
+        .await
+        .unwrap();
+    submit(&c, "#file-add").await;
+    wait_text(&c, "#file-list", "screen.png").await;
+    let snippet = wait_text(
+        &c,
+        "#file-list code.md-snippet",
+        "![screen.png](/help/files/",
+    )
+    .await;
+    let guide = tempfile::tempdir().unwrap();
+    let guide_path = guide.path().join("guide-connexion.pdf");
+    std::fs::write(&guide_path, b"%PDF-1.4 guide").unwrap();
+    c.find(Locator::Css("#kb-file"))
+        .await
+        .unwrap()
+        .send_keys(guide_path.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&c, "#kind-attachment").await;
+    submit(&c, "#file-add").await;
+    wait_text(&c, "#file-list", "guide-connexion.pdf").await;
+    // A "picture" that is not one is refused next to the field, in French.
+    let fake = guide.path().join("photo.png");
+    std::fs::write(&fake, b"not a picture").unwrap();
+    c.find(Locator::Css("#kb-file"))
+        .await
+        .unwrap()
+        .send_keys(fake.to_str().unwrap())
+        .await
+        .unwrap();
+    submit(&c, "#file-add").await;
+    wait_text(&c, "#kb-file-err", "n’est pas une image").await;
+    c.set_window_size(1280, 2200).await.unwrap();
+    shot(&c, "admin-kb-files").await;
+    c.set_window_size(1280, 900).await.unwrap();
+    let body = value(&c, "#body-fr").await;
+    fill(&c, "#body-fr", &format!("{body}\n\n{snippet}")).await;
+    submit(&c, "#save-fr").await;
+    wait_text(&c, "#notice", "Enregistré").await;
+    c.find(Locator::Css("#ar-state option[value=published]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(&c, "#ar-save").await;
+    wait_text(&c, "#notice", "Enregistré").await;
+    shot(&c, "admin-kb-article").await;
+    // A customer with a password (the sign-in by link is tested above).
+    w.api(
+        reqwest::Method::POST,
+        "/users.json",
+        json!({"user": {"name": "Léa Martin", "email": "lea-kb@example.org", "password": "client-password-1", "locale": "fr"}}),
+    )
+    .await;
+    c.delete_all_cookies().await.unwrap();
+    c.set_window_size(375, 812).await.unwrap();
+    c.goto(&format!("{}/portal/sign-in", w.base)).await.unwrap();
+    fill(&c, "#email", "lea-kb@example.org").await;
+    click(&c, "details.password summary").await;
+    fill(&c, "#password", "client-password-1").await;
+    click(&c, "#sign-in-password").await;
+    wait_text(&c, "h1", "Mes demandes").await;
+    click(&c, "#nav-new").await;
+    fill(&c, "#subject", "Impossible de me connecter").await;
+    fill(&c, "#body", "J’ai oublié mon mot de passe, que faire ?").await;
+    let s = wait_text(&c, "#suggestions", "Réinitialiser son mot de passe").await;
+    assert!(s.contains("Ces articles"), "{s}");
+    assert_no_horizontal_scroll(&c, "the new-case page with suggestions").await;
+    shot(&c, "portal-suggestions-375").await;
+    let href = c
+        .find(Locator::Css("#suggestions a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    c.goto(&format!("{}{href}", w.base)).await.unwrap();
+    wait_text(&c, "#article-title", "Réinitialiser son mot de passe").await;
+    // The picture is shown in the text (loaded, not a broken image) and the guide listed.
+    wait_text(&c, "#article-files", "guide-connexion.pdf").await;
+    let loaded = c
+        .execute(
+            "const i = document.querySelector('#article-body img'); \
+             return i ? new Promise(r => i.complete ? r(i.naturalWidth) : i.onload = () => r(i.naturalWidth)) : 0;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(loaded, json!(240), "the article's picture is loaded");
+    click(&c, "#vote-yes").await;
+    wait_text(&c, "#vote-thanks", "Merci").await;
+    wait_text(&c, "#vote-count", "1 lecteur").await;
+    assert_no_horizontal_scroll(&c, "the article").await;
+    shot(&c, "help-article-375").await;
+    // The article did not answer after all: the customer files the case. Deflection counts
+    // one visitor shown the article, who opened it, and filed a case anyway.
+    c.back().await.unwrap();
+    c.back().await.unwrap();
+    click(&c, "#nav-new").await;
+    fill(&c, "#subject", "Impossible de me connecter").await;
+    fill(&c, "#body", "J’ai suivi l’article, toujours bloquée.").await;
+    submit(&c, "#send-new").await;
+    wait_text(&c, "h1", "Impossible de me connecter").await;
+    let d = w
+        .api(
+            reqwest::Method::GET,
+            "/help_center/deflection.json",
+            json!({}),
+        )
+        .await;
+    let a = &d["deflection"]["articles"][0];
+    assert_eq!(
+        (&a["shown"], &a["opened"], &a["cases"]),
+        (&json!(1), &json!(1), &json!(1)),
+        "{d}"
+    );
+    assert_eq!(d["deflection"]["sources"][0]["source"], "portal", "{d}");
+    // The help centre's home leads to the section's page.
+    c.goto(&format!("{}/help?lang=fr", w.base)).await.unwrap();
+    click(&c, "section.card h3 a").await;
+    wait_text(&c, "#section-title", "Connexion").await;
+    wait_text(&c, "#section-articles", "Réinitialiser son mot de passe").await;
+    assert_no_horizontal_scroll(&c, "a section's page").await;
+    shot(&c, "help-section-375").await;
+    c.close().await.unwrap();
 }

@@ -4,9 +4,13 @@
 
 mod accounts;
 mod cases;
+mod chat;
 mod email;
+mod files;
 mod filter;
+mod forms;
 mod group;
+mod kb;
 mod migrate;
 mod misc;
 mod people;
@@ -15,12 +19,19 @@ mod standards;
 mod ui;
 
 pub use cases::Page;
+pub use chat::{ChatConversationRow, ChatEventRow, ChatVisitorRow};
 pub use email::{
     EmailRow, MailboxData, MailboxRow, NewEmail, NewOutbox, NewQuarantine, OutboxRow,
     QuarantineRow, TemplateRow,
 };
+pub use files::{BrandFileRow, KbAttachmentRow};
 pub use filter::{CaseCol, CaseFilter, CaseSort, Cmp, Cond, InboxIndex, SortDir, Val};
+pub use forms::ContactFormRow;
 pub use group::GroupTx;
+pub use kb::{
+    KbArticleRow, KbAudience, KbCategoryRow, KbEventCount, KbGroupTable, KbHitRow, KbSectionRow,
+    KbTranslationRow, KbVoteRow,
+};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use misc::NewAttachment;
 pub use people::{OrgData, UserData};

@@ -110,14 +110,18 @@ impl Tx {
     }
 
     /// Bytes `uploader_id` uploaded since `since` (ms), and when the oldest of those was:
-    /// the upload quota's window. Files that came by email do not count.
+    /// the upload quota's window (case and knowledge-base files). Files that came by email do
+    /// not count.
     pub async fn uploaded_since(
         &mut self,
         uploader_id: i64,
         since: i64,
     ) -> Result<(i64, Option<i64>)> {
-        let sql = "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT), MIN(created_at) FROM attachments \
-                   WHERE uploader_id = $1 AND created_at > $2 AND upload_token NOT LIKE 'mail-%'";
+        let sql = "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT), MIN(created_at) FROM (\
+                   SELECT size, created_at FROM attachments \
+                   WHERE uploader_id = $1 AND created_at > $2 AND upload_token NOT LIKE 'mail-%' \
+                   UNION ALL SELECT size, created_at FROM kb_attachments \
+                   WHERE uploader_id = $1 AND created_at > $2) u";
         let r: (i64, Option<i64>) = on_tx!(self, t => sqlx::query_as(sql)
             .bind(uploader_id).bind(since).fetch_one(&mut **t).await?);
         Ok(r)
@@ -175,9 +179,7 @@ impl Tx {
                 .bind(before).execute(&mut **t).await?.rows_affected()),
         };
         if n > 0 {
-            on_tx!(self, t => sqlx::query(
-                "DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = blobs.sha256)")
-                .execute(&mut **t).await?.rows_affected());
+            self.delete_orphan_blobs().await?;
         }
         Ok(n)
     }

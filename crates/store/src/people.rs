@@ -50,6 +50,8 @@ pub struct OrgData {
     pub details: Option<String>,
     pub notes: Option<String>,
     pub tags: String,
+    /// Its members see one another's cases in the portal.
+    pub shared_tickets: bool,
 }
 
 impl Tx {
@@ -124,9 +126,9 @@ impl Tx {
     pub async fn insert_org(&mut self, o: &OrgData, name_key: &str, at: i64) -> Result<i64> {
         let id: i64 = on_tx!(self, t => sqlx::query_scalar(
             "INSERT INTO organizations (name, name_key, external_id, domain_names, details, notes, tags, \
-             created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$8) RETURNING id")
+             created_at, updated_at, shared_tickets) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$8,$9) RETURNING id")
             .bind(&o.name).bind(name_key).bind(&o.external_id).bind(&o.domain_names).bind(&o.details)
-            .bind(&o.notes).bind(&o.tags).bind(at).fetch_one(&mut **t).await?);
+            .bind(&o.notes).bind(&o.tags).bind(at).bind(o.shared_tickets).fetch_one(&mut **t).await?);
         Ok(id)
     }
 
@@ -139,9 +141,10 @@ impl Tx {
     ) -> Result<()> {
         let n = on_tx!(self, t => sqlx::query(
             "UPDATE organizations SET name=$2, name_key=$3, external_id=$4, domain_names=$5, details=$6, \
-             notes=$7, tags=$8, updated_at=$9 WHERE id=$1")
+             notes=$7, tags=$8, updated_at=$9, shared_tickets=$10 WHERE id=$1")
             .bind(id).bind(&o.name).bind(name_key).bind(&o.external_id).bind(&o.domain_names)
-            .bind(&o.details).bind(&o.notes).bind(&o.tags).bind(at).execute(&mut **t).await?.rows_affected());
+            .bind(&o.details).bind(&o.notes).bind(&o.tags).bind(at).bind(o.shared_tickets)
+            .execute(&mut **t).await?.rows_affected());
         if n == 0 {
             return Err(StoreError::NotFound);
         }

@@ -140,10 +140,10 @@ pub struct OrgRow {
     pub tags: String,
     pub created_at: i64,
     pub updated_at: i64,
+    pub shared_tickets: bool,
 }
 
-pub(crate) const ORG_COLUMNS: &str =
-    "id, name, external_id, domain_names, details, notes, tags, created_at, updated_at";
+pub(crate) const ORG_COLUMNS: &str = "id, name, external_id, domain_names, details, notes, tags, created_at, updated_at, shared_tickets";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TeamRow {

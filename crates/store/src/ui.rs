@@ -14,6 +14,11 @@ pub struct SessionRow {
     pub created_at: i64,
     pub last_seen_at: i64,
     pub expires_at: i64,
+    /// `staff` (the agent screens) or `customer` (the portal): a session opens only the
+    /// pages of its audience.
+    pub audience: String,
+    /// A customer session opened from a "view your case" link sees only this case.
+    pub case_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, PartialEq)]
@@ -38,18 +43,17 @@ pub struct PlaybookRow {
 /// The PostgreSQL channel every node listens on for live updates.
 pub const LIVE_CHANNEL: &str = "guichet_live";
 
-const SESSION_COLS: &str =
-    "token_hash, user_id, csrf_token, user_agent, created_at, last_seen_at, expires_at";
+const SESSION_COLS: &str = "token_hash, user_id, csrf_token, user_agent, created_at, last_seen_at, expires_at, audience, case_id";
 const CANNED_COLS: &str = "id, shortcut, title, body, created_by, created_at, updated_at";
 const COMP_COLS: &str = "id, case_id, kind, amount_cents, currency, note, status, requested_by_id, decided_by_id, created_at, decided_at";
 
 impl Tx {
     pub async fn insert_session(&mut self, s: &SessionRow) -> Result<()> {
         on_tx!(self, t => sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, csrf_token, user_agent, created_at, last_seen_at, expires_at) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7)")
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, user_agent, created_at, last_seen_at, expires_at, audience, case_id) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)")
             .bind(&s.token_hash).bind(s.user_id).bind(&s.csrf_token).bind(&s.user_agent)
-            .bind(s.created_at).bind(s.last_seen_at).bind(s.expires_at)
+            .bind(s.created_at).bind(s.last_seen_at).bind(s.expires_at).bind(&s.audience).bind(s.case_id)
             .execute(&mut **t).await?.rows_affected());
         Ok(())
     }

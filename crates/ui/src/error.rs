@@ -39,27 +39,6 @@ impl PageError {
     }
 }
 
-/// Why a page is refused, in the agent's words: the use case's reason has a message of its
-/// own (`forbidden-administrators-only`), else a general one. Never the English reason.
-pub fn forbidden_words(l: Locale, why: &str) -> String {
-    let id: String = format!(
-        "forbidden-{}",
-        why.chars()
-            .map(|c| if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            })
-            .collect::<String>()
-    );
-    let text = web::i18n::tr(l, &id, &[]);
-    if text == id {
-        web::i18n::tr(l, "forbidden-generic", &[])
-    } else {
-        text
-    }
-}
-
 /// The page for an address that leads nowhere (the browser's side of the API's 404).
 pub fn not_found_page(l: Locale) -> Response {
     let page = ErrorPage {
@@ -74,89 +53,19 @@ pub fn not_found_page(l: Locale) -> Response {
     }
 }
 
-/// A use case's field name as the agent reads it: `comment.body` → "Texte",
-/// `compensation.amount` → "Montant" (the screens' `field-…` labels); the name itself only
-/// when no label exists.
-pub fn field_label(l: Locale, field: &str) -> String {
-    let key = field.replace(['.', '_'], "-");
-    let candidates = [
-        format!("field-{key}"),
-        format!("field-{}", key.trim_start_matches("ticket-")),
-        format!("field-comp-{}", key.trim_start_matches("compensation-")),
-        format!("field-{}", key.rsplit('-').next().unwrap_or(&key)),
-    ];
-    for id in candidates {
-        let text = web::i18n::tr(l, &id, &[]);
-        if text != id {
-            return text;
-        }
-    }
-    field.to_string()
-}
-
-fn field_messages(l: Locale, errs: &[app::FieldError]) -> Vec<String> {
-    errs.iter()
-        .map(|f| {
-            web::i18n::tr(
-                l,
-                &format!("err-{}", f.code),
-                &[
-                    ("field", &field_label(l, &f.field)),
-                    ("detail", &web::i18n::detail_for(l, f.code, &f.detail)),
-                ],
-            )
-        })
-        .collect()
-}
+pub use web::page_error::{field_label, forbidden_words};
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let mut retry_after = None;
         let (status, locale, message, details) = match self {
             PageError::App(e, l) => {
-                let tr = |id: &str, d: &str| web::i18n::tr(l, id, &[("detail", d)]);
-                match e {
-                    AppError::NotFound(_) => {
-                        (StatusCode::NOT_FOUND, l, tr("not-found-help", ""), vec![])
-                    }
-                    AppError::Forbidden(why) => {
-                        (StatusCode::FORBIDDEN, l, forbidden_words(l, why), vec![])
-                    }
-                    AppError::Unauthenticated => return Redirect::to("/login").into_response(),
-                    AppError::Throttled(secs) => (
-                        StatusCode::TOO_MANY_REQUESTS,
-                        l,
-                        T::new(l, "UTC", 0).throttled(secs),
-                        vec![],
-                    ),
-                    AppError::Invalid(errs) => (
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        l,
-                        tr("err-record-invalid", ""),
-                        field_messages(l, &errs),
-                    ),
-                    AppError::Conflict(f) => (
-                        StatusCode::CONFLICT,
-                        l,
-                        tr("err-record-invalid", ""),
-                        field_messages(l, &[f]),
-                    ),
-                    AppError::Store(e) => {
-                        // The same status and Retry-After as the API, said in words.
-                        let a = web::error::store_answer(&e);
-                        retry_after = Some(axum::http::HeaderValue::from(a.retry_after_secs));
-                        (a.status, l, tr(a.key, ""), vec![])
-                    }
-                    AppError::Internal(e) => {
-                        tracing::error!(error = %e, "internal error");
-                        (
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            l,
-                            tr("err-internal", ""),
-                            vec![],
-                        )
-                    }
+                if matches!(e, AppError::Unauthenticated) {
+                    return Redirect::to("/login").into_response();
                 }
+                let x = web::page_error::explain(e, l);
+                retry_after = x.retry_after;
+                (x.status, l, x.message, x.details)
             }
             PageError::Field(field, detail, l) => (
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -83,3 +83,47 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
         }
     }
 }
+
+/// A multipart form with at most one file (part `file`) and its text fields; a file input
+/// left empty gives no file. Text fields take no control characters, as in `Form`.
+pub struct Upload {
+    pub fields: std::collections::HashMap<String, String>,
+    /// (name, declared type, bytes)
+    pub file: Option<(String, Option<String>, Vec<u8>)>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Upload {
+    type Rejection = PageError;
+    async fn from_request(req: Request, _: &S) -> Result<Self, PageError> {
+        let l = locale(req.extensions(), req.headers());
+        let parts = web::browser::multipart_parts(req)
+            .await
+            .map_err(|e| PageError::Field("form", e, l))?;
+        let mut out = Upload {
+            fields: Default::default(),
+            file: None,
+        };
+        for p in parts {
+            if p.name == "file" {
+                out.file = Some((p.file_name.unwrap_or_default(), p.content_type, p.data));
+                continue;
+            }
+            let Some(text) = p.text() else {
+                return Err(PageError::Field(
+                    "form",
+                    format!("{}: not UTF-8 text", p.name.escape_debug()),
+                    l,
+                ));
+            };
+            if domain::has_forbidden_control(text) {
+                return Err(PageError::Field(
+                    "form",
+                    format!("{}: a control character", p.name.escape_debug()),
+                    l,
+                ));
+            }
+            out.fields.insert(p.name.clone(), text.to_string());
+        }
+        Ok(out)
+    }
+}

@@ -14,8 +14,8 @@ pub mod session;
 use axum::Router;
 use axum::routing::{get, post};
 use pages::{
-    admin, admin_email, admin_standards, case, contact, inbox, login, notifications, password,
-    search, settings,
+    admin, admin_email, admin_forms, admin_kb, admin_standards, case, contact, inbox, login,
+    notifications, password, search, settings,
 };
 use web::AppState;
 
@@ -108,6 +108,39 @@ pub fn router(state: AppState) -> Router {
             get(admin::show_teams).post(admin::post_team),
         )
         .route("/admin/teams/{id}/members", post(admin::post_member))
+        .route("/admin/teams/{id}/portal", post(admin::post_team_portal))
+        .route(
+            "/admin/forms",
+            get(admin_forms::show_forms).post(admin_forms::post_new_form),
+        )
+        .route("/admin/kb", get(admin_kb::show_kb))
+        .route("/admin/kb/categories", post(admin_kb::post_category))
+        .route("/admin/kb/sections", post(admin_kb::post_section))
+        .route("/admin/kb/articles", post(admin_kb::post_new_article))
+        .route(
+            "/admin/kb/articles/{id}",
+            get(admin_kb::show_article).post(admin_kb::post_article),
+        )
+        .route(
+            "/admin/kb/articles/{id}/text/{lang}",
+            post(admin_kb::post_text),
+        )
+        .route("/admin/kb/articles/{id}/files", post(admin_kb::post_file))
+        .route(
+            "/admin/kb/articles/{id}/files/{file}/delete",
+            post(admin_kb::post_delete_file),
+        )
+        .route("/admin/forms/logo", post(admin_forms::post_logo))
+        .route("/admin/forms/anonymous", post(admin_forms::post_anonymous))
+        .route("/admin/forms/branding", post(admin_forms::post_branding))
+        .route(
+            "/admin/forms/{id}",
+            get(admin_forms::show_form).post(admin_forms::post_form),
+        )
+        .route(
+            "/admin/forms/{id}/delete",
+            post(admin_forms::post_delete_form),
+        )
         .route(
             "/admin/categories",
             get(admin::show_categories).post(admin::post_category),
@@ -201,6 +234,9 @@ pub fn router(state: AppState) -> Router {
             post(admin_email::post_quarantine_dismiss),
         )
         .route("/live", get(live::stream))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            session::MAX_UPLOAD_BYTES,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::load,

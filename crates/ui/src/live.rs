@@ -43,6 +43,8 @@ pub async fn stream(State(s): State<AppState>, agent: Agent) -> Response {
         let name = match &ev {
             LiveEvent::Case { .. } => "case",
             LiveEvent::Presence { .. } => "presence",
+            // The agent screens follow a chat through its case's updates (for now).
+            LiveEvent::Chat { .. } => return None,
         };
         serde_json::to_string(&ev)
             .ok()

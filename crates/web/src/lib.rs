@@ -3,14 +3,20 @@
 
 #![recursion_limit = "512"]
 pub mod api;
+pub mod browser;
 pub mod error;
 pub mod extract;
+pub mod form;
 pub mod i18n;
+pub mod page_error;
 pub mod ratelimit;
 pub mod render;
 pub mod sentence;
 
-use crate::api::{categories, groups, mail, orgs, search, standards, tickets, uploads, users};
+use crate::api::{
+    categories, groups, hc_files, hc_group_tr, help_center as hc, mail, orgs, requests, search,
+    standards, tickets, uploads, users,
+};
 use crate::error::{ApiError, json_ok};
 use crate::extract::locale_of;
 use axum::Router;
@@ -154,6 +160,170 @@ pub fn router(state: AppState) -> Router {
             get(tickets::list_compensations).post(tickets::create_compensation),
         )
         .route("/tickets/{id}/confirm", post(tickets::confirm_ticket))
+        .route(
+            "/requests",
+            get(requests::list_requests).post(requests::create_request),
+        )
+        .route("/requests/open", get(requests::open_requests))
+        .route("/requests/solved", get(requests::solved_requests))
+        .route("/requests/ccd", get(requests::ccd_requests))
+        .route("/requests/search", get(requests::search_requests))
+        .route(
+            "/requests/{id}",
+            get(requests::show_request).put(requests::update_request),
+        )
+        .route("/requests/{id}/comments", get(requests::request_comments))
+        .route(
+            "/help_center/categories",
+            get(hc::list_categories_plain).post(hc::create_category),
+        )
+        .route("/help_center/{locale}/categories", get(hc::list_categories))
+        .route(
+            "/help_center/categories/{id}",
+            get(hc::show_category)
+                .put(hc::update_category)
+                .delete(hc::delete_category),
+        )
+        .route(
+            "/help_center/{locale}/categories/{id}",
+            get(hc::show_category),
+        )
+        .route(
+            "/help_center/categories/{id}/sections",
+            get(hc::list_sections).post(hc::create_section),
+        )
+        .route(
+            "/help_center/{locale}/categories/{id}/sections",
+            get(hc::list_sections),
+        )
+        .route(
+            "/help_center/categories/{id}/articles",
+            get(hc::category_articles),
+        )
+        .route(
+            "/help_center/{locale}/categories/{id}/articles",
+            get(hc::category_articles),
+        )
+        .route(
+            "/help_center/categories/{id}/translations",
+            get(hc_group_tr::list_category_translations)
+                .post(hc_group_tr::create_category_translation),
+        )
+        .route(
+            "/help_center/categories/{id}/translations/missing",
+            get(hc_group_tr::missing_category_translations),
+        )
+        .route(
+            "/help_center/categories/{id}/translations/{label}",
+            get(hc_group_tr::show_category_translation)
+                .put(hc_group_tr::update_category_translation),
+        )
+        .route(
+            "/help_center/sections/{id}/translations",
+            get(hc_group_tr::list_section_translations)
+                .post(hc_group_tr::create_section_translation),
+        )
+        .route(
+            "/help_center/sections/{id}/translations/missing",
+            get(hc_group_tr::missing_section_translations),
+        )
+        .route(
+            "/help_center/sections/{id}/translations/{label}",
+            get(hc_group_tr::show_section_translation).put(hc_group_tr::update_section_translation),
+        )
+        .route("/help_center/sections", get(hc::list_sections_plain))
+        .route("/help_center/{locale}/sections", get(hc::list_sections))
+        .route(
+            "/help_center/sections/{id}",
+            get(hc::show_section)
+                .put(hc::update_section)
+                .delete(hc::delete_section),
+        )
+        .route("/help_center/{locale}/sections/{id}", get(hc::show_section))
+        .route(
+            "/help_center/sections/{id}/articles",
+            get(hc::section_articles).post(hc::create_article),
+        )
+        .route(
+            "/help_center/{locale}/sections/{id}/articles",
+            get(hc::section_articles).post(hc::create_article),
+        )
+        .route("/help_center/articles", get(hc::list_articles_plain))
+        .route("/help_center/{locale}/articles", get(hc::list_articles))
+        .route("/help_center/articles/search", get(hc::search_articles))
+        .route("/help_center/articles/labels", get(hc::list_labels))
+        .route(
+            "/help_center/articles/{id}",
+            get(hc::show_article)
+                .put(hc::update_article)
+                .delete(hc::archive_article),
+        )
+        .route(
+            "/help_center/{locale}/articles/{id}",
+            get(hc::show_article).put(hc::update_article),
+        )
+        .route(
+            "/help_center/articles/{id}/translations",
+            get(hc::list_translations).post(hc::create_translation),
+        )
+        .route(
+            "/help_center/articles/{id}/translations/missing",
+            get(hc::missing_translations),
+        )
+        .route(
+            "/help_center/articles/{id}/translations/{label}",
+            get(hc::show_translation).put(hc::update_translation),
+        )
+        .route(
+            "/help_center/translations/{id}",
+            delete(hc::delete_translation),
+        )
+        .route("/help_center/articles/{id}/up", post(hc::vote_up))
+        .route("/help_center/articles/{id}/down", post(hc::vote_down))
+        .route("/help_center/articles/{id}/votes", get(hc::list_votes))
+        .route(
+            "/help_center/articles/{id}/labels",
+            get(hc::article_labels).post(hc::add_label),
+        )
+        .route(
+            "/help_center/articles/{id}/labels/{label}",
+            delete(hc::remove_label),
+        )
+        .route(
+            "/help_center/articles/{id}/attachments",
+            get(hc_files::list_files).post(hc_files::create_file),
+        )
+        .route(
+            "/help_center/articles/{id}/attachments/inline",
+            get(hc_files::list_inline),
+        )
+        .route(
+            "/help_center/articles/{id}/attachments/block",
+            get(hc_files::list_block),
+        )
+        .route(
+            "/help_center/articles/{id}/bulk_attachments",
+            post(hc_files::bulk_link),
+        )
+        .route(
+            "/help_center/articles/attachments",
+            post(hc_files::create_unassociated),
+        )
+        .route(
+            "/help_center/articles/attachments/{id}",
+            get(hc_files::show_file).delete(hc_files::delete_file),
+        )
+        .route("/help_center/deflection", get(hc::deflection))
+        .route("/help_center/user_segments", get(hc::list_user_segments))
+        .route(
+            "/help_center/user_segments/{id}",
+            get(hc::show_user_segment),
+        )
+        .route("/guide/permission_groups", get(hc::list_permission_groups))
+        .route(
+            "/guide/permission_groups/{id}",
+            get(hc::show_permission_group),
+        )
         .route("/users", get(users::list_users).post(users::create_user))
         .route("/users/me", get(users::me).put(users::update_me))
         .route("/users/search", get(users::search_users))

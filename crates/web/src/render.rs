@@ -126,6 +126,56 @@ pub fn ticket_end_user(c: &model::CustomerCase, base: &str) -> Value {
     })
 }
 
+/// A request (Zendesk's Requests API): the requester's view of a ticket, from the same
+/// customer allow-list as [`ticket_end_user`], with `can_be_solved_by_me`.
+pub fn request(c: &model::CustomerCase, can_be_solved_by_me: bool, base: &str) -> Value {
+    json!({
+        "url": format!("{base}/api/v2/requests/{}.json", c.id),
+        "id": c.id,
+        "status": c.status,
+        "priority": c.priority,
+        "type": c.ticket_type,
+        "subject": c.subject,
+        "description": c.description,
+        "organization_id": c.organization_id,
+        "via": {"channel": c.channel, "source": {"from": {}, "to": {}, "rel": null}},
+        "custom_fields": [],
+        "fields": [],
+        "requester_id": c.requester_id,
+        "collaborator_ids": [],
+        "email_cc_ids": [],
+        "is_public": true,
+        "due_at": null,
+        "can_be_solved_by_me": can_be_solved_by_me,
+        "solved": matches!(c.status.as_str(), "solved" | "closed"),
+        "followup_source_id": null,
+        "created_at": ts(c.created_at),
+        "updated_at": ts(c.updated_at),
+    })
+}
+
+/// A public comment of a request, as its requester reads it (author by id, never an
+/// internal note: the thread holds public messages only).
+pub fn request_comment(m: &app::portal::PortalMessage, html: Option<&String>, base: &str) -> Value {
+    json!({
+        "id": m.id,
+        "type": "Comment",
+        "request_id": null,
+        "author_id": m.author_id,
+        "body": m.body,
+        "html_body": html.cloned().unwrap_or_else(|| m.body.clone()),
+        "plain_body": m.body,
+        "public": true,
+        "attachments": m.attachments.iter().map(|a| {
+            let content = format!("{base}/api/v2/attachments/{}/content", a.id);
+            json!({"id": a.id, "file_name": a.file_name, "size": a.size,
+                "content_url": content, "mapped_content_url": content,
+                "url": format!("{base}/api/v2/attachments/{}.json", a.id)})
+        }).collect::<Vec<_>>(),
+        "created_at": ts(m.created_at),
+    })
+}
+
 /// The audit a customer gets with their own create or comment: their public comment, the
 /// creation and the status it moved to; no other field change.
 pub fn audit_end_user(
@@ -382,7 +432,7 @@ pub fn org(o: &model::Org, base: &str) -> Value {
     let domains: Value = serde_json::from_str(&o.domain_names).unwrap_or(json!([]));
     json!({
         "url": format!("{base}/api/v2/organizations/{}.json", o.id),
-        "id": o.id, "name": o.name, "shared_tickets": false, "shared_comments": false,
+        "id": o.id, "name": o.name, "shared_tickets": o.shared_tickets, "shared_comments": false,
         "external_id": o.external_id, "created_at": ts(o.created_at), "updated_at": ts(o.updated_at),
         "domain_names": domains, "details": o.details, "notes": o.notes, "group_id": null,
         "tags": tags(&o.tags), "organization_fields": {},

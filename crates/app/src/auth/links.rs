@@ -41,6 +41,15 @@ pub struct LinkInfo {
     pub locale: domain::Locale,
 }
 
+/// The language of an account's emails.
+pub(crate) fn locale_of(u: &store::UserRow) -> &'static str {
+    if u.locale.starts_with("en") {
+        "en"
+    } else {
+        "fr"
+    }
+}
+
 impl App {
     /// Create a staff account without a password and send it an invitation link (admin).
     pub async fn invite_staff(
@@ -137,7 +146,10 @@ impl App {
         let mut tx = self.store.begin().await?;
         // Counted in the transaction that writes the link (one writer on SQLite: exact).
         if purpose == "reset"
-            && tx.account_links_since(user_id, now - 3_600_000).await? >= RESETS_PER_HOUR
+            && tx
+                .account_links_since(user_id, "reset", now - 3_600_000)
+                .await?
+                >= RESETS_PER_HOUR
         {
             tx.rollback().await?;
             tracing::info!(user = user_id, "password reset refused: too many this hour");
@@ -160,71 +172,22 @@ impl App {
             .ok_or_else(|| AppError::invalid("email", "required", "email"))?;
         tx.insert_account_link(&hash_token(&token), user_id, purpose, now, now + ttl)
             .await?;
-        let mailbox = tx.mailboxes_in_tx().await?.into_iter().find(|b| b.active);
         let relay = self.relay_configured().await?;
-        let queued = match &mailbox {
-            Some(mb) => {
-                let locale = if u.locale.starts_with("en") {
-                    "en"
-                } else {
-                    "fr"
-                };
-                let expires = crate::email::format_local(now + ttl, &u.time_zone, locale);
-                let vars = minijinja::context! {
-                    user_name => u.name,
-                    inviter_name => by.map(|a| a.name.clone()).unwrap_or_default(),
-                    link => link,
-                    expires => expires,
-                };
-                let key = if purpose == "invitation" {
-                    "invitation"
-                } else {
-                    "password_reset"
-                };
-                let (subject, text) = self.render_template(&mut tx, key, locale, vars).await?;
-                let message_key = mail::thread::notice_id(
-                    &self.config.mail.domain,
-                    None,
-                    purpose,
-                    &new_token()[..12],
-                );
-                let raw = mail::build(&mail::Outgoing {
-                    from_name: mb.name.clone(),
-                    from: mb.address.clone(),
-                    to: vec![(Some(u.name.clone()), email.clone())],
-                    reply_to: None,
-                    subject,
-                    text,
-                    html: None,
-                    message_id: message_key.clone(),
-                    in_reply_to: vec![],
-                    references: vec![],
-                    auto_submitted: Some("auto-generated"),
-                    date: now / 1000,
-                    language: Some(locale.to_string()),
-                    attachments: vec![],
-                });
-                tx.insert_outbox(&NewOutbox {
-                    kind: if purpose == "invitation" {
-                        "invitation"
-                    } else {
-                        "password_reset"
-                    },
-                    case_id: None,
-                    message_id: None,
-                    user_id: Some(user_id),
-                    mailbox_id: Some(mb.id),
-                    envelope_from: &mb.address,
-                    recipient: &email,
-                    message_key: &message_key,
-                    raw: &raw,
-                    created_at: now,
-                })
-                .await?;
-                true
-            }
-            None => false,
+        let key = if purpose == "invitation" {
+            "invitation"
+        } else {
+            "password_reset"
         };
+        let expires = crate::email::format_local(now + ttl, &u.time_zone, locale_of(&u));
+        let vars = minijinja::context! {
+            user_name => u.name,
+            inviter_name => by.map(|a| a.name.clone()).unwrap_or_default(),
+            link => link.clone(),
+            expires => expires,
+        };
+        let queued = self
+            .queue_account_mail(&mut tx, &u, &email, key, purpose, vars, now)
+            .await?;
         tx.commit().await?;
         Ok(LinkSent {
             email,
@@ -233,6 +196,59 @@ impl App {
             link: (by.is_some() && !(queued && relay)).then_some(link),
             expires_at: now + ttl,
         })
+    }
+
+    /// Queue an email about an account (a link to set a password or to sign in), in the
+    /// account's language, from the first active mailbox. False when there is no mailbox
+    /// yet (nothing can carry it).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn queue_account_mail(
+        &self,
+        tx: &mut store::Tx,
+        u: &store::UserRow,
+        email: &str,
+        template: &'static str,
+        purpose: &str,
+        vars: minijinja::Value,
+        now: i64,
+    ) -> Result<bool> {
+        let Some(mb) = tx.mailboxes_in_tx().await?.into_iter().find(|b| b.active) else {
+            return Ok(false);
+        };
+        let locale = locale_of(u);
+        let (subject, text) = self.render_template(tx, template, locale, vars).await?;
+        let message_key =
+            mail::thread::notice_id(&self.config.mail.domain, None, purpose, &new_token()[..12]);
+        let raw = mail::build(&mail::Outgoing {
+            from_name: mb.name.clone(),
+            from: mb.address.clone(),
+            to: vec![(Some(u.name.clone()), email.to_string())],
+            reply_to: None,
+            subject,
+            text,
+            html: None,
+            message_id: message_key.clone(),
+            in_reply_to: vec![],
+            references: vec![],
+            auto_submitted: Some("auto-generated"),
+            date: now / 1000,
+            language: Some(locale.to_string()),
+            attachments: vec![],
+        });
+        tx.insert_outbox(&NewOutbox {
+            kind: template,
+            case_id: None,
+            message_id: None,
+            user_id: Some(u.id),
+            mailbox_id: Some(mb.id),
+            envelope_from: &mb.address,
+            recipient: email,
+            message_key: &message_key,
+            raw: &raw,
+            created_at: now,
+        })
+        .await?;
+        Ok(true)
     }
 
     /// Staff accounts with an invitation not used yet: (user id, expiry).

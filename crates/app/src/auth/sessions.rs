@@ -22,6 +22,25 @@ pub struct Session {
     pub csrf: String,
     pub locale: domain::Locale,
     pub time_zone: String,
+    /// A customer session opened by a "view your case" link sees only this case.
+    pub case_id: Option<i64>,
+}
+
+/// Who a session is for: the agent screens or the customer portal. A session opens only
+/// the pages of its own audience, whatever cookie carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Staff,
+    Customer,
+}
+
+impl Audience {
+    fn as_str(self) -> &'static str {
+        match self {
+            Audience::Staff => "staff",
+            Audience::Customer => "customer",
+        }
+    }
 }
 
 fn session_of(row: SessionRow, actor: Actor, u: &store::UserRow) -> Session {
@@ -31,6 +50,7 @@ fn session_of(row: SessionRow, actor: Actor, u: &store::UserRow) -> Session {
         csrf: row.csrf_token,
         locale: domain::Locale::parse(&u.locale).unwrap_or(domain::Locale::Fr),
         time_zone: u.time_zone.clone(),
+        case_id: row.case_id,
     }
 }
 
@@ -45,6 +65,18 @@ impl App {
     ) -> Result<(String, Session)> {
         let actor = self.authenticate_password(email, password).await?;
         actor.require_staff()?;
+        self.open_session(actor, Audience::Staff, None, user_agent)
+            .await
+    }
+
+    /// Write a new session for this actor and audience; returns the cookie's token.
+    pub(crate) async fn open_session(
+        &self,
+        actor: Actor,
+        audience: Audience,
+        case_id: Option<i64>,
+        user_agent: &str,
+    ) -> Result<(String, Session)> {
         let token = new_token();
         let now = self.now_ms();
         let row = SessionRow {
@@ -55,6 +87,8 @@ impl App {
             created_at: now,
             last_seen_at: now,
             expires_at: now + SESSION_IDLE_MS,
+            audience: audience.as_str().into(),
+            case_id,
         };
         let mut tx = self.store.begin().await?;
         tx.delete_expired_sessions(now).await?;
@@ -68,13 +102,24 @@ impl App {
         Ok((token, session_of(row, actor, &u)))
     }
 
-    /// The session a cookie token names, if it is still valid and its user still active.
+    /// The agent session a cookie token names, if it is still valid and its user still
+    /// active. A customer's session is not one.
     pub async fn session(&self, token: &str) -> Result<Session> {
+        self.session_for(token, Audience::Staff).await
+    }
+
+    /// The customer (portal) session a cookie token names.
+    pub async fn customer_session(&self, token: &str) -> Result<Session> {
+        self.session_for(token, Audience::Customer).await
+    }
+
+    async fn session_for(&self, token: &str, audience: Audience) -> Result<Session> {
         let hash = hash_token(token);
         let row = self
             .store
             .session(&hash)
             .await?
+            .filter(|r| r.audience == audience.as_str())
             .ok_or(AppError::Unauthenticated)?;
         let now = self.now_ms();
         if row.expires_at < now || now - row.created_at > SESSION_MAX_MS {

@@ -153,7 +153,7 @@ impl App {
 
     /// Bytes per user and hour (customers get less than staff): a file that would take the
     /// caller over it is refused with the code `quota`, its detail saying when there is room.
-    async fn check_upload_quota(
+    pub(crate) async fn check_upload_quota(
         &self,
         tx: &mut store::Tx,
         actor: &Actor,
@@ -253,11 +253,13 @@ impl App {
         Ok(by)
     }
 
-    /// Delete uploads never attached within the upload TTL, and their orphaned content.
+    /// Delete uploads never attached within the upload TTL (case files, and knowledge-base
+    /// files never linked to an article), and their orphaned content.
     pub async fn purge_stale_uploads(&self) -> Result<u64> {
         let before = self.now_ms() - self.config.upload_ttl.as_millis() as i64;
         let mut tx = self.store.begin().await?;
-        let n = tx.delete_uploads(None, before).await?;
+        let n =
+            tx.delete_uploads(None, before).await? + tx.delete_stale_kb_attachments(before).await?;
         tx.commit().await?;
         Ok(n)
     }

@@ -194,15 +194,20 @@ impl App {
                 self.config.max_body_chars.to_string(),
             ));
         }
-        let via_mail = comment.as_ref().is_some_and(|c| c.inbound.is_some());
+        // The email channel, the contact form and the live chat route a customer's case
+        // themselves (the mailbox's team, the topic's team and category, the chat's
+        // channel and team): the customer does not.
+        let routed_by_channel = comment
+            .as_ref()
+            .is_some_and(|c| c.inbound.is_some() || c.form.is_some() || c.chat.is_some());
         if customer
             && (new.assignee_id.is_some()
-                || (new.team_id.is_some() && !via_mail)
+                || (new.team_id.is_some() && !routed_by_channel)
                 || new.status.is_some_and(|s| s != Status::New))
         {
             return Err(AppError::Forbidden("customers cannot assign or set status"));
         }
-        if customer && !via_mail {
+        if customer && !routed_by_channel {
             errs.extend(staff_only_fields(new));
         }
         if !errs.is_empty() {
@@ -224,7 +229,7 @@ impl App {
         };
         Ok(CheckedCase {
             customer,
-            via_mail,
+            routed_by_channel,
             comment,
             subject,
             status,
@@ -380,6 +385,11 @@ impl App {
         if let Some(inb) = &c.inbound {
             attachments = self.write_inbound(tx, case, &m, inb, now).await?;
             self.queue_ack(tx, case, inb, now).await?;
+        } else if let Some(f) = &c.form {
+            self.queue_ack_to(tx, case, &f.email, Some(f.name.clone()), now)
+                .await?;
+        } else if let Some(st) = &c.chat {
+            crate::chat::open_conversation(tx, case, &m, st, now).await?;
         } else if public && !customer && author != case.requester_id {
             self.queue_reply(tx, case, &m, &attachments, now).await?;
         }
@@ -391,8 +401,9 @@ impl App {
 /// comment (None when empty).
 struct CheckedCase {
     customer: bool,
-    /// The case comes by email (a customer's mail may name its mailbox's team).
-    via_mail: bool,
+    /// The case comes by email, the contact form or the chat, whose routing may name the
+    /// team (a customer may not).
+    routed_by_channel: bool,
     comment: Option<CommentInput>,
     subject: String,
     status: Status,
@@ -433,7 +444,7 @@ fn new_case_row(
             .received_by_id
             .or(if customer { None } else { Some(actor.user_id) }),
         assignee_id: if customer { None } else { new.assignee_id },
-        team_id: if customer && !checked.via_mail {
+        team_id: if customer && !checked.routed_by_channel {
             None
         } else {
             new.team_id

@@ -63,6 +63,13 @@ pub struct CommentInput {
     /// Set by the email channel only: the email this message is, written in the same
     /// transaction (its Message-ID, original, attachments).
     pub inbound: Option<std::sync::Arc<crate::email::InboundMail>>,
+    /// Set by the contact form only (`App::submit_contact_form`): the topic the customer
+    /// chose routes the case (team, category, fields) and the acknowledgement goes out,
+    /// as the email channel does. Only `app` can make one.
+    pub form: Option<std::sync::Arc<crate::portal::forms::FormRouting>>,
+    /// Set by the live chat only (`app::chat`): the message is one of a conversation's,
+    /// numbered in its event log in the same transaction, delivered live (never emailed).
+    pub chat: Option<std::sync::Arc<crate::chat::ChatStamp>>,
 }
 
 /// A2 complaint register: every field optional; `Some(None)` clears.
@@ -129,6 +136,18 @@ pub struct CaseChanges {
     /// Safe update: refuse (409, code `stale`) if the case changed after this instant
     /// (ms). Checked inside the write transaction, on the locked row.
     pub unchanged_since: Option<i64>,
+    /// What the customer says of their case in the portal (with or without a comment).
+    pub customer_move: Option<CustomerMove>,
+}
+
+/// A customer's own status change (the portal's buttons, the Requests API's `solved`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerMove {
+    /// "No, still a problem": a solved case reopens (the reopening counts).
+    StillAProblem,
+    /// "Mark as solved" on an open case, where the case's team allows it and the case has
+    /// an assignee (Zendesk's `can_be_solved_by_me`).
+    Solved,
 }
 
 impl CaseChanges {
@@ -136,6 +155,7 @@ impl CaseChanges {
     fn only_comment(&self) -> bool {
         let mut c = self.clone();
         c.comment = None;
+        c.customer_move = None;
         c.subject.is_none()
             && c.status.is_none()
             && c.priority.is_none()

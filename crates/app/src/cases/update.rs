@@ -56,9 +56,23 @@ impl App {
             .status
             .parse()
             .map_err(|_| AppError::Internal("bad status".into()))?;
-        let mut transition: Option<Transition> = match ch.status {
-            Some(s) => Some(lifecycle::agent_sets_status(from, s).map_err(lifecycle_err)?),
-            None => None,
+        let mut transition: Option<Transition> = match (ch.status, ch.customer_move) {
+            (Some(s), _) => Some(lifecycle::agent_sets_status(from, s).map_err(lifecycle_err)?),
+            (None, Some(CustomerMove::StillAProblem)) if customer => {
+                Some(lifecycle::customer_reopens(from).map_err(lifecycle_err)?)
+            }
+            (None, Some(CustomerMove::Solved)) if customer => {
+                if !customer_may_solve(&mut tx, &c).await? {
+                    return Err(AppError::Forbidden("this team solves its cases itself"));
+                }
+                Some(lifecycle::customer_solves(from).map_err(lifecycle_err)?)
+            }
+            (None, Some(_)) => {
+                return Err(AppError::Forbidden(
+                    "only the customer answers for the customer",
+                ));
+            }
+            (None, None) => None,
         };
         let mut message = None;
         let mut attachments = Vec::new();
@@ -242,7 +256,10 @@ impl App {
         if let Some(inb) = &inbound {
             attachments = self.write_inbound(tx, c, &m, inb, now).await?;
         }
-        if !by_customer && public {
+        if let Some(st) = &cm.chat {
+            // A chat message is numbered in its conversation and delivered live.
+            crate::chat::append_message(tx, c.id, &m, st, by_customer, now).await?;
+        } else if !by_customer && public {
             self.queue_reply(tx, c, &m, &attachments, now).await?;
         }
         tx.append_search_doc(c.id, &fold(&cm.body), public).await?;
@@ -431,6 +448,18 @@ async fn apply_field_changes(
         apply_complaint(c, p, ev);
     }
     Ok(rebuild_doc)
+}
+
+/// Whether the customer may mark this case solved themselves: someone is assigned (the
+/// team took it in hand) and the case's team allows it (on by default).
+async fn customer_may_solve(tx: &mut Tx, c: &CaseRow) -> Result<bool> {
+    if c.assignee_id.is_none() {
+        return Ok(false);
+    }
+    match c.team_id {
+        Some(t) => Ok(tx.team_customers_can_solve_in_tx(t).await?),
+        None => Ok(true),
+    }
 }
 
 /// A status change with its event and clock event; a reopening counts.

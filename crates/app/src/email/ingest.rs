@@ -92,6 +92,8 @@ impl App {
             uploads: vec![],
             via: Some(Channel::Email),
             inbound: Some(inbound.clone()),
+            form: None,
+            chat: None,
         };
         let result = match thread {
             Thread::Case(c) if c.status != "closed" => self
@@ -327,16 +329,35 @@ impl App {
         Ok(None)
     }
 
-    async fn ensure_customer(&self, email: &str, name: Option<&str>, locale: &str) -> Result<i64> {
+    pub(crate) async fn ensure_customer(
+        &self,
+        email: &str,
+        name: Option<&str>,
+        locale: &str,
+    ) -> Result<i64> {
         let email = EmailAddress::parse(email)
             .map_err(|e| AppError::invalid("from", "email-invalid", e.to_string()))?;
         let locale: Option<Locale> = Locale::parse(locale).ok();
-        let mut tx = self.store.begin().await?;
-        let id = self
-            .find_or_create_customer(&mut tx, &email, name, locale)
-            .await?;
-        tx.commit().await?;
-        Ok(id)
+        let created = async {
+            let mut tx = self.store.begin().await?;
+            let id = self
+                .find_or_create_customer(&mut tx, &email, name, locale)
+                .await?;
+            tx.commit().await?;
+            Ok::<i64, AppError>(id)
+        }
+        .await;
+        match created {
+            // Two first messages from one new address at once (two form submissions on
+            // PostgreSQL): the other request created the customer; use theirs.
+            Err(AppError::Conflict(_)) => self
+                .store
+                .user_by_identity("email", email.as_str())
+                .await?
+                .map(|u| u.id)
+                .ok_or(AppError::Internal("customer vanished".into())),
+            r => r,
+        }
     }
 
     async fn mark_bounced(&self, p: &Inbound) -> Result<()> {

@@ -130,6 +130,10 @@ impl App {
         };
         let agent = tx.user_in_tx(m.author_id).await?;
         let locale = locale_of(&requester.locale, &mailbox.locale);
+        let case_link = self
+            .case_link(tx, case.id, &requester, now)
+            .await?
+            .unwrap_or_default();
         let vars = minijinja::context! {
             case_id => case.id,
             subject => case.subject,
@@ -137,6 +141,7 @@ impl App {
             customer_name => requester.name,
             agent_name => agent.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
             mailbox_name => mailbox.name,
+            case_link => case_link,
         };
         let (subject, text) = self.render_template(tx, "reply", locale, vars).await?;
         let mut files = Vec::new();
@@ -185,12 +190,25 @@ impl App {
         if !inb.send_ack || p.null_return_path {
             return Ok(());
         }
+        self.queue_ack_to(tx, case, &p.from, p.from_name.clone(), now)
+            .await
+    }
+
+    /// The acknowledgement of a new case to this address (an email's sender, a contact
+    /// form's customer): the case number, the expected answer time, the case link. At most
+    /// `acks_per_hour` to one address.
+    pub(crate) async fn queue_ack_to(
+        &self,
+        tx: &mut Tx,
+        case: &CaseRow,
+        to: &str,
+        to_name: Option<String>,
+        now: i64,
+    ) -> Result<()> {
         let Some(mailbox) = self.outbound_mailbox(tx, case).await? else {
             return Ok(());
         };
-        let recent = tx
-            .outbox_count_since(&p.from, "ack", now - 3_600_000)
-            .await?;
+        let recent = tx.outbox_count_since(to, "ack", now - 3_600_000).await?;
         if recent >= self.config.mail.acks_per_hour {
             return Ok(());
         }
@@ -211,6 +229,10 @@ impl App {
             .await?;
         let tz = requester.time_zone.clone();
         let expected = due.map(|ms| format_local(ms, &tz, locale));
+        let case_link = self
+            .case_link(tx, case.id, &requester, now)
+            .await?
+            .unwrap_or_default();
         let vars = minijinja::context! {
             case_id => case.id,
             subject => case.subject,
@@ -218,6 +240,7 @@ impl App {
             mailbox_name => mailbox.name,
             expected => expected,
             ahead => ahead,
+            case_link => case_link,
         };
         let (subject, text) = self.render_template(tx, "ack", locale, vars).await?;
         let key = mail::thread::notice_id(
@@ -234,8 +257,8 @@ impl App {
                 message_id: None,
                 user_id: Some(requester.id),
                 mailbox: &mailbox,
-                to: &p.from,
-                to_name: p.from_name.clone(),
+                to,
+                to_name,
                 key,
                 subject,
                 text,

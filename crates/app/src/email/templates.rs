@@ -20,6 +20,7 @@ pub const KEYS: &[(&str, &[&str])] = &[
             "mailbox_name",
             "expected",
             "ahead",
+            "case_link",
         ],
     ),
     (
@@ -31,6 +32,7 @@ pub const KEYS: &[(&str, &[&str])] = &[
             "customer_name",
             "agent_name",
             "mailbox_name",
+            "case_link",
         ],
     ),
     (
@@ -49,6 +51,7 @@ pub const KEYS: &[(&str, &[&str])] = &[
         &["user_name", "inviter_name", "link", "expires"],
     ),
     ("password_reset", &["user_name", "link", "expires"]),
+    ("sign_in", &["user_name", "link", "expires"]),
 ];
 
 /// (subject, body) of a built-in template.
@@ -60,7 +63,8 @@ pub fn default_template(key: &str, locale: &str) -> Option<(&'static str, &'stat
              Nous avons bien reçu votre demande n°\u{a0}{{ case_id }} «\u{202f}{{ subject }}\u{202f}».\n\
              {% if expected %}Nous vous répondrons au plus tard le {{ expected }}.\n{% endif %}\
              {% if ahead > 0 %}{{ ahead }} demande{% if ahead > 1 %}s sont{% else %} est{% endif %} en cours de traitement avant la vôtre.\n{% endif %}\
-             \nPour compléter votre demande, répondez simplement à ce message.\n\n\
+             \nPour compléter votre demande, répondez simplement à ce message.\n\
+             {% if case_link %}Vous pouvez aussi la suivre en ligne\u{a0}: {{ case_link }}\n{% endif %}\n\
              {{ mailbox_name }}\n",
         ),
         ("ack", _) => (
@@ -69,18 +73,21 @@ pub fn default_template(key: &str, locale: &str) -> Option<(&'static str, &'stat
              We have received your request #{{ case_id }} \"{{ subject }}\".\n\
              {% if expected %}We will answer by {{ expected }} at the latest.\n{% endif %}\
              {% if ahead > 0 %}{{ ahead }} request{% if ahead > 1 %}s are{% else %} is{% endif %} being handled before yours.\n{% endif %}\
-             \nTo add to your request, simply reply to this message.\n\n\
+             \nTo add to your request, simply reply to this message.\n\
+             {% if case_link %}You can also follow it online: {{ case_link }}\n{% endif %}\n\
              {{ mailbox_name }}\n",
         ),
         ("reply", "fr") => (
             "Re: [#{{ case_id }}] {{ subject }}",
             "{{ body }}\n\n-- \n{{ agent_name }}, {{ mailbox_name }}\n\
-             Demande n°\u{a0}{{ case_id }}\u{a0}: répondez à ce message pour la compléter.\n",
+             Demande n°\u{a0}{{ case_id }}\u{a0}: répondez à ce message pour la compléter.\n\
+             {% if case_link %}Suivre votre demande en ligne\u{a0}: {{ case_link }}\n{% endif %}",
         ),
         ("reply", _) => (
             "Re: [#{{ case_id }}] {{ subject }}",
             "{{ body }}\n\n-- \n{{ agent_name }}, {{ mailbox_name }}\n\
-             Request #{{ case_id }}: reply to this message to add to it.\n",
+             Request #{{ case_id }}: reply to this message to add to it.\n\
+             {% if case_link %}Follow your request online: {{ case_link }}\n{% endif %}",
         ),
         ("notification", "fr") => (
             "[#{{ case_id }}] {% if kind == 'assigned' %}Dossier attribué{% elif kind == 'standard_warning' %}Échéance proche{% elif kind == 'standard_breached' %}Engagement non tenu{% elif kind == 'standard_unacceptable' %}Retard inacceptable{% else %}{{ kind }}{% endif %}\u{a0}: {{ subject }}",
@@ -138,6 +145,20 @@ pub fn default_template(key: &str, locale: &str) -> Option<(&'static str, &'stat
              {{ link }}\n\n\
              If you did not ask for this, ignore this message: your current password still works.\n\n\
              Guichet\n",
+        ),
+        ("sign_in", "fr") => (
+            "Votre lien de connexion",
+            "Bonjour {{ user_name }},\n\n\
+             Pour suivre vos demandes, ouvrez ce lien (valable jusqu’au {{ expires }}, une seule fois)\u{a0}:\n\
+             {{ link }}\n\n\
+             Si vous n’avez rien demandé, ignorez ce message.\n",
+        ),
+        ("sign_in", _) => (
+            "Your sign-in link",
+            "Hello {{ user_name }},\n\n\
+             To follow your requests, open this link (it works once, until {{ expires }}):\n\
+             {{ link }}\n\n\
+             If you did not ask for this, ignore this message.\n",
         ),
         _ => return None,
     })
@@ -290,7 +311,7 @@ pub fn render_capped(
 /// Sample values for the variables `key`'s template receives at run time, and only those:
 /// strict undefined then rejects, on save, a variable the template would not get.
 fn sample_vars(key: &str) -> minijinja::Value {
-    let all: [(&str, minijinja::Value); 15] = [
+    let all: [(&str, minijinja::Value); 16] = [
         ("case_id", 42.into()),
         ("subject", "Colis abîmé".into()),
         ("body", "Bonjour,\nvoici la réponse.".into()),
@@ -306,6 +327,7 @@ fn sample_vars(key: &str) -> minijinja::Value {
         ("inviter_name", "Ada Admin".into()),
         ("link", "https://support.example.com/password/…".into()),
         ("expires", "lundi 14 décembre 2026 à 09:30".into()),
+        ("case_link", "https://support.example.com/portal/c/…".into()),
     ];
     let names = KEYS
         .iter()
@@ -481,10 +503,16 @@ mod tests {
                 let (s, b) = default_template(key, locale).unwrap();
                 let s = render(s, &sample_vars(key)).unwrap();
                 let b = render(b, &sample_vars(key)).unwrap();
-                if !matches!(*key, "invitation" | "password_reset") {
+                if !matches!(*key, "invitation" | "password_reset" | "sign_in") {
                     assert!(s.contains("[#42]"), "{key} {locale}: {s}");
                 } else {
-                    assert!(b.contains("/password/"), "{key} {locale}: {b}");
+                    assert!(
+                        b.contains("https://support.example.com/"),
+                        "{key} {locale}: {b}"
+                    );
+                }
+                if matches!(*key, "ack" | "reply") {
+                    assert!(b.contains("/portal/c/"), "{key} {locale}: the case link");
                 }
                 assert!(!b.is_empty());
             }

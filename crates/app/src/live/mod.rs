@@ -25,6 +25,9 @@ pub enum LiveEvent {
         actor_name: String,
         what: String,
     },
+    /// A chat conversation's event log grew to `seq` (ADR 0007): whoever follows it
+    /// re-reads the events after the last number it has, through `App::chat_events`.
+    Chat { case_id: i64, seq: i64 },
     /// Someone is looking at (`viewing`), typing in (`replying`) or has left (`left`) a case.
     Presence {
         case_id: i64,

@@ -88,6 +88,7 @@ impl App {
             details: o.details,
             notes: o.notes,
             tags: o.tags,
+            shared_tickets: o.shared_tickets,
         };
         f(&mut d);
         d.name = crate::text_field("name", &d.name, 255)?;

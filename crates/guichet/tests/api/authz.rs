@@ -48,6 +48,15 @@ const TABLE: &[Row] = &[
     ("GET",    "/api/v2/tickets/{id}/compensations",           [401, 403, 403, 403, 200, 200, 200, 200]),
     ("POST",   "/api/v2/tickets/{id}/compensations",           [401, 403, 403, 403, 403, 201, 201, 201]),
     ("POST",   "/api/v2/tickets/{id}/confirm",                 [401, 422, 404, 404, 403, 403, 403, 403]),
+    ("GET",    "/api/v2/requests",                             [401, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v2/requests",                             [401, 201, 201, 201, 403, 201, 201, 201]),
+    ("GET",    "/api/v2/requests/open",                        [401, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/requests/solved",                      [401, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/requests/ccd",                         [401, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/requests/search",                      [401, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/requests/{id}",                        [401, 200, 404, 404, 404, 404, 404, 404]),
+    ("PUT",    "/api/v2/requests/{id}",                        [401, 200, 404, 404, 404, 404, 404, 404]),
+    ("GET",    "/api/v2/requests/{id}/comments",               [401, 200, 404, 404, 404, 404, 404, 404]),
     ("GET",    "/api/v2/users",                                [401, 403, 403, 403, 200, 200, 200, 200]),
     ("POST",   "/api/v2/users",                                [401, 403, 403, 403, 403, 201, 201, 201]),
     ("GET",    "/api/v2/users/{id}",                           [401, 200, 404, 404, 200, 200, 200, 200]),
@@ -131,6 +140,63 @@ const TABLE: &[Row] = &[
     ("DELETE", "/api/v2/email_templates/{key}/{locale}",       [401, 403, 403, 403, 403, 403, 403, 204]),
     ("GET",    "/api/v2/tickets/{id}/emails",                  [401, 403, 403, 403, 200, 200, 200, 200]),
     ("GET",    "/api/v2/tickets/{id}/emails/{email_id}/original", [401, 403, 403, 403, 404, 404, 404, 404]),
+    ("GET",    "/api/v2/help_center/categories",               [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v2/help_center/categories",               [401, 403, 403, 403, 403, 403, 201, 201]),
+    ("GET",    "/api/v2/help_center/categories/{id}",          [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("PUT",    "/api/v2/help_center/categories/{id}",          [401, 403, 403, 403, 403, 403, 200, 200]),
+    ("DELETE", "/api/v2/help_center/categories/{id}",          [401, 403, 403, 403, 403, 403, 204, 204]),
+    ("GET",    "/api/v2/help_center/categories/{id}/sections", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v2/help_center/categories/{id}/sections", [401, 403, 403, 403, 403, 403, 201, 201]),
+    ("GET",    "/api/v2/help_center/categories/{id}/articles", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/help_center/sections",                 [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/help_center/sections/{id}",            [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("PUT",    "/api/v2/help_center/sections/{id}",            [401, 403, 403, 403, 403, 403, 200, 200]),
+    ("DELETE", "/api/v2/help_center/sections/{id}",            [401, 403, 403, 403, 403, 403, 204, 204]),
+    ("GET",    "/api/v2/help_center/sections/{id}/articles",   [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v2/help_center/sections/{id}/articles",   [401, 403, 403, 403, 403, 201, 201, 201]),
+    ("GET",    "/api/v2/help_center/{locale}/sections/{id}/articles", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/help_center/articles",                 [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/help_center/{locale}/articles",        [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/help_center/articles/search",          [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/help_center/articles/labels",          [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/help_center/articles/{id}",            [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("PUT",    "/api/v2/help_center/articles/{id}",            [401, 403, 403, 403, 403, 200, 200, 200]),
+    ("DELETE", "/api/v2/help_center/articles/{id}",            [401, 403, 403, 403, 403, 204, 204, 204]),
+    ("GET",    "/api/v2/help_center/articles/{id}/translations", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v2/help_center/articles/{id}/translations", [401, 403, 403, 403, 403, 201, 201, 201]),
+    ("GET",    "/api/v2/help_center/articles/{id}/translations/missing", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/help_center/articles/{id}/translations/{locale}", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("PUT",    "/api/v2/help_center/articles/{id}/translations/{locale}", [401, 403, 403, 403, 403, 200, 200, 200]),
+    ("DELETE", "/api/v2/help_center/translations/{id}",        [401, 403, 403, 403, 403, 204, 204, 204]),
+    ("POST",   "/api/v2/help_center/articles/{id}/up",         [401, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v2/help_center/articles/{id}/down",       [401, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/help_center/articles/{id}/votes",      [401, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/help_center/articles/{id}/labels",     [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v2/help_center/articles/{id}/labels",     [401, 403, 403, 403, 403, 201, 201, 201]),
+    ("DELETE", "/api/v2/help_center/articles/{id}/labels/{label_id}", [401, 403, 403, 403, 403, 204, 204, 204]),
+    ("GET",    "/api/v2/help_center/articles/{id}/attachments", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v2/help_center/articles/{id}/attachments", [401, 403, 403, 403, 403, 201, 201, 201]),
+    ("GET",    "/api/v2/help_center/articles/{id}/attachments/inline", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/help_center/articles/{id}/attachments/block", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v2/help_center/articles/{id}/bulk_attachments", [401, 403, 403, 403, 403, 200, 200, 200]),
+    ("POST",   "/api/v2/help_center/articles/attachments",     [401, 403, 403, 403, 403, 201, 201, 201]),
+    ("GET",    "/api/v2/help_center/articles/attachments/{id}", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("DELETE", "/api/v2/help_center/articles/attachments/{id}", [401, 403, 403, 403, 403, 204, 204, 204]),
+    ("GET",    "/api/v2/help_center/categories/{id}/translations", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v2/help_center/categories/{id}/translations", [401, 403, 403, 403, 403, 403, 201, 201]),
+    ("GET",    "/api/v2/help_center/categories/{id}/translations/missing", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/help_center/categories/{id}/translations/{locale}", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("PUT",    "/api/v2/help_center/categories/{id}/translations/{locale}", [401, 403, 403, 403, 403, 403, 200, 200]),
+    ("GET",    "/api/v2/help_center/sections/{id}/translations", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v2/help_center/sections/{id}/translations", [401, 403, 403, 403, 403, 403, 201, 201]),
+    ("GET",    "/api/v2/help_center/sections/{id}/translations/missing", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/help_center/sections/{id}/translations/{locale}", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("PUT",    "/api/v2/help_center/sections/{id}/translations/{locale}", [401, 403, 403, 403, 403, 403, 200, 200]),
+    ("GET",    "/api/v2/help_center/deflection",               [401, 403, 403, 403, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/help_center/user_segments",            [401, 403, 403, 403, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/help_center/user_segments/{id}",       [401, 403, 403, 403, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/guide/permission_groups",              [401, 403, 403, 403, 200, 200, 200, 200]),
+    ("GET",    "/api/v2/guide/permission_groups/{id}",         [401, 403, 403, 403, 200, 200, 200, 200]),
 ];
 
 /// Text only staff may read: in the internal note and the internal fields of ticket A.
@@ -323,6 +389,49 @@ async fn fixture(t: &TestApp) -> Fx {
     )
     .await;
     ids.insert("mailbox", mailbox);
+    // The help centre: a public article in French, and an internal one whose text only
+    // staff may read (a customer's list or search must never carry it).
+    let hc_cat = created(
+        t,
+        "/api/v2/help_center/categories.json",
+        json!({"category": {"name": "Livraisons", "locale": "fr"}}),
+        "category",
+    )
+    .await;
+    ids.insert("hc_category", hc_cat);
+    let hc_sec = created(
+        t,
+        &format!("/api/v2/help_center/categories/{hc_cat}/sections.json"),
+        json!({"section": {"name": "Suivi", "locale": "fr"}}),
+        "section",
+    )
+    .await;
+    ids.insert("hc_section", hc_sec);
+    let hc_art = created(
+        t,
+        &format!("/api/v2/help_center/sections/{hc_sec}/articles.json"),
+        json!({"article": {"title": "Suivre son colis", "body": "<p>Le colis se suit en ligne.</p>",
+            "locale": "fr", "permission_group_id": 1, "label_names": ["suivi"]}}),
+        "article",
+    )
+    .await;
+    ids.insert("hc_article", hc_art);
+    ids.insert(
+        "hc_file",
+        hc_file(
+            t,
+            &format!("/api/v2/help_center/articles/{hc_art}/attachments.json"),
+        )
+        .await,
+    );
+    created(
+        t,
+        &format!("/api/v2/help_center/sections/{hc_sec}/articles.json"),
+        json!({"article": {"title": "Colis : consigne interne", "body": format!("<p>colis {}</p>", SECRETS[0]),
+            "locale": "fr", "permission_group_id": 1, "user_segment_id": 1, "label_names": ["suivi"]}}),
+        "article",
+    )
+    .await;
     // The agent's notification (assigned to ticket B by the admin).
     t.admin(
         Method::PUT,
@@ -372,6 +481,38 @@ fn standard_body(name: &str) -> Value {
 }
 
 /// A new ticket of customer A (for routes that consume their ticket).
+async fn fresh_hc_article(t: &TestApp, fx: &Fx) -> i64 {
+    created(
+        t,
+        &format!(
+            "/api/v2/help_center/sections/{}/articles.json",
+            fx.id("hc_section")
+        ),
+        json!({"article": {"title": format!("Jetable {}", fx.n()), "body": "x", "locale": "fr",
+            "permission_group_id": 1, "label_names": ["jetable"]}}),
+        "article",
+    )
+    .await
+}
+
+/// A picture uploaded by the administrator to `path` (an article's, or none's).
+async fn hc_file(t: &TestApp, path: &str) -> i64 {
+    let (ctype, body) = multipart(&[
+        ("inline", None, b"true"),
+        ("file", Some("plan.png"), SCREEN_PNG),
+    ]);
+    let r = t
+        .req(Method::POST, path, &t.admin.clone())
+        .header("content-type", ctype)
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    let (s, b) = body_of(r).await;
+    assert_eq!(s, 201, "{path}: {b}");
+    b["article_attachment"]["id"].as_i64().expect("id")
+}
+
 async fn fresh_ticket(t: &TestApp, fx: &Fx) -> i64 {
     created(
         t,
@@ -391,7 +532,7 @@ async fn request(
     role: &str,
     method: &str,
     path: &str,
-) -> (String, Option<Value>, Option<&'static str>) {
+) -> (String, Option<Value>, Option<(String, Vec<u8>)>) {
     let ta = fx.id("ticket_a");
     let n = fx.n();
     let mut url = path.to_string();
@@ -407,7 +548,108 @@ async fn request(
             body = Some(json!({"ids": [fresh_ticket(t, fx).await]}));
             ta.to_string()
         }
+        ("POST", "/api/v2/help_center/categories/{id}/translations") => created(
+            t,
+            "/api/v2/help_center/categories.json",
+            json!({"category": {"name": format!("Rubrique {n}"), "locale": "fr"}}),
+            "category",
+        )
+        .await
+        .to_string(),
+        ("POST", "/api/v2/help_center/sections/{id}/translations") => created(
+            t,
+            &format!(
+                "/api/v2/help_center/categories/{}/sections.json",
+                fx.id("hc_category")
+            ),
+            json!({"section": {"name": format!("Rayon {n}"), "locale": "fr"}}),
+            "section",
+        )
+        .await
+        .to_string(),
+        ("DELETE", "/api/v2/help_center/categories/{id}") => created(
+            t,
+            "/api/v2/help_center/categories.json",
+            json!({"category": {"name": format!("Ex {n}")}}),
+            "category",
+        )
+        .await
+        .to_string(),
+        ("DELETE", "/api/v2/help_center/sections/{id}") => created(
+            t,
+            &format!(
+                "/api/v2/help_center/categories/{}/sections.json",
+                fx.id("hc_category")
+            ),
+            json!({"section": {"name": format!("Ex {n}")}}),
+            "section",
+        )
+        .await
+        .to_string(),
+        ("DELETE", "/api/v2/help_center/articles/{id}")
+        | ("POST", "/api/v2/help_center/articles/{id}/translations") => {
+            fresh_hc_article(t, fx).await.to_string()
+        }
+        ("POST", "/api/v2/help_center/articles/{id}/bulk_attachments") => {
+            let f = hc_file(t, "/api/v2/help_center/articles/attachments").await;
+            body = Some(json!({"attachment_ids": [f]}));
+            fresh_hc_article(t, fx).await.to_string()
+        }
+        ("DELETE", "/api/v2/help_center/articles/attachments/{id}") => {
+            let a = fx.id("hc_article");
+            hc_file(
+                t,
+                &format!("/api/v2/help_center/articles/{a}/attachments.json"),
+            )
+            .await
+            .to_string()
+        }
+        (_, "/api/v2/help_center/articles/attachments/{id}") => fx.id("hc_file").to_string(),
+        ("DELETE", "/api/v2/help_center/articles/{id}/labels/{label_id}") => {
+            let a = fresh_hc_article(t, fx).await;
+            let (_, b) = t
+                .admin(
+                    Method::GET,
+                    &format!("/api/v2/help_center/articles/{a}/labels.json"),
+                    None,
+                )
+                .await;
+            let label = b["labels"][0]["id"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{b}"));
+            url = url.replace("{label_id}", &label.to_string());
+            a.to_string()
+        }
+        ("DELETE", "/api/v2/help_center/translations/{id}") => {
+            let a = fresh_hc_article(t, fx).await;
+            let (_, b) = t
+                .admin(
+                    Method::GET,
+                    &format!("/api/v2/help_center/articles/{a}/translations.json"),
+                    None,
+                )
+                .await;
+            b["translations"][0]["id"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{b}"))
+                .to_string()
+        }
+        (_, p) if p.starts_with("/api/v2/help_center/categories/{id}") => {
+            fx.id("hc_category").to_string()
+        }
+        (_, p)
+            if p.starts_with("/api/v2/help_center/sections/{id}")
+                || p.starts_with("/api/v2/help_center/{locale}/sections/{id}") =>
+        {
+            fx.id("hc_section").to_string()
+        }
+        (_, p) if p.starts_with("/api/v2/help_center/articles/{id}") => {
+            fx.id("hc_article").to_string()
+        }
+        (_, "/api/v2/help_center/user_segments/{id}")
+        | (_, "/api/v2/guide/permission_groups/{id}") => "1".to_string(),
         (_, p) if p.starts_with("/api/v2/tickets/{id}") => ta.to_string(),
+        (_, p) if p.starts_with("/api/v2/requests/{id}") => ta.to_string(),
         ("DELETE", "/api/v2/users/{id}") => created(
             t,
             "/api/v2/users.json",
@@ -533,7 +775,10 @@ async fn request(
         ("GET", "/api/v2/organizations/show_many") => {
             url.push_str(&format!("?ids={}", fx.id("org")))
         }
-        ("GET", "/api/v2/search") | ("GET", "/api/v2/search/count") => url.push_str("?query=colis"),
+        ("GET", "/api/v2/search")
+        | ("GET", "/api/v2/search/count")
+        | ("GET", "/api/v2/requests/search")
+        | ("GET", "/api/v2/help_center/articles/search") => url.push_str("?query=colis"),
         ("GET", "/api/v2/users/search") => url.push_str("?query=client"),
         ("GET", "/api/v2/organizations/search") => url.push_str("?name=Maison"),
         ("DELETE", "/api/v2/tickets/destroy_many") => {
@@ -542,17 +787,65 @@ async fn request(
         ("PUT", "/api/v2/tickets/update_many") => url.push_str(&format!("?ids={tb}")),
         ("POST", "/api/v2/uploads") => {
             url.push_str("?filename=note.txt");
-            raw = Some("contenu");
+            raw = Some(("text/plain".to_string(), b"contenu".to_vec()));
+        }
+        ("POST", "/api/v2/help_center/articles/{id}/attachments")
+        | ("POST", "/api/v2/help_center/articles/attachments") => {
+            raw = Some(multipart(&[
+                ("inline", None, b"true"),
+                ("file", Some("capture.png"), SCREEN_PNG),
+            ]));
         }
         _ => {}
     }
     if body.is_none() {
         body = match (method, path) {
+            ("POST", "/api/v2/help_center/categories") => {
+                Some(json!({"category": {"name": format!("Rubrique {n}"), "locale": "fr"}}))
+            }
+            ("PUT", "/api/v2/help_center/categories/{id}") => {
+                Some(json!({"category": {"description": format!("d{n}"), "locale": "fr"}}))
+            }
+            ("POST", "/api/v2/help_center/categories/{id}/sections") => {
+                Some(json!({"section": {"name": format!("Section {n}"), "locale": "fr"}}))
+            }
+            ("PUT", "/api/v2/help_center/sections/{id}") => {
+                Some(json!({"section": {"description": format!("d{n}"), "locale": "fr"}}))
+            }
+            ("POST", "/api/v2/help_center/sections/{id}/articles") => Some(
+                json!({"article": {"title": format!("Article {n}"), "body": "<p>Texte</p>", "locale": "fr", "permission_group_id": 1}}),
+            ),
+            ("PUT", "/api/v2/help_center/articles/{id}") => {
+                Some(json!({"article": {"label_names": ["suivi", format!("l{n}")]}}))
+            }
+            ("POST", "/api/v2/help_center/articles/{id}/translations") => Some(
+                json!({"translation": {"locale": "en-us", "title": format!("Article {n}"), "body": "Text"}}),
+            ),
+            ("PUT", "/api/v2/help_center/articles/{id}/translations/{locale}") => {
+                Some(json!({"translation": {"title": format!("Suivre son colis ({n})")}}))
+            }
+            ("POST", "/api/v2/help_center/categories/{id}/translations")
+            | ("POST", "/api/v2/help_center/sections/{id}/translations") => Some(
+                json!({"translation": {"locale": "en-us", "title": format!("Shelf {n}"), "body": "d"}}),
+            ),
+            ("PUT", "/api/v2/help_center/categories/{id}/translations/{locale}")
+            | ("PUT", "/api/v2/help_center/sections/{id}/translations/{locale}") => {
+                Some(json!({"translation": {"body": format!("Description {n}")}}))
+            }
+            ("POST", "/api/v2/help_center/articles/{id}/labels") => {
+                Some(json!({"label": {"name": format!("etiquette{n}")}}))
+            }
             ("POST", "/api/v2/tickets") => Some(
                 json!({"ticket": {"subject": format!("Nouveau {role}"), "comment": {"body": "Bonjour"}}}),
             ),
             ("PUT", "/api/v2/tickets/{id}") => {
                 Some(json!({"ticket": {"comment": {"body": format!("Message de {role}")}}}))
+            }
+            ("POST", "/api/v2/requests") => Some(
+                json!({"request": {"subject": format!("Demande {role}"), "comment": {"body": "Bonjour"}}}),
+            ),
+            ("PUT", "/api/v2/requests/{id}") => {
+                Some(json!({"request": {"comment": {"body": format!("Réponse de {role}")}}}))
             }
             ("POST", "/api/v2/tickets/create_many") => Some(
                 json!({"tickets": [{"subject": "Lot", "comment": {"body": "x"}, "requester_id": fx.id("customer_b")}]}),
@@ -693,8 +986,8 @@ async fn every_documented_operation_answers_each_role_as_the_table_says() {
             if let Some(b) = body {
                 r = r.json(&b);
             }
-            if let Some(x) = raw {
-                r = r.header("content-type", "text/plain").body(x);
+            if let Some((ctype, x)) = raw {
+                r = r.header("content-type", ctype).body(x);
             }
             let resp = r.send().await.expect("request");
             let status = resp.status().as_u16();

@@ -207,6 +207,28 @@ async fn imap_batch_survives_sigkill() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // The stored position follows the last chunk's cases (marked seen, then remembered): a
+    // crash between the two re-reads at most one chunk, a no-op by Message-ID. Wait for it.
+    loop {
+        let v: serde_json::Value = http
+            .get(format!("{base}/api/v2/mailboxes"))
+            .basic_auth("kill@guichet.test", Some("kill-password-123"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if v["mailboxes"][0]["imap"]["last_uid"].as_i64() == Some(N as i64) {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "the mailbox position stays at {}",
+            v["mailboxes"][0]["imap"]["last_uid"]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     child.kill().await.unwrap();
     // Every message is in exactly one case: one email row per Message-ID, distinct cases.
     let store = store::Store::connect(&db, &store::StoreOptions::default())

@@ -7,11 +7,14 @@ mod authz;
 mod bad_input;
 mod cases;
 mod categories;
+mod chat;
 mod day_one;
 mod durability;
 mod faults;
+mod help_center;
 mod mail;
 mod people;
+mod portal;
 mod search;
 mod security;
 mod security_b;
@@ -159,7 +162,9 @@ pub async fn spawn_app_full(cfg: web::WebConfig, app_cfg: app::AppConfig) -> Tes
     let state = web::state(app.clone(), &cfg);
     let live = app.clone();
     tokio::spawn(async move { live.run_live_listener().await });
-    let router = web::router(state.clone()).merge(::ui::router(state));
+    let router = web::router(state.clone())
+        .merge(::ui::router(state.clone()))
+        .merge(::portal::router(state));
     tokio::spawn(web::serve_router(
         listener,
         router,
@@ -255,3 +260,28 @@ pub async fn body_of(r: Response) -> (StatusCode, Value) {
     };
     (s, v)
 }
+
+/// A `multipart/form-data` body written out (the tests' reqwest has no multipart feature):
+/// one part per (name, file name if a file, bytes); returns the content type and the body.
+pub fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    const B: &str = "guichet-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (name, file, data) in parts {
+        let head = match file {
+            Some(f) => format!(
+                "--{B}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            ),
+            None => format!("--{B}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
+        };
+        body.extend_from_slice(head.as_bytes());
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{B}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={B}"), body)
+}
+
+/// A picture for an article and a logo (real PNG files).
+pub const SCREEN_PNG: &[u8] = include_bytes!("../fixtures/screen.png");
+pub const LOGO_PNG: &[u8] = include_bytes!("../fixtures/logo.png");

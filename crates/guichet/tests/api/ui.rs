@@ -8,6 +8,7 @@ use reqwest::{Client, StatusCode, header};
 use serde_json::json;
 
 /// A browser without a browser: keeps the session cookie and the page's CSRF token.
+#[derive(Clone)]
 pub struct Ui {
     pub http: Client,
     pub base: String,
@@ -80,6 +81,38 @@ impl Ui {
         let mut f: Vec<(&str, &str)> = form.to_vec();
         f.push(("csrf", &self.csrf));
         self.post_raw(path, &f, None).await
+    }
+
+    /// Post a multipart form (text fields and files: `(name, file name, bytes)`) with the
+    /// session's CSRF token among its parts.
+    pub async fn post_files(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> (StatusCode, String) {
+        let mut parts: Vec<(&str, Option<&str>, &[u8])> =
+            vec![("csrf", None, self.csrf.as_bytes())];
+        parts.extend(fields.iter().map(|(k, v)| (*k, None, v.as_bytes())));
+        parts.extend(files.iter().map(|(k, n, d)| (*k, Some(*n), *d)));
+        let (ctype, body) = crate::multipart(&parts);
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(header::COOKIE, &self.cookie)
+            .header(header::CONTENT_TYPE, ctype)
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        let s = r.status();
+        let loc = r
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let text = r.text().await.unwrap_or_default();
+        (s, loc.unwrap_or(text))
     }
 
     pub async fn post_raw(
@@ -269,6 +302,8 @@ async fn a_customer_gets_nothing_of_the_agent_ui() {
         created_at: t.clock.now().as_millisecond(),
         last_seen_at: t.clock.now().as_millisecond(),
         expires_at: t.clock.now().as_millisecond() + 3_600_000,
+        audience: "staff".into(),
+        case_id: None,
     })
     .await
     .unwrap();
@@ -674,9 +709,15 @@ async fn the_live_stream_carries_other_agents_changes_on_every_backend() {
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    read_until(&mut r, &mut seen, &format!("\"case_id\":{id}")).await;
+    // The creation's own event may arrive after the stream opened (it is
+    // announced after its commit): wait for the update itself.
+    read_until(&mut r, &mut seen, "\"what\":\"updated\"").await;
     assert!(seen.contains("event: case"), "{seen}");
-    assert!(seen.contains("\"what\":\"updated\""), "{seen}");
+    let update = seen
+        .split("event: ")
+        .find(|e| e.contains("\"what\":\"updated\""))
+        .unwrap();
+    assert!(update.contains(&format!("\"case_id\":{id}")), "{seen}");
     // Presence is only for staff and names the case.
     let (s, _) = ui
         .post(

@@ -294,7 +294,8 @@ pub async fn post_agent_update(
 struct TeamsPage {
     t: T,
     chrome: Chrome,
-    teams: Vec<(i64, String, Vec<String>)>,
+    /// (id, name, members, customers may mark their cases solved)
+    teams: Vec<(i64, String, Vec<String>, bool)>,
     staff: Vec<(i64, String)>,
     f: FormState,
     notice: Option<String>,
@@ -334,7 +335,12 @@ async fn teams_page(
             .into_iter()
             .map(|u| u.user.name)
             .collect();
-        teams.push((t.id, t.name, members));
+        let solve = s
+            .app
+            .team_customers_can_solve(agent.actor(), t.id)
+            .await
+            .map_err(|e| agent.err(e))?;
+        teams.push((t.id, t.name, members, solve));
     }
     let staff = s
         .app
@@ -387,6 +393,26 @@ pub async fn post_team(
             Ok(super::refused(teams_page(&s, agent, form, None).await?))
         }
     }
+}
+
+#[derive(Deserialize)]
+pub struct TeamPortalForm {
+    #[serde(default)]
+    customers_can_solve: Option<String>,
+}
+
+/// A team's portal setting: its customers may mark their own open case solved.
+pub async fn post_team_portal(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    Form(f): Form<TeamPortalForm>,
+) -> PageResult {
+    s.app
+        .set_team_customers_can_solve(agent.actor(), id, f.customers_can_solve.is_some())
+        .await
+        .map_err(|e| agent.err(e))?;
+    Ok(super::see_other("/admin/teams?notice=saved"))
 }
 
 #[derive(Deserialize)]

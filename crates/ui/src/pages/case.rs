@@ -98,6 +98,9 @@ struct CasePage {
     register_form: FormState,
     rel_form: FormState,
     notice: Option<String>,
+    /// The knowledge-base search of the composer's panel, and its hits (internal ones too).
+    kb_q: String,
+    kb_hits: Vec<app::kb::KbHit>,
 }
 
 #[derive(Template)]
@@ -389,13 +392,43 @@ async fn customer(s: &AppState, a: &Agent, c: &model::Case) -> Customer {
 pub async fn show_case(
     State(s): State<AppState>,
     agent: Agent,
+    web::extract::BaseUrl(base): web::extract::BaseUrl,
     Path(id): Path<i64>,
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> PageResult {
-    let forms = CaseForms {
+    let mut forms = CaseForms {
         notice: crate::form::notice(&agent.t, &q),
+        kb_q: q
+            .get("kb")
+            .map(|x| x.chars().take(200).collect())
+            .unwrap_or_default(),
         ..Default::default()
     };
+    // An article from the knowledge-base panel, put into the reply: its public link, or
+    // its text (internal or unpublished articles, or when asked).
+    if let Some(article) = q.get("insert").and_then(|x| x.parse::<i64>().ok()) {
+        let ins = s
+            .app
+            .kb_insert(agent.actor(), article, agent.s.locale)
+            .await
+            .map_err(|e| agent.err(e))?;
+        let text = if ins.public && q.get("how").map(String::as_str) != Some("text") {
+            let sep = if agent.s.locale == domain::Locale::Fr {
+                "\u{a0}:"
+            } else {
+                ":"
+            };
+            format!(
+                "{}{sep} {}/help/articles/{article}?lang={}",
+                ins.title,
+                base.trim_end_matches('/'),
+                ins.locale.as_str()
+            )
+        } else {
+            ins.body_md
+        };
+        forms.reply = FormState::typed([("body", text.as_str())]);
+    }
     case_page(&s, agent, id, forms).await
 }
 
@@ -409,6 +442,7 @@ pub struct CaseForms {
     rel: FormState,
     /// "Saved." after a save (`?notice=saved`).
     notice: Option<String>,
+    kb_q: String,
 }
 
 async fn case_page(s: &AppState, agent: Agent, id: i64, forms: CaseForms) -> PageResult {
@@ -441,6 +475,14 @@ async fn case_page(s: &AppState, agent: Agent, id: i64, forms: CaseForms) -> Pag
         .collect();
     let (teams, agents, categories, canned) = lists?;
     let presence = s.app.live.presence(id, a.actor().user_id);
+    let kb_hits = if forms.kb_q.trim().is_empty() {
+        vec![]
+    } else {
+        s.app
+            .kb_search(app::kb::Reader::Staff, &forms.kb_q, agent.s.locale, 5)
+            .await
+            .map_err(|e| a.err(e))?
+    };
     Ok(render(&CasePage {
         t: agent.t.clone(),
         chrome,
@@ -465,6 +507,8 @@ async fn case_page(s: &AppState, agent: Agent, id: i64, forms: CaseForms) -> Pag
         register_form: forms.register,
         rel_form: forms.rel,
         notice: forms.notice,
+        kb_q: forms.kb_q,
+        kb_hits,
     }))
 }
 
@@ -1212,57 +1256,16 @@ pub async fn attachment_file(
     agent: Agent,
     Path(id): Path<i64>,
 ) -> PageResult {
-    use axum::http::{HeaderValue, header};
-    use axum::response::IntoResponse;
     let (a, data) = s
         .app
         .attachment_content(agent.actor(), id)
         .await
         .map_err(|e| agent.err(e))?;
-    let picture = matches!(
-        a.content_type.as_str(),
-        "image/png" | "image/jpeg" | "image/gif" | "image/webp"
-    );
-    let mut r = data.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(if picture {
-            &a.content_type
-        } else {
-            "application/octet-stream"
-        })
-        .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    if !picture {
-        let ascii: String = a
-            .file_name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"")) {
-            h.insert(header::CONTENT_DISPOSITION, v);
-        }
-    }
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; sandbox"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    Ok(r)
+    Ok(web::browser::file_response(
+        &a.file_name,
+        &a.content_type,
+        data,
+    ))
 }
 
 #[cfg(test)]

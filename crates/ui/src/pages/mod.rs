@@ -4,6 +4,8 @@
 
 pub mod admin;
 pub mod admin_email;
+pub mod admin_forms;
+pub mod admin_kb;
 pub mod admin_standards;
 pub mod case;
 pub mod contact;

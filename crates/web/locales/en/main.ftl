@@ -70,6 +70,15 @@ err-share-range = { $field }: a share above 0 and at most 100%
 err-unacceptable-order = { $field } must be longer than the target time
 err-time-zone-unknown = { $field }: “{ $detail }” is not a known time zone (for example Europe/Paris)
 err-password-again = { $field }: type the password again when the server, port, security or user name changes
+err-not-closed = { $field }: case { $detail } is not closed yet; write on it instead
+err-form-expired = This form has expired or was already sent: reload the page and send it again
+err-too-fast = This form was sent too quickly after it appeared: wait a few seconds and send it again
+err-spam-suspected = This form looks automated and was not sent; if you are a person, reload the page and try again
+err-proof-missing = This form needs JavaScript to be sent (an anti-spam check runs in your browser): turn it on and send again
+err-jwt-invalid = The sign-in from your site could not be checked ({ $detail }): go back to the site and try again
+err-contrast-low = { $field }: white text on this colour is hard to read (contrast { $detail }:1, at least 4.5:1 needed); choose a darker one
+err-not-an-image = { $field }: this file is not a picture ({ $detail } only; SVG is refused because it can carry code)
+err-chat-ended = This conversation has ended; start a new one to write again
 
 # Service standards as sentences (B1).
 std-first_response = { $share } of cases get a first response within { $threshold }

@@ -270,6 +270,7 @@ value-comp-status-declined = declined
 value-link-related = Related to
 value-link-duplicate = Duplicate of
 value-link-cause = Caused by
+value-link-follow_up = Follow-up case with
 value-clock-active = running
 value-clock-paused = paused
 value-clock-achieved = met

@@ -70,6 +70,15 @@ err-share-range = { $field } : une part supérieure à 0 et au plus 100 %
 err-unacceptable-order = { $field } doit être plus long que le délai visé
 err-time-zone-unknown = { $field } : « { $detail } » n’est pas un fuseau horaire connu (par exemple Europe/Paris)
 err-password-again = { $field } : retapez le mot de passe quand le serveur, le port, la sécurité ou l’identifiant changent
+err-not-closed = { $field } : la demande { $detail } n’est pas encore close ; écrivez plutôt dessus
+err-form-expired = Ce formulaire a expiré ou a déjà été envoyé : rechargez la page et renvoyez-le
+err-too-fast = Ce formulaire a été envoyé trop vite après son affichage : patientez quelques secondes et renvoyez-le
+err-spam-suspected = Ce formulaire semble automatique et n’a pas été envoyé ; si vous êtes une personne, rechargez la page et réessayez
+err-proof-missing = Ce formulaire a besoin de JavaScript pour partir (une vérification anti-spam tourne dans votre navigateur) : activez-le et renvoyez-le
+err-jwt-invalid = La connexion depuis votre site n’a pas pu être vérifiée ({ $detail }) : revenez sur le site et réessayez
+err-contrast-low = { $field } : un texte blanc sur cette couleur se lit mal (contraste de { $detail } pour 1, il faut au moins 4,5) ; choisissez-en une plus foncée
+err-not-an-image = { $field } : ce fichier n’est pas une image ({ $detail } seulement ; le SVG est refusé car il peut contenir du code)
+err-chat-ended = Cette conversation est terminée ; ouvrez-en une nouvelle pour écrire à nouveau
 
 # Les engagements de service en une phrase (B1).
 std-first_response = { $share } des demandes reçoivent une première réponse en moins de { $threshold }

@@ -270,6 +270,7 @@ value-comp-status-declined = refusé
 value-link-related = Lié à
 value-link-duplicate = Doublon de
 value-link-cause = Causé par
+value-link-follow_up = Demande de suivi liée à
 value-clock-active = en cours
 value-clock-paused = en pause
 value-clock-achieved = tenu

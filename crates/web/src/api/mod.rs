@@ -2,8 +2,12 @@
 
 pub mod categories;
 pub mod groups;
+pub mod hc_files;
+pub mod hc_group_tr;
+pub mod help_center;
 pub mod mail;
 pub mod orgs;
+pub mod requests;
 pub mod search;
 pub mod standards;
 pub mod tickets;

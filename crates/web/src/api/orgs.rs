@@ -27,6 +27,9 @@ pub struct OrgIn {
     notes: Option<Option<String>>,
     #[serde(default)]
     tags: Option<Vec<String>>,
+    /// Members see one another's cases in the portal.
+    #[serde(default)]
+    shared_tickets: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +63,7 @@ fn data(o: &OrgIn) -> Result<model::OrgFields, AppError> {
         details: o.details.clone().flatten(),
         notes: o.notes.clone().flatten(),
         tags: tags(&o.tags)?.unwrap_or_default(),
+        shared_tickets: o.shared_tickets.unwrap_or(false),
     })
 }
 
@@ -151,6 +155,9 @@ pub async fn update_org(
         .update_org(&ctx.actor, id, |d| {
             if let Some(n) = o.name {
                 d.name = n;
+            }
+            if let Some(x) = o.shared_tickets {
+                d.shared_tickets = x;
             }
             if let Some(x) = o.external_id {
                 d.external_id = x;

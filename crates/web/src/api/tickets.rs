@@ -235,7 +235,7 @@ fn complaint(ck: &mut Check, c: &Option<ComplaintIn>) -> Option<ComplaintPatch> 
     })
 }
 
-fn comment(c: &Option<CommentIn>, fallback: &Option<String>) -> Option<CommentInput> {
+pub(crate) fn comment(c: &Option<CommentIn>, fallback: &Option<String>) -> Option<CommentInput> {
     match c {
         Some(CommentIn::Text(t)) => Some(CommentInput {
             body: t.clone(),
@@ -262,6 +262,8 @@ fn comment(c: &Option<CommentIn>, fallback: &Option<String>) -> Option<CommentIn
                 uploads: uploads.clone().unwrap_or_default(),
                 via: None,
                 inbound: None,
+                form: None,
+                chat: None,
             })
         }
         _ => fallback.as_ref().map(|d| CommentInput {
@@ -389,6 +391,7 @@ pub fn changes(t: &TicketIn) -> Result<CaseChanges, AppError> {
         comment: comment(&t.comment, &None),
         complaint: complaint(&mut ck, &t.complaint),
         unchanged_since: safe_update(&mut ck, t),
+        customer_move: None,
     };
     ck.done()?;
     Ok(ch)

@@ -14,6 +14,19 @@ use axum::response::{IntoResponse, Response};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::json;
 
+/// An upload's refusal: over the hourly quota, 429 with the field error and when to come
+/// back; anything else as usual.
+pub fn error_response(e: app::AppError, ctx: &Ctx) -> Response {
+    let secs = app::cases::attachments::quota_retry_secs(&e);
+    let mut r = ctx.err(e).into_response();
+    if let Some(secs) = secs {
+        *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+    }
+    r
+}
+
 pub async fn upload(
     State(s): State<AppState>,
     ctx: Ctx,
@@ -37,17 +50,7 @@ pub async fn upload(
         .await
     {
         Ok(up) => up,
-        Err(e) => {
-            // Over the hourly quota: 429 with the field error and when to come back.
-            if let Some(secs) = app::cases::attachments::quota_retry_secs(&e) {
-                let mut r = ctx.err(e).into_response();
-                *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-                r.headers_mut()
-                    .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
-                return Ok(r);
-            }
-            return Err(ctx.err(e));
-        }
+        Err(e) => return Ok(error_response(e, &ctx)),
     };
     let body = json!({"upload": {
         "token": up.token,
