@@ -105,6 +105,12 @@ pub struct App {
     pub(crate) kb_events: Arc<auth::throttle::Buckets<Option<std::net::IpAddr>>>,
     /// Suggestion searches while someone writes, per client address.
     pub(crate) kb_suggestions: Arc<auth::throttle::Buckets<Option<std::net::IpAddr>>>,
+    /// New chat visitors per client address (each one is a customer account).
+    pub(crate) chat_new_visitors: Arc<auth::throttle::Buckets<Option<std::net::IpAddr>>>,
+    /// Chat messages per visitor.
+    pub(crate) chat_sends: Arc<auth::throttle::Buckets<i64>>,
+    /// Typing signals passed on per (conversation, staff side).
+    pub(crate) chat_typing_budget: Arc<auth::throttle::Buckets<(i64, bool)>>,
     /// The secret form tokens are signed with (read once from `settings`).
     pub(crate) form_secret: Arc<std::sync::OnceLock<Vec<u8>>>,
     pub(crate) verifier: Arc<auth::Verifier>,
@@ -133,6 +139,12 @@ impl App {
             // The page asks after a pause in the typing (debounced): 120 at once, then four
             // a second, is an office of writers; a script searching in a loop is slowed.
             kb_suggestions: Arc::new(auth::throttle::Buckets::new(120, 4.0)),
+            // Thirty at once, then one every ten seconds: an office behind one address
+            // opening chats never reaches it; a script minting accounts soon does.
+            chat_new_visitors: Arc::new(auth::throttle::Buckets::new(30, 0.1)),
+            // Thirty at once, then two a second: faster than anyone types.
+            chat_sends: Arc::new(auth::throttle::Buckets::new(30, 2.0)),
+            chat_typing_budget: Arc::new(auth::throttle::Buckets::new(2, 1.0)),
             form_secret: Arc::new(std::sync::OnceLock::new()),
             verifier: Arc::new(auth::Verifier::for_this_machine()),
             snapshot: Arc::new(standards::SnapshotCache::default()),

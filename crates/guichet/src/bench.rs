@@ -66,6 +66,23 @@ enum BenchCmd {
         #[arg(long, default_value_t = 250)]
         submissions: usize,
     },
+    /// Live chat: memory per idle widget socket, and the time from a visitor's send to
+    /// its event on another socket following the conversation, with many chats open.
+    /// Needs an open-files limit above idle + 2 × chats (`ulimit -n`).
+    Chat {
+        /// Idle widget sockets (said hello, wait).
+        #[arg(long, default_value_t = 10_000)]
+        idle: usize,
+        /// Open conversations, each with a writer and a follower socket.
+        #[arg(long, default_value_t = 1000)]
+        chats: usize,
+        /// Messages sent across the conversations.
+        #[arg(long, default_value_t = 2000)]
+        messages: usize,
+        /// Messages per second.
+        #[arg(long, default_value_t = 200)]
+        rate: u32,
+    },
     /// Agent pages: server time of the inbox and of a 200-message case page over a seeded
     /// database, and the bytes of CSS and JavaScript per page.
     Ui {
@@ -121,6 +138,12 @@ pub async fn run(args: BenchArgs, cfg: Config) -> Result<()> {
         BenchCmd::Create { clients, seconds } => create(cfg, &clients, seconds).await,
         BenchCmd::Query { cases, queries } => query(cfg, cases, queries).await,
         BenchCmd::Standards { cases, clocks } => standards(cfg, cases, clocks).await,
+        BenchCmd::Chat {
+            idle,
+            chats,
+            messages,
+            rate,
+        } => crate::bench_chat::run(cfg, idle, chats, messages, rate).await,
         BenchCmd::Ui { cases, requests } => crate::bench_ui::run(cfg, cases, requests).await,
         BenchCmd::Kb { articles, requests } => crate::bench_kb::run(cfg, articles, requests).await,
         BenchCmd::Portal {
@@ -155,51 +178,15 @@ async fn create(cfg: Config, clients: &str, seconds: u64) -> Result<()> {
         .map(|c| c.trim().parse())
         .collect::<Result<_, _>>()
         .context("--clients")?;
-    let tmp = std::env::temp_dir().join(format!("guichet-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp)?;
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0")?;
-        l.local_addr()?.port()
-    };
-    let exe = std::env::current_exe()?;
-    let mut cmd = tokio::process::Command::new(&exe);
-    cmd.arg("serve")
-        .arg("--bind")
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--data-dir")
-        .arg(&tmp);
-    if !cfg.database_url.is_empty() {
-        cmd.arg("--database-url").arg(&cfg.database_url);
-    }
-    let email = format!("bench-{}@example.com", std::process::id());
-    cmd.env("GUICHET_ADMIN_EMAIL", &email)
-        .env("GUICHET_ADMIN_PASSWORD", "bench-password-123")
-        .env("GUICHET_RATE_LIMIT_PER_MINUTE", "100000000")
-        .env("GUICHET_LOG", "warn")
-        .stdout(Stdio::null())
-        .kill_on_drop(true);
-    let mut child = cmd.spawn().context("starting guichet serve")?;
-    let pid = child.id().unwrap_or(0);
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(256)
-        .build()?;
-    let started = Instant::now();
-    loop {
-        if http
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .map(|r| r.status().is_success())
-            .unwrap_or(false)
-        {
-            break;
-        }
-        if started.elapsed() > Duration::from_secs(30) {
-            bail!("server did not start");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let server = Server::start(&cfg, &[]).await?;
+    let (pid, base, http, tmp, email, exe) = (
+        server.pid,
+        server.base.clone(),
+        server.http.clone(),
+        server.tmp.clone(),
+        server.email.clone(),
+        std::env::current_exe()?,
+    );
     let backend = if cfg.database_url.starts_with("postgres") {
         "postgres"
     } else {
@@ -277,10 +264,90 @@ async fn create(cfg: Config, clients: &str, seconds: u64) -> Result<()> {
         );
     }
     println!("server peak RSS under load {peak} KiB");
-    let _ = child.start_kill();
-    let _ = child.wait().await;
-    let _ = std::fs::remove_dir_all(&tmp);
+    server.stop().await;
     Ok(())
+}
+
+/// `guichet serve` as a child process on a fresh data directory (its RSS is its own), with
+/// an admin account, ready to answer.
+pub(crate) struct Server {
+    child: tokio::process::Child,
+    pub pid: u32,
+    pub port: u16,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub tmp: std::path::PathBuf,
+    pub email: String,
+}
+
+impl Server {
+    pub async fn start(cfg: &Config, env: &[(&str, &str)]) -> Result<Server> {
+        let tmp = std::env::temp_dir().join(format!("guichet-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp)?;
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            l.local_addr()?.port()
+        };
+        let exe = std::env::current_exe()?;
+        let mut cmd = tokio::process::Command::new(&exe);
+        cmd.arg("serve")
+            .arg("--bind")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data-dir")
+            .arg(&tmp);
+        if !cfg.database_url.is_empty() {
+            cmd.arg("--database-url").arg(&cfg.database_url);
+        }
+        let email = format!("bench-{}@example.com", std::process::id());
+        cmd.env("GUICHET_ADMIN_EMAIL", &email)
+            .env("GUICHET_ADMIN_PASSWORD", "bench-password-123")
+            .env("GUICHET_RATE_LIMIT_PER_MINUTE", "100000000")
+            .env("GUICHET_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .kill_on_drop(true);
+        let child = cmd.spawn().context("starting guichet serve")?;
+        let pid = child.id().unwrap_or(0);
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(256)
+            .build()?;
+        let started = Instant::now();
+        loop {
+            if http
+                .get(format!("{base}/readyz"))
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false)
+            {
+                break;
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                bail!("server did not start");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(Server {
+            child,
+            pid,
+            port,
+            base,
+            http,
+            tmp,
+            email,
+        })
+    }
+
+    pub fn rss_kb(&self) -> u64 {
+        rss_kb(self.pid).unwrap_or(0)
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+        let _ = std::fs::remove_dir_all(&self.tmp);
+    }
 }
 
 async fn query(cfg: Config, cases: i64, queries: usize) -> Result<()> {

@@ -53,6 +53,9 @@ pub struct Config {
     pub write_queue: usize,
     /// Open HTTP connections at most; beyond, new connections are closed.
     pub max_http_connections: usize,
+    /// Open live chat connections (widget sockets and streams) at most; they stay open
+    /// while a visitor's page is, so they are counted apart from HTTP requests.
+    pub max_chat_connections: usize,
     /// Seconds a client has to send a request's headers (and that an idle keep-alive
     /// connection stays open: keep it above a reverse proxy's upstream idle timeout).
     pub header_timeout_secs: u64,
@@ -106,6 +109,7 @@ impl Default for Config {
             compensation_ceiling: 100_000,
             write_queue: 1024,
             max_http_connections: 2048,
+            max_chat_connections: 20_000,
             header_timeout_secs: 65,
             body_timeout_secs: 120,
             shutdown_grace_secs: 20,
@@ -163,6 +167,7 @@ impl Config {
             "compensation_ceiling",
             "write_queue",
             "max_http_connections",
+            "max_chat_connections",
             "header_timeout_secs",
             "body_timeout_secs",
             "shutdown_grace_secs",

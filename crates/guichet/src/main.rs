@@ -1,6 +1,7 @@
 //! The `guichet` binary: command line, configuration, wiring of store → app → web.
 
 mod bench;
+mod bench_chat;
 mod bench_kb;
 mod bench_mail;
 mod bench_portal;
@@ -364,6 +365,12 @@ async fn serve(cfg: Config) -> Result<()> {
     tokio::spawn(async move { live.run_live_listener().await });
     let router = web::router(state.clone())
         .merge(ui::router(state.clone()))
+        .merge(chatnet::router(
+            state.clone(),
+            chatnet::ChatOptions {
+                max_sockets: cfg.max_chat_connections,
+            },
+        ))
         .merge(portal::router(state));
     let opts = web::ServeOptions {
         max_connections: cfg.max_http_connections,

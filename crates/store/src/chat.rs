@@ -28,6 +28,9 @@ pub struct ChatConversationRow {
     pub first_reply_at: Option<i64>,
     pub ended_at: Option<i64>,
     pub last_seq: i64,
+    /// The last event the visitor, and staff, have seen (read marks).
+    pub visitor_read_seq: i64,
+    pub staff_read_seq: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -44,7 +47,7 @@ pub struct ChatEventRow {
 }
 
 const VISITOR_COLS: &str = "id, token_hash, user_id, created_at, last_seen_at";
-const CONV_COLS: &str = "case_id, visitor_id, state, team_id, queued_at, accepted_at, first_reply_at, ended_at, last_seq";
+const CONV_COLS: &str = "case_id, visitor_id, state, team_id, queued_at, accepted_at, first_reply_at, ended_at, last_seq, visitor_read_seq, staff_read_seq";
 const EVENT_COLS: &str = "case_id, seq, kind, message_id, client_id, author_id, at";
 
 impl Tx {
@@ -101,6 +104,19 @@ impl Tx {
             .bind(c.case_id).execute(&mut **t).await?.rows_affected()))
     }
 
+    /// Move one side's read mark forward to `seq` (never back, never past the last
+    /// event); returns whether it moved.
+    pub async fn mark_chat_read(&mut self, case_id: i64, staff: bool, seq: i64) -> Result<bool> {
+        let sql = if staff {
+            "UPDATE chat_conversations SET staff_read_seq = $2 WHERE case_id = $1 AND staff_read_seq < $2 AND $2 <= last_seq"
+        } else {
+            "UPDATE chat_conversations SET visitor_read_seq = $2 WHERE case_id = $1 AND visitor_read_seq < $2 AND $2 <= last_seq"
+        };
+        Ok(on_tx!(self, t => sqlx::query(sql).bind(case_id).bind(seq)
+            .execute(&mut **t).await?.rows_affected())
+            > 0)
+    }
+
     /// The event a sender already wrote with this client id, if any.
     pub async fn chat_event_by_client(
         &mut self,
@@ -149,6 +165,21 @@ impl Store {
         Ok(
             on_read!(self, p => sqlx::query_as::<_, ChatConversationRow>(sqlx::AssertSqlSafe(&*sql))
             .bind(case_id).fetch_optional(p).await?),
+        )
+    }
+
+    /// A visitor's conversations, newest first, at most `limit`.
+    pub async fn chat_conversations_of_visitor(
+        &self,
+        visitor_id: i64,
+        limit: i64,
+    ) -> Result<Vec<ChatConversationRow>> {
+        let sql = format!(
+            "SELECT {CONV_COLS} FROM chat_conversations WHERE visitor_id = $1 ORDER BY queued_at DESC, case_id DESC LIMIT $2"
+        );
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, ChatConversationRow>(sqlx::AssertSqlSafe(&*sql))
+            .bind(visitor_id).bind(limit).fetch_all(p).await?),
         )
     }
 

@@ -44,7 +44,7 @@ pub async fn stream(State(s): State<AppState>, agent: Agent) -> Response {
             LiveEvent::Case { .. } => "case",
             LiveEvent::Presence { .. } => "presence",
             // The agent screens follow a chat through its case's updates (for now).
-            LiveEvent::Chat { .. } => return None,
+            LiveEvent::Chat { .. } | LiveEvent::ChatSignal { .. } => return None,
         };
         serde_json::to_string(&ev)
             .ok()

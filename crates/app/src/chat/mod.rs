@@ -51,6 +51,37 @@ pub struct ChatEvent {
     pub at: i64,
     /// The message, for a `message` event.
     pub message: Option<model::Message>,
+    /// Written by the conversation's customer (else by staff).
+    pub by_visitor: bool,
+    /// The staff member's name, for an event staff wrote.
+    pub author_name: Option<String>,
+}
+
+/// A visitor's conversation, as their widget lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatConversation {
+    pub case_id: i64,
+    /// queued | active | ended
+    pub state: String,
+    pub queued_at: i64,
+    pub ended_at: Option<i64>,
+    pub last_seq: i64,
+    pub visitor_read_seq: i64,
+    pub staff_read_seq: i64,
+}
+
+impl From<store::ChatConversationRow> for ChatConversation {
+    fn from(r: store::ChatConversationRow) -> Self {
+        Self {
+            case_id: r.case_id,
+            state: r.state,
+            queued_at: r.queued_at,
+            ended_at: r.ended_at,
+            last_seq: r.last_seq,
+            visitor_read_seq: r.visitor_read_seq,
+            staff_read_seq: r.staff_read_seq,
+        }
+    }
 }
 
 /// Who writes or reads a conversation.
@@ -62,6 +93,39 @@ pub enum ChatParty<'a> {
 
 /// Events a reader gets at most per call (a client far behind asks again).
 pub const MAX_EVENTS: i64 = 500;
+
+/// A chat message's length at most, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+
+/// The client id of a conversation's end: not a valid sender's id, so nobody else takes it,
+/// and ending twice answers the first end.
+const END_ID: &str = "~end";
+
+fn message_body(body: &str) -> Result<&str> {
+    let b = body.trim();
+    if b.is_empty() {
+        return Err(AppError::invalid(
+            "body",
+            "required",
+            "a message needs text",
+        ));
+    }
+    if domain::has_forbidden_control(b) {
+        return Err(AppError::invalid(
+            "body",
+            "control-character",
+            "NUL and control characters other than tab and line breaks",
+        ));
+    }
+    if b.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(AppError::invalid(
+            "body",
+            "too-long",
+            format!("at most {MAX_MESSAGE_CHARS} characters"),
+        ));
+    }
+    Ok(b)
+}
 
 /// A sender's id for a message: 1 to 64 letters, digits, `-` or `_` (a UUID fits).
 fn client_id(raw: &str) -> Result<String> {
@@ -86,17 +150,15 @@ impl App {
     /// own, named "Visitor …" until they say who they are) when the token is absent or
     /// unknown.
     pub async fn chat_visitor(&self, token: Option<&str>, locale: Locale) -> Result<Visitor> {
-        if let Some(t) = token.filter(|t| !t.is_empty() && t.len() <= 128) {
-            let hash = crate::auth::hash_token(t);
-            if let Some(v) = self.store.chat_visitor_by_token(&hash).await?
-                && let Some(user_id) = v.user_id
-            {
-                return Ok(Visitor {
-                    id: v.id,
-                    user_id,
-                    new_token: None,
-                });
-            }
+        if let Some(t) = token
+            && let Some(v) = self.chat_visitor_known(t).await?
+        {
+            return Ok(v);
+        }
+        // Each new visitor is a customer account: limited per client address.
+        let budget = self.chat_new_visitors.take(&crate::auth::client_ip());
+        if !budget.allowed {
+            return Err(AppError::Throttled(budget.reset_secs.max(1)));
         }
         let token = crate::auth::new_token();
         let now = self.now_ms();
@@ -126,6 +188,44 @@ impl App {
         })
     }
 
+    /// The visitor a token names, if any (nothing is written).
+    pub async fn chat_visitor_known(&self, token: &str) -> Result<Option<Visitor>> {
+        if token.is_empty() || token.len() > 128 {
+            return Ok(None);
+        }
+        let hash = crate::auth::hash_token(token);
+        Ok(match self.store.chat_visitor_by_token(&hash).await? {
+            Some(v) => v.user_id.map(|user_id| Visitor {
+                id: v.id,
+                user_id,
+                new_token: None,
+            }),
+            None => None,
+        })
+    }
+
+    /// A visitor's conversations, newest first (the widget resumes them after a reload).
+    pub async fn chat_conversations(&self, v: &Visitor) -> Result<Vec<ChatConversation>> {
+        Ok(self
+            .store
+            .chat_conversations_of_visitor(v.id, 20)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// A visitor's messages: a burst, then a few a second (`Throttled` beyond).
+    fn chat_budget(&self, who: ChatParty<'_>) -> Result<()> {
+        if let ChatParty::Visitor(v) = who {
+            let b = self.chat_sends.take(&v.id);
+            if !b.allowed {
+                return Err(AppError::Throttled(b.reset_secs.max(1)));
+            }
+        }
+        Ok(())
+    }
+
     /// A visitor opens a conversation with their first message (queued for `team_id`).
     /// The same client id again (a double click, a retry) answers the same conversation.
     pub async fn chat_start(
@@ -136,6 +236,8 @@ impl App {
         team_id: Option<i64>,
     ) -> Result<ChatEvent> {
         let cid = client_id(raw_client_id)?;
+        let body = message_body(body)?;
+        self.chat_budget(ChatParty::Visitor(v))?;
         let stamp = Arc::new(ChatStamp {
             client_id: cid.clone(),
             visitor_id: v.id,
@@ -181,6 +283,7 @@ impl App {
         body: &str,
     ) -> Result<ChatEvent> {
         let cid = client_id(raw_client_id)?;
+        let body = message_body(body)?;
         let conv = self.chat_conversation_for(who, case_id).await?;
         if let Some(e) = self.store.chat_event_by_client(case_id, &cid).await? {
             return self.chat_event_of(e).await;
@@ -188,6 +291,7 @@ impl App {
         if conv.state == "ended" {
             return Err(AppError::invalid("chat", "chat-ended", case_id.to_string()));
         }
+        self.chat_budget(who)?;
         let actor = match who {
             ChatParty::Visitor(v) => v.actor(),
             ChatParty::Staff(a) => a.clone(),
@@ -251,11 +355,117 @@ impl App {
             .store
             .chat_events_after(case_id, after.max(0), MAX_EVENTS)
             .await?;
+        let ids: Vec<i64> = {
+            let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.author_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let authors: std::collections::HashMap<i64, store::UserRow> = self
+            .store
+            .users_by_ids(&ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            out.push(self.chat_event_of(r).await?);
+            let message = match r.message_id {
+                Some(id) => self.store.message(id).await?.map(Into::into),
+                None => None,
+            };
+            out.push(event_of(r, message, |id| authors.get(&id).cloned()));
         }
         Ok(out)
+    }
+
+    /// End a conversation (its visitor or staff). Ending again answers the first end.
+    pub async fn chat_end(&self, who: ChatParty<'_>, case_id: i64) -> Result<ChatEvent> {
+        self.chat_conversation_for(who, case_id).await?;
+        if let Some(e) = self.store.chat_event_by_client(case_id, END_ID).await? {
+            return self.chat_event_of(e).await;
+        }
+        let actor = match who {
+            ChatParty::Visitor(v) => v.user_id,
+            ChatParty::Staff(a) => a.user_id,
+        };
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let mut conv = tx
+            .chat_conversation_for_update(case_id)
+            .await?
+            .ok_or(AppError::NotFound("chat"))?;
+        if let Some(e) = tx.chat_event_by_client(case_id, END_ID).await? {
+            drop(tx);
+            return self.chat_event_of(e).await;
+        }
+        conv.state = "ended".into();
+        conv.ended_at = Some(now);
+        tx.update_chat_conversation(&conv).await?;
+        let e = tx
+            .append_chat_event(&store::ChatEventRow {
+                case_id,
+                seq: 0,
+                kind: "ended".into(),
+                message_id: None,
+                client_id: Some(END_ID.into()),
+                author_id: Some(actor),
+                at: now,
+            })
+            .await?;
+        tx.commit().await?;
+        self.announce(crate::live::LiveEvent::Chat {
+            case_id,
+            seq: e.seq,
+        })
+        .await;
+        self.chat_event_of(e).await
+    }
+
+    /// One side has seen the conversation up to `seq`: the mark moves forward only, and
+    /// the other side hears of it.
+    pub async fn chat_read(&self, who: ChatParty<'_>, case_id: i64, seq: i64) -> Result<()> {
+        self.chat_conversation_for(who, case_id).await?;
+        let staff = matches!(who, ChatParty::Staff(_));
+        let mut tx = self.store.begin().await?;
+        let moved = tx.mark_chat_read(case_id, staff, seq).await?;
+        tx.commit().await?;
+        if moved {
+            self.announce(crate::live::LiveEvent::ChatSignal {
+                case_id,
+                what: "read".into(),
+                staff,
+                name: String::new(),
+                seq,
+            })
+            .await;
+        }
+        Ok(())
+    }
+
+    /// One side is typing. Passed on at most about once a second per side (the rest are
+    /// dropped: the indicator is already on); `false` when dropped.
+    pub async fn chat_typing(&self, who: ChatParty<'_>, case_id: i64) -> Result<bool> {
+        let conv = self.chat_conversation_for(who, case_id).await?;
+        if conv.state == "ended" {
+            return Err(AppError::invalid("chat", "chat-ended", case_id.to_string()));
+        }
+        let (staff, name) = match who {
+            ChatParty::Visitor(_) => (false, String::new()),
+            ChatParty::Staff(a) => (true, a.name.clone()),
+        };
+        if !self.chat_typing_budget.take(&(case_id, staff)).allowed {
+            return Ok(false);
+        }
+        self.announce(crate::live::LiveEvent::ChatSignal {
+            case_id,
+            what: "typing".into(),
+            staff,
+            name,
+            seq: conv.last_seq,
+        })
+        .await;
+        Ok(true)
     }
 
     /// A conversation the party may read: the visitor's own, or any for staff who write
@@ -285,15 +495,34 @@ impl App {
             Some(id) => self.store.message(id).await?.map(Into::into),
             None => None,
         };
-        Ok(ChatEvent {
-            case_id: r.case_id,
-            seq: r.seq,
-            kind: r.kind,
-            author_id: r.author_id,
-            client_id: r.client_id,
-            at: r.at,
-            message,
-        })
+        let author = match r.author_id {
+            Some(id) => self.store.user(id).await?,
+            None => None,
+        };
+        Ok(event_of(r, message, |_| author.clone()))
+    }
+}
+
+fn event_of(
+    r: store::ChatEventRow,
+    message: Option<model::Message>,
+    author: impl Fn(i64) -> Option<store::UserRow>,
+) -> ChatEvent {
+    let author = r.author_id.and_then(author);
+    let staff = author
+        .as_ref()
+        .and_then(|u| u.role.parse::<Role>().ok())
+        .is_some_and(|r| r.is_staff());
+    ChatEvent {
+        case_id: r.case_id,
+        seq: r.seq,
+        kind: r.kind,
+        author_id: r.author_id,
+        client_id: r.client_id.filter(|c| c != END_ID),
+        at: r.at,
+        message,
+        by_visitor: !staff,
+        author_name: author.filter(|_| staff).map(|u| u.name),
     }
 }
 
@@ -315,6 +544,8 @@ pub(crate) async fn open_conversation(
         first_reply_at: None,
         ended_at: None,
         last_seq: 0,
+        visitor_read_seq: 0,
+        staff_read_seq: 0,
     })
     .await?;
     append_message(tx, case.id, message, stamp, true, now).await

@@ -28,6 +28,15 @@ pub enum LiveEvent {
     /// A chat conversation's event log grew to `seq` (ADR 0007): whoever follows it
     /// re-reads the events after the last number it has, through `App::chat_events`.
     Chat { case_id: i64, seq: i64 },
+    /// Something passing in a conversation that is not numbered: `typing`, or `read` up
+    /// to `seq`, from its visitor or from staff (`staff`, with the agent's `name`).
+    ChatSignal {
+        case_id: i64,
+        what: String,
+        staff: bool,
+        name: String,
+        seq: i64,
+    },
     /// Someone is looking at (`viewing`), typing in (`replying`) or has left (`left`) a case.
     Presence {
         case_id: i64,

@@ -8,6 +8,7 @@ mod bad_input;
 mod cases;
 mod categories;
 mod chat;
+mod chat_transport;
 mod day_one;
 mod durability;
 mod faults;
@@ -164,6 +165,7 @@ pub async fn spawn_app_full(cfg: web::WebConfig, app_cfg: app::AppConfig) -> Tes
     tokio::spawn(async move { live.run_live_listener().await });
     let router = web::router(state.clone())
         .merge(::ui::router(state.clone()))
+        .merge(::chatnet::router(state.clone(), Default::default()))
         .merge(::portal::router(state));
     tokio::spawn(web::serve_router(
         listener,

@@ -19,7 +19,10 @@ CREATE TABLE chat_conversations (
     accepted_at     BIGINT,
     first_reply_at  BIGINT,
     ended_at        BIGINT,
-    last_seq        BIGINT NOT NULL DEFAULT 0
+    last_seq        BIGINT NOT NULL DEFAULT 0,
+    -- The last event each side has seen (read marks; only ever grow).
+    visitor_read_seq BIGINT NOT NULL DEFAULT 0,
+    staff_read_seq  BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX chat_conversations_visitor ON chat_conversations(visitor_id, queued_at);
 CREATE INDEX chat_conversations_queue ON chat_conversations(state, team_id, queued_at);

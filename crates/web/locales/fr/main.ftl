@@ -77,7 +77,7 @@ err-spam-suspected = Ce formulaire semble automatique et n’a pas été envoyé
 err-proof-missing = Ce formulaire a besoin de JavaScript pour partir (une vérification anti-spam tourne dans votre navigateur) : activez-le et renvoyez-le
 err-jwt-invalid = La connexion depuis votre site n’a pas pu être vérifiée ({ $detail }) : revenez sur le site et réessayez
 err-contrast-low = { $field } : un texte blanc sur cette couleur se lit mal (contraste de { $detail } pour 1, il faut au moins 4,5) ; choisissez-en une plus foncée
-err-not-an-image = { $field } : ce fichier n’est pas une image ({ $detail } seulement ; le SVG est refusé car il peut contenir du code)
+err-not-an-image = { $field } : ce fichier n’est pas une image ({ $detail } seulement ; le SVG est refusé car il peut contenir du code)
 err-chat-ended = Cette conversation est terminée ; ouvrez-en une nouvelle pour écrire à nouveau
 
 # Les engagements de service en une phrase (B1).
@@ -136,3 +136,10 @@ kind-incident = les incidents
 kind-request = les demandes
 kind-suggestion = les suggestions
 kind-praise = les compliments
+err-chat-slow-down = Vous écrivez plus vite que nous ne lisons : réessayez dans { $detail } s
+err-origin-refused = Cette page ne peut pas ouvrir le chat
+err-too-many-sockets = Trop de conversations ouvertes en ce moment ; réessayez dans un instant
+err-frame-too-large = Message trop long (au plus { $detail } octets)
+err-bad-frame = Message illisible : { $detail }
+err-hello-first = Le chat doit d’abord se présenter (« hello »)
+err-already-greeted = Le chat s’est déjà présenté
