@@ -255,7 +255,7 @@ pub async fn stream(
         .or(q.after)
         .unwrap_or(0)
         .max(0);
-    let Ok(permit) = net.sockets.clone().try_acquire_owned() else {
+    let Some(permit) = net.slot(peer.ip()) else {
         return ok(
             StatusCode::SERVICE_UNAVAILABLE,
             json!({"error": "too-many-sockets", "description": web::i18n::tr(l, "err-too-many-sockets", &[])}),
@@ -272,7 +272,7 @@ pub async fn stream(
         session: Session,
         pending: VecDeque<Value>,
         resync: tokio::time::Interval,
-        _permit: tokio::sync::OwnedSemaphorePermit,
+        _permit: crate::Slot,
     }
     let every = Duration::from_secs(60);
     let st = St {

@@ -17,17 +17,43 @@ pub mod ws;
 use axum::Router;
 use axum::http::{HeaderMap, header};
 use axum::routing::{get, post};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use web::AppState;
 
-/// What the chat routes share: the hub, the cap on open chat connections, and the origin
-/// a WebSocket may come from.
+/// What the chat routes share: the hub, the caps on open chat connections (in all, and
+/// per client address), and the origin a WebSocket may come from.
 #[derive(Clone)]
 pub struct ChatNet {
     pub hub: Arc<hub::Hub>,
-    pub sockets: Arc<tokio::sync::Semaphore>,
+    sockets: Arc<tokio::sync::Semaphore>,
+    per_address: Arc<Mutex<HashMap<IpAddr, u32>>>,
     /// `scheme://host[:port]` of Guichet's public URL, when one is configured.
     origin: Option<String>,
+}
+
+/// Open chat connections one client address may hold (an office behind one address with
+/// many visitors at once fits; one machine cannot take the node's every slot).
+pub const PER_ADDRESS: u32 = 256;
+
+/// A chat connection's place: released when dropped.
+pub struct Slot {
+    _permit: tokio::sync::OwnedSemaphorePermit,
+    ip: IpAddr,
+    per_address: Arc<Mutex<HashMap<IpAddr, u32>>>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut m = self.per_address.lock().expect("slots lock");
+        if let Some(n) = m.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.ip);
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +85,23 @@ fn origin_of(url: &str) -> Option<String> {
 }
 
 impl ChatNet {
+    /// A place for one more chat connection from `ip`, if the node and the address have
+    /// one left.
+    pub fn slot(&self, ip: IpAddr) -> Option<Slot> {
+        let permit = self.sockets.clone().try_acquire_owned().ok()?;
+        let mut m = self.per_address.lock().expect("slots lock");
+        let n = m.entry(ip).or_insert(0);
+        if *n >= PER_ADDRESS {
+            return None;
+        }
+        *n += 1;
+        Some(Slot {
+            _permit: permit,
+            ip,
+            per_address: self.per_address.clone(),
+        })
+    }
+
     /// A browser's WebSocket must come from Guichet's own origin: the chat runs in a frame
     /// served by Guichet, whatever site embeds it. Without a configured public URL, the
     /// origin must name the host the request was sent to. A client that is not a browser
@@ -90,6 +133,7 @@ pub fn router(state: AppState, opts: ChatOptions) -> Router {
     let net = ChatNet {
         hub: hub::Hub::start(&state.app),
         sockets: Arc::new(tokio::sync::Semaphore::new(opts.max_sockets.max(1))),
+        per_address: Arc::default(),
         origin: state.app.config.public_url.as_deref().and_then(origin_of),
     };
     Router::new()
@@ -120,6 +164,7 @@ mod tests {
         let net = ChatNet {
             hub: Arc::new(hub::Hub::default()),
             sockets: Arc::new(tokio::sync::Semaphore::new(1)),
+            per_address: Arc::default(),
             origin: origin_of("https://support.example.com"),
         };
         let mut h = HeaderMap::new();
@@ -149,5 +194,29 @@ mod tests {
         assert!(local.origin_allowed(&h));
         h.insert(header::ORIGIN, "http://evil.test".parse().unwrap());
         assert!(!local.origin_allowed(&h));
+    }
+
+    #[test]
+    fn one_address_cannot_take_every_slot_and_slots_come_back() {
+        let net = ChatNet {
+            hub: Arc::new(hub::Hub::default()),
+            sockets: Arc::new(tokio::sync::Semaphore::new(PER_ADDRESS as usize + 1)),
+            per_address: Arc::default(),
+            origin: None,
+        };
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        let mut held: Vec<Slot> = (0..PER_ADDRESS).map(|_| net.slot(a).unwrap()).collect();
+        assert!(net.slot(a).is_none(), "the address is full");
+        let other = net.slot(b).expect("another address still gets one");
+        assert!(net.slot(b).is_none(), "and now the node is full");
+        drop(other);
+        held.pop();
+        assert!(
+            net.slot(a).is_some(),
+            "a slot comes back when a connection ends"
+        );
+        drop(held);
+        assert!(net.per_address.lock().unwrap().is_empty());
     }
 }

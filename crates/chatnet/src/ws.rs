@@ -60,7 +60,7 @@ pub async fn upgrade(
     if !net.origin_allowed(&headers) {
         return refuse(StatusCode::FORBIDDEN, "origin-refused", l);
     }
-    let Ok(permit) = net.sockets.clone().try_acquire_owned() else {
+    let Some(permit) = net.slot(peer.ip()) else {
         return refuse(StatusCode::SERVICE_UNAVAILABLE, "too-many-sockets", l);
     };
     let app = s.app.clone();
@@ -102,6 +102,9 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
         .await;
 }
 
+/// One socket's loop. The use cases' futures are large (a case write holds its whole
+/// state machine): they are boxed while a frame is handled, so an idle connection's task
+/// holds only the socket, the session and the timers.
 async fn run(mut socket: WebSocket, mut s: Session) {
     let mut out: Vec<Value> = Vec::new();
     let mut shutdown = std::pin::pin!(web::shutting_down());
@@ -140,7 +143,7 @@ async fn run(mut socket: WebSocket, mut s: Session) {
                 } else {
                     match serde_json::from_str::<In>(text.as_str()) {
                         Ok(frame) => {
-                            if let Next::Close(code, why) = s.handle(frame, &mut out).await {
+                            if let Next::Close(code, why) = Box::pin(s.handle(frame, &mut out)).await {
                                 send_all(&mut socket, &mut out).await;
                                 close(&mut socket, code, why).await;
                                 break;
@@ -152,7 +155,7 @@ async fn run(mut socket: WebSocket, mut s: Session) {
                 if !send_all(&mut socket, &mut out).await { break; }
             }
             Some((case_id, sig)) = s.follower.rx.recv() => {
-                s.signal(case_id, sig, &mut out).await;
+                Box::pin(s.signal(case_id, sig, &mut out)).await;
                 if !send_all(&mut socket, &mut out).await { break; }
             }
             _ = &mut hello, if !s.greeted => {
@@ -169,7 +172,7 @@ async fn run(mut socket: WebSocket, mut s: Session) {
                 if socket.send(Message::Ping(Default::default())).await.is_err() { break; }
             }
             _ = resync.tick(), if !s.follower.last.is_empty() => {
-                s.resync(&mut out).await;
+                Box::pin(s.resync(&mut out)).await;
                 if !send_all(&mut socket, &mut out).await { break; }
             }
             _ = &mut shutdown => {
