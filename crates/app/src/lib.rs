@@ -67,6 +67,8 @@ pub struct AppConfig {
     /// Bytes a user may upload per hour: customers, and staff.
     pub upload_quota_customer: u64,
     pub upload_quota_staff: u64,
+    /// A live chat with no message for this long ends by itself, with a notice.
+    pub chat_idle: jiff::SignedDuration,
 }
 
 impl Default for AppConfig {
@@ -83,6 +85,7 @@ impl Default for AppConfig {
             upload_quota_customer: 50 * 1024 * 1024,
             upload_quota_staff: 1024 * 1024 * 1024,
             portal_jwt_secret: None,
+            chat_idle: jiff::SignedDuration::from_mins(20),
         }
     }
 }

@@ -60,8 +60,11 @@ fn ok(status: StatusCode, v: Value) -> Response {
 pub struct StartBody {
     client_id: String,
     body: String,
+    /// The widget (a contact form's key with the chat on) and the topic chosen.
     #[serde(default)]
-    team_id: Option<i64>,
+    widget: Option<String>,
+    #[serde(default)]
+    topic: Option<String>,
 }
 
 /// `POST /chat/v1/conversations`: open a conversation (a new visitor gets their token).
@@ -89,7 +92,8 @@ pub async fn start(
             Err(e) => return ApiError::App(e, l).into_response(),
         },
     };
-    match s.app.chat_start(&v, &b.body, &b.client_id, b.team_id).await {
+    let route = b.widget.as_deref().map(|w| (w, b.topic.as_deref()));
+    match s.app.chat_start(&v, &b.body, &b.client_id, route).await {
         Ok(e) => ok(
             StatusCode::CREATED,
             json!({

@@ -65,6 +65,9 @@ impl Hub {
                         "read" => hub.send(case_id, Signal::Read { staff, seq }),
                         _ => {}
                     },
+                    // A case's change may be a reply written elsewhere that joined its
+                    // live chat (the case page, the API): followers re-read.
+                    Ok(LiveEvent::Case { case_id, .. }) => hub.send(case_id, Signal::Resync),
                     Ok(_) => {}
                     Err(RecvError::Lagged(n)) => {
                         tracing::warn!(lost = n, "chat signals lagged; every follower re-reads");

@@ -21,6 +21,8 @@ pub struct Session {
     pub locale: Locale,
     ip: IpAddr,
     pub greeted: bool,
+    /// The widget named in the hello, checked then (a contact form's key).
+    widget: Option<String>,
 }
 
 /// What the transport does after a frame.
@@ -41,6 +43,7 @@ impl Session {
             locale,
             ip,
             greeted: false,
+            widget: None,
         }
     }
 
@@ -49,12 +52,21 @@ impl Session {
         match frame {
             In::Hello {
                 token,
+                widget,
                 conversations,
             } => {
                 if self.greeted {
                     out.push(wire::protocol_error("already-greeted", "", self.locale));
                     return Next::Continue;
                 }
+                if let Some(w) = &widget
+                    && let Err(e) = self.app.chat_widget(w).await
+                {
+                    // A widget switched off (or never on): say so and close.
+                    out.push(self.error(&e, None, None));
+                    return Next::Close(1008, "no such widget");
+                }
+                self.widget = widget;
                 self.greeted = true;
                 if let Some(t) = token.as_deref() {
                     match self.app.chat_visitor_known(t).await {
@@ -92,7 +104,7 @@ impl Session {
             In::Start {
                 client_id,
                 body,
-                team_id,
+                topic,
             } => {
                 let v = match self.visitor.clone() {
                     Some(v) => v,
@@ -116,7 +128,8 @@ impl Session {
                         }
                     }
                 };
-                match self.app.chat_start(&v, &body, &client_id, team_id).await {
+                let route = self.widget.as_deref().map(|w| (w, topic.as_deref()));
+                match self.app.chat_start(&v, &body, &client_id, route).await {
                     Ok(e) => {
                         out.push(ack(&client_id, e.case_id, e.seq));
                         self.hub.follow(&mut self.follower, e.case_id, 0);

@@ -26,15 +26,18 @@ pub enum In {
     Hello {
         #[serde(default)]
         token: Option<String>,
+        /// The widget (a contact form's key with the chat on) the visitor talks through.
+        #[serde(default)]
+        widget: Option<String>,
         #[serde(default)]
         conversations: Vec<Resume>,
     },
-    /// Open a conversation with its first message.
+    /// Open a conversation with its first message, on one of the widget's topics.
     Start {
         client_id: String,
         body: String,
         #[serde(default)]
-        team_id: Option<i64>,
+        topic: Option<String>,
     },
     Send {
         conversation_id: i64,
@@ -67,7 +70,11 @@ pub fn event(e: &ChatEvent) -> Value {
         "conversation_id": e.case_id,
         "seq": e.seq,
         "kind": e.kind,
-        "from": if e.by_visitor { "visitor" } else { "agent" },
+        "from": match (e.author_id, e.by_visitor) {
+            (None, _) => "system",
+            (_, true) => "visitor",
+            _ => "agent",
+        },
         "at": e.at,
     });
     if !e.by_visitor

@@ -251,6 +251,7 @@ async fn forms(app: &app::App, admin: &app::Actor, base: &str, n: usize) -> Resu
                     fields: vec![],
                 }],
                 active: true,
+                chat: true,
             },
         )
         .await
@@ -363,26 +364,40 @@ async fn forms(app: &app::App, admin: &app::Actor, base: &str, n: usize) -> Resu
     );
     // What a site's visitor downloads for the form (gzip, as a server would send it).
     let http = reqwest::Client::new();
-    let mut total = 0;
-    for (name, path) in [
+    let form_files = [
         ("embed.js", format!("/form/{}/embed.js", form.key)),
         ("form page", format!("/form/{}?embed=1", form.key)),
         ("portal.css", "/portal/static/portal.css".to_string()),
         ("form.js", "/portal/static/form.js".to_string()),
         ("brand.css", "/portal/brand.css".to_string()),
-    ] {
-        let bytes = http
-            .get(format!("{base}{path}"))
-            .send()
-            .await?
-            .bytes()
-            .await?;
+    ];
+    let total = weigh(&http, base, &form_files).await?;
+    println!("the form's whole first load: {total} bytes gzipped");
+    // The same for the chat widget beside it (issue 18).
+    let chat_files = [
+        ("chat.js tag", format!("/form/{}/chat.js", form.key)),
+        ("chat frame", format!("/form/{}/chat", form.key)),
+        ("chat.css", "/portal/static/chat.css".to_string()),
+        ("chat.js", "/portal/static/chat.js".to_string()),
+        ("brand.css", "/portal/brand.css".to_string()),
+    ];
+    let total = weigh(&http, base, &chat_files).await?;
+    println!("the chat widget's whole first load: {total} bytes gzipped");
+    Ok(())
+}
+
+/// Print each file's bytes, raw and gzipped (as a server would send it); the gzipped total.
+async fn weigh(http: &reqwest::Client, base: &str, files: &[(&str, String)]) -> Result<usize> {
+    let mut total = 0;
+    for (name, path) in files {
+        let r = http.get(format!("{base}{path}")).send().await?;
+        anyhow::ensure!(r.status().is_success(), "{path}: {}", r.status());
+        let bytes = r.bytes().await?;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(&bytes)?;
         let z = gz.finish()?.len();
         total += z;
         println!("{name:<12} {:>6} bytes, {:>6} gzipped", bytes.len(), z);
     }
-    println!("the form's whole first load: {total} bytes gzipped");
-    Ok(())
+    Ok(total)
 }

@@ -56,6 +56,8 @@ pub struct Config {
     /// Open live chat connections (widget sockets and streams) at most; they stay open
     /// while a visitor's page is, so they are counted apart from HTTP requests.
     pub max_chat_connections: usize,
+    /// A live chat with no message for this many minutes ends by itself, with a notice.
+    pub chat_idle_minutes: u32,
     /// Seconds a client has to send a request's headers (and that an idle keep-alive
     /// connection stays open: keep it above a reverse proxy's upstream idle timeout).
     pub header_timeout_secs: u64,
@@ -110,6 +112,7 @@ impl Default for Config {
             write_queue: 1024,
             max_http_connections: 2048,
             max_chat_connections: 20_000,
+            chat_idle_minutes: 20,
             header_timeout_secs: 65,
             body_timeout_secs: 120,
             shutdown_grace_secs: 20,
@@ -168,6 +171,7 @@ impl Config {
             "write_queue",
             "max_http_connections",
             "max_chat_connections",
+            "chat_idle_minutes",
             "header_timeout_secs",
             "body_timeout_secs",
             "shutdown_grace_secs",

@@ -157,6 +157,7 @@ pub async fn open_app(cfg: &Config) -> Result<(app::App, store::Store)> {
     }
     let app_cfg = app::AppConfig {
         quiet_period: jiff::SignedDuration::from_hours(cfg.quiet_period_hours as i64),
+        chat_idle: jiff::SignedDuration::from_mins(cfg.chat_idle_minutes.max(1) as i64),
         max_attachment_bytes: cfg.max_attachment_bytes,
         mail: app::email::MailConfig {
             domain: cfg.mail_domain.clone(),

@@ -1115,38 +1115,7 @@ async fn a_contact_form_embedded_on_another_site_files_a_case_with_its_topics_te
         json!({"mailbox": {"address": "support@guichet.test", "name": "Service client"}}),
     )
     .await;
-    let team = w
-        .api(
-            reqwest::Method::POST,
-            "/groups",
-            json!({"group": {"name": "Livraisons"}}),
-        )
-        .await["group"]["id"]
-        .as_i64()
-        .unwrap();
-    w.staff("Alice Admin", "alice@guichet.test", "admin", "fr", 0.0)
-        .await;
-    // The shop's page, on its own origin; its address is allowed before the tag exists.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let shop = format!("http://{}", listener.local_addr().unwrap());
-    drop(listener);
-    let c = w.browser("fr").await;
-    w.sign_in(&c, "alice@guichet.test").await;
-    c.goto(&format!("{}/admin", w.base)).await.unwrap();
-    click(&c, "#admin-forms").await;
-    fill(&c, "#nf-name", "Boutique").await;
-    submit(&c, "#nf-submit").await;
-    wait_text(&c, "#notice", "Enregistré").await;
-    fill(&c, "#fm-origins", &shop).await;
-    fill(&c, "#t0-key", "livraison").await;
-    fill(&c, "#t0-fr", "Ma livraison").await;
-    fill(&c, "#t0-en", "My delivery").await;
-    c.find(Locator::Css(&format!("#t0-team option[value='{team}']")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    let (team, shop, c) = shop_form(&w).await;
     fill(
         &c,
         "#t0-fields",
@@ -1227,6 +1196,45 @@ async fn a_contact_form_embedded_on_another_site_files_a_case_with_its_topics_te
     assert_eq!(tk["ticket"]["via"]["channel"], "web");
     server.abort();
     c.close().await.unwrap();
+}
+
+/// A team « Livraisons », an admin (Alice) signed in, and a new contact form « Boutique »
+/// allowing the shop's origin (a free port, its page served later) with a first topic
+/// `livraison` routed to the team, not saved yet: the caller adds what it tests and saves.
+async fn shop_form(w: &World) -> (i64, String, Client) {
+    let team = w
+        .api(
+            reqwest::Method::POST,
+            "/groups",
+            json!({"group": {"name": "Livraisons"}}),
+        )
+        .await["group"]["id"]
+        .as_i64()
+        .unwrap();
+    w.staff("Alice Admin", "alice@guichet.test", "admin", "fr", 0.0)
+        .await;
+    // The shop's page, on its own origin; its address is allowed before the tag exists.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let shop = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let c = w.browser("fr").await;
+    w.sign_in(&c, "alice@guichet.test").await;
+    c.goto(&format!("{}/admin", w.base)).await.unwrap();
+    click(&c, "#admin-forms").await;
+    fill(&c, "#nf-name", "Boutique").await;
+    submit(&c, "#nf-submit").await;
+    wait_text(&c, "#notice", "Enregistré").await;
+    fill(&c, "#fm-origins", &shop).await;
+    fill(&c, "#t0-key", "livraison").await;
+    fill(&c, "#t0-fr", "Ma livraison").await;
+    fill(&c, "#t0-en", "My delivery").await;
+    c.find(Locator::Css(&format!("#t0-team option[value='{team}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    (team, shop, c)
 }
 
 async fn serve_page_on(port: u16, html: String) -> (String, tokio::task::JoinHandle<()>) {
@@ -1425,4 +1433,168 @@ async fn a_customer_is_offered_an_article_while_writing_and_votes_on_it() {
     assert_no_horizontal_scroll(&c, "a section's page").await;
     shot(&c, "help-section-375").await;
     c.close().await.unwrap();
+}
+
+/// Issue 18: a visitor on a shop's page (another origin) opens the chat widget in English,
+/// picks a topic and writes; the case lands in the topic's team; an agent answers from the
+/// case page in French; the visitor sees the answer live and ends the chat.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_chats_from_another_site_and_an_agent_answers_from_the_case_page() {
+    let w = World::start().await;
+    let (team, shop, agent) = shop_form(&w).await;
+    fill(&agent, "#t1-key", "facture").await;
+    fill(&agent, "#t1-fr", "Ma facture").await;
+    fill(&agent, "#t1-en", "My invoice").await;
+    click(&agent, "#fm-chat").await;
+    submit(&agent, "#fm-save").await;
+    wait_text(&agent, "#notice", "Enregistré").await;
+    let script = agent
+        .find(Locator::Css("#chat-script"))
+        .await
+        .expect("the chat's tag is shown once the chat is on")
+        .text()
+        .await
+        .unwrap();
+    assert!(script.contains("/chat.js\""), "{script}");
+    let port: u16 = shop.rsplit(':').next().unwrap().parse().unwrap();
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Shop</title></head>\
+         <body><h1>The shop</h1><p>Questions?</p>{script}</body></html>"
+    );
+    let (_, server) = serve_page_on(port, html).await;
+
+    let visitor = w.browser("en").await;
+    visitor.goto(&shop).await.unwrap();
+    let button = visitor
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#guichet-chat-button"))
+        .await
+        .expect("the launcher");
+    assert_eq!(
+        button.attr("aria-label").await.unwrap().as_deref(),
+        Some("Chat with us")
+    );
+    button.click().await.unwrap();
+    let frame = visitor
+        .find(Locator::Css("#guichet-chat-frame"))
+        .await
+        .unwrap();
+    assert!(frame.is_displayed().await.unwrap());
+    frame.enter_frame().await.unwrap();
+    wait_text(&visitor, "#chat-title", "Let’s talk").await;
+    // A topic is required when the widget has several.
+    fill(&visitor, "#chat-first", "My parcel has not arrived.").await;
+    click(&visitor, "#chat-start-send").await;
+    wait_text(&visitor, "#chat-start-error", "topic").await;
+    visitor
+        .find(Locator::Css("#chat-topic option[value=livraison]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(&visitor, "#chat-start-send").await;
+    wait_text(&visitor, "#chat-status", "Message received").await;
+    wait_text(&visitor, "#chat-log", "My parcel has not arrived.").await;
+    visitor.enter_parent_frame().await.unwrap();
+    shot(&visitor, "chat-widget-waiting").await;
+
+    // The conversation is a case of channel chat in the topic's team.
+    let list = w
+        .api(reqwest::Method::GET, "/tickets?sort_order=desc", json!({}))
+        .await;
+    let tk = list["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["via"]["channel"] == "chat")
+        .expect("a chat case")
+        .clone();
+    assert_eq!(tk["group_id"], team);
+    let id = tk["id"].as_i64().unwrap();
+    agent.goto(&format!("{}/cases/{id}", w.base)).await.unwrap();
+    wait_text(&agent, "#timeline", "My parcel has not arrived.").await;
+    fill(
+        &agent,
+        "#body",
+        "Bonjour, je regarde votre colis tout de suite.",
+    )
+    .await;
+    click(&agent, "#send").await;
+    wait_text(&agent, "#timeline", "je regarde votre colis").await;
+
+    // The visitor sees it live, named.
+    frame.enter_frame().await.unwrap();
+    let log = wait_text(&visitor, "#chat-log .msg.agent", "je regarde votre colis").await;
+    assert!(log.contains("Alice Admin"), "{log}");
+    visitor.enter_parent_frame().await.unwrap();
+    shot(&visitor, "chat-widget-answered").await;
+    // Closed, the widget counts what arrives on its launcher.
+    click(&visitor, "#guichet-chat-button").await;
+    fill(&agent, "#body", "Il arrive demain.").await;
+    click(&agent, "#send").await;
+    let badge = visitor
+        .find(Locator::Css("#guichet-chat-button span"))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while badge.text().await.unwrap() != "1" {
+        assert!(tokio::time::Instant::now() < deadline, "unread badge");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    click(&visitor, "#guichet-chat-button").await;
+    frame.enter_frame().await.unwrap();
+    wait_text(&visitor, "#chat-log", "Il arrive demain.").await;
+    // The visitor ends the chat.
+    click(&visitor, "#chat-end").await;
+    visitor.accept_alert().await.unwrap();
+    wait_text(&visitor, "#chat-ended", "Chat ended").await;
+    visitor.close().await.unwrap();
+
+    // On the shop's French page, on a phone: the chat speaks French, takes the whole
+    // screen, nothing scrolls sideways, and its own button closes it.
+    server.abort();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let html = format!(
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Boutique</title></head>\
+         <body><h1>La boutique</h1><p>Une question ?</p>{script}</body></html>"
+    );
+    let (_, server) = serve_page_on(port, html).await;
+    let phone = w.browser("fr").await;
+    phone.set_window_size(375, 740).await.unwrap();
+    phone.goto(&shop).await.unwrap();
+    phone
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#guichet-chat-button"))
+        .await
+        .unwrap();
+    click(&phone, "#guichet-chat-button").await;
+    let frame = phone
+        .find(Locator::Css("#guichet-chat-frame"))
+        .await
+        .unwrap();
+    let (_, _, fw, _) = frame.rectangle().await.unwrap();
+    assert!(fw >= 370.0, "full width on a phone: {fw}");
+    frame.enter_frame().await.unwrap();
+    wait_text(&phone, "#chat-title", "Discutons").await;
+    wait_text(&phone, "label[for=chat-topic]", "Votre question concerne").await;
+    assert_no_horizontal_scroll(&phone, "chat frame on a phone").await;
+    phone.enter_parent_frame().await.unwrap();
+    shot(&phone, "chat-widget-phone").await;
+    frame.enter_frame().await.unwrap();
+    click(&phone, "#chat-close").await;
+    phone.enter_parent_frame().await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while frame.is_displayed().await.unwrap() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the frame's own button closes it"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.abort();
+    phone.close().await.unwrap();
+    agent.close().await.unwrap();
 }

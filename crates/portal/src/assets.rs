@@ -20,6 +20,16 @@ pub const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../static/form.js"),
     ),
+    (
+        "chat.css",
+        "text/css; charset=utf-8",
+        include_str!("../static/chat.css"),
+    ),
+    (
+        "chat.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/chat.js"),
+    ),
 ];
 
 static SERVED: LazyLock<StaticFiles> = LazyLock::new(|| StaticFiles::new(FILES));

@@ -22,7 +22,7 @@ pub mod session;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use pages::{cases, form, help, profile, sign_in};
+use pages::{cases, chat, form, help, profile, sign_in};
 use web::AppState;
 
 /// The customer session cookie; the agents' is `ui::session::COOKIE` (`guichet_session`).
@@ -125,6 +125,8 @@ pub fn router(state: AppState) -> Router {
         .route("/help/articles/{id}", get(help::article))
         .route("/help/articles/{id}/vote", post(help::vote))
         .route("/form/{key}/embed.js", get(form::embed_js))
+        .route("/form/{key}/chat.js", get(chat::loader_js))
+        .route("/form/{key}/chat", get(chat::frame))
         .layer(DefaultBodyLimit::max(session::MAX_MULTIPART_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -14,29 +14,31 @@ pub struct ContactFormRow {
     /// JSON list of topics.
     pub topics: String,
     pub active: bool,
+    /// The live chat is offered on this form (its widget: `/form/{key}/chat.js`).
+    pub chat: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 const FORM_COLS: &str =
-    "id, form_key, name, locale, allowed_origins, topics, active, created_at, updated_at";
+    "id, form_key, name, locale, allowed_origins, topics, active, chat, created_at, updated_at";
 
 impl Tx {
     pub async fn insert_contact_form(&mut self, f: &ContactFormRow) -> Result<i64> {
         let id: i64 = on_tx!(self, t => sqlx::query_scalar(
-            "INSERT INTO contact_forms (form_key, name, locale, allowed_origins, topics, active, created_at, updated_at) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$7) RETURNING id")
+            "INSERT INTO contact_forms (form_key, name, locale, allowed_origins, topics, active, chat, created_at, updated_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$8) RETURNING id")
             .bind(&f.form_key).bind(&f.name).bind(&f.locale).bind(&f.allowed_origins)
-            .bind(&f.topics).bind(f.active).bind(f.created_at).fetch_one(&mut **t).await?);
+            .bind(&f.topics).bind(f.active).bind(f.chat).bind(f.created_at).fetch_one(&mut **t).await?);
         Ok(id)
     }
 
     pub async fn update_contact_form(&mut self, f: &ContactFormRow) -> Result<u64> {
         Ok(on_tx!(self, t => sqlx::query(
-            "UPDATE contact_forms SET name=$2, locale=$3, allowed_origins=$4, topics=$5, active=$6, updated_at=$7 \
+            "UPDATE contact_forms SET name=$2, locale=$3, allowed_origins=$4, topics=$5, active=$6, chat=$7, updated_at=$8 \
              WHERE id=$1")
             .bind(f.id).bind(&f.name).bind(&f.locale).bind(&f.allowed_origins).bind(&f.topics)
-            .bind(f.active).bind(f.updated_at).execute(&mut **t).await?.rows_affected()))
+            .bind(f.active).bind(f.chat).bind(f.updated_at).execute(&mut **t).await?.rows_affected()))
     }
 
     pub async fn delete_contact_form(&mut self, id: i64) -> Result<u64> {

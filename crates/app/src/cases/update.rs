@@ -259,6 +259,12 @@ impl App {
         if let Some(st) = &cm.chat {
             // A chat message is numbered in its conversation and delivered live.
             crate::chat::append_message(tx, c.id, &m, st, by_customer, now).await?;
+        } else if public
+            && c.channel == Channel::Chat.as_str()
+            && crate::chat::join_live(tx, c.id, &m, by_customer, self.config.chat_idle, now).await?
+        {
+            // A public reply written elsewhere (the case page, the API) while the chat is
+            // live: it goes to the chat, not by email.
         } else if !by_customer && public {
             self.queue_reply(tx, c, &m, &attachments, now).await?;
         }

@@ -18,6 +18,8 @@ use std::sync::Arc;
 pub struct ChatStamp {
     pub(crate) client_id: String,
     pub(crate) visitor_id: i64,
+    /// Silence after which the conversation ends by itself (milliseconds).
+    pub(crate) idle_ms: i64,
 }
 
 /// A visitor: the customer account their conversations belong to, and (only when it was
@@ -51,7 +53,8 @@ pub struct ChatEvent {
     pub at: i64,
     /// The message, for a `message` event.
     pub message: Option<model::Message>,
-    /// Written by the conversation's customer (else by staff).
+    /// Written by the conversation's customer (else by staff, or by Guichet itself when
+    /// `author_id` is None).
     pub by_visitor: bool,
     /// The staff member's name, for an event staff wrote.
     pub author_name: Option<String>,
@@ -100,6 +103,13 @@ pub const MAX_MESSAGE_CHARS: usize = 4000;
 /// The client id of a conversation's end: not a valid sender's id, so nobody else takes it,
 /// and ending twice answers the first end.
 const END_ID: &str = "~end";
+
+/// The job that ends a silent conversation (`chat_idle:{case_id}`), moved by each message.
+pub(crate) const IDLE_JOB: &str = "chat_idle";
+
+fn idle_key(case_id: i64) -> String {
+    format!("{IDLE_JOB}:{case_id}")
+}
 
 fn message_body(body: &str) -> Result<&str> {
     let b = body.trim();
@@ -226,21 +236,55 @@ impl App {
         Ok(())
     }
 
-    /// A visitor opens a conversation with their first message (queued for `team_id`).
-    /// The same client id again (a double click, a retry) answers the same conversation.
+    /// The chat a widget offers: its contact form (active, with the chat on), or 404.
+    pub async fn chat_widget(&self, key: &str) -> Result<crate::portal::forms::ContactForm> {
+        self.public_contact_form(key)
+            .await
+            .ok()
+            .filter(|f| f.chat)
+            .ok_or(AppError::NotFound("widget"))
+    }
+
+    /// A visitor opens a conversation with their first message. `route`: the widget (a
+    /// contact form's key) and the topic the visitor chose among its topics, which gives
+    /// the case its team and category (D1); the visitor never names a team. The same
+    /// client id again (a double click, a retry) answers the same conversation.
     pub async fn chat_start(
         &self,
         v: &Visitor,
         body: &str,
         raw_client_id: &str,
-        team_id: Option<i64>,
+        route: Option<(&str, Option<&str>)>,
     ) -> Result<ChatEvent> {
         let cid = client_id(raw_client_id)?;
         let body = message_body(body)?;
+        let (team_id, category_id) = match route {
+            None => (None, None),
+            Some((key, topic)) => {
+                let form = self.chat_widget(key).await?;
+                match topic {
+                    Some(t) => {
+                        let tp = form.topics.iter().find(|x| x.key == t).ok_or_else(|| {
+                            AppError::invalid("topic", "invalid-value", t.to_string())
+                        })?;
+                        (tp.team_id, tp.category_id)
+                    }
+                    None if form.topics.len() > 1 => {
+                        return Err(AppError::invalid("topic", "required", "choose a topic"));
+                    }
+                    None => form
+                        .topics
+                        .first()
+                        .map(|tp| (tp.team_id, tp.category_id))
+                        .unwrap_or((None, None)),
+                }
+            }
+        };
         self.chat_budget(ChatParty::Visitor(v))?;
         let stamp = Arc::new(ChatStamp {
             client_id: cid.clone(),
             visitor_id: v.id,
+            idle_ms: self.config.chat_idle.as_millis() as i64,
         });
         let new = NewCase {
             comment: Some(CommentInput {
@@ -251,6 +295,7 @@ impl App {
             requester: Some(RequesterRef::Id(v.user_id)),
             channel: Some(Channel::Chat),
             team_id,
+            category_id,
             ..Default::default()
         };
         let key = format!("chat-start-{cid}");
@@ -302,6 +347,7 @@ impl App {
                 chat: Some(Arc::new(ChatStamp {
                     client_id: cid.clone(),
                     visitor_id: conv.visitor_id,
+                    idle_ms: self.config.chat_idle.as_millis() as i64,
                 })),
                 ..Default::default()
             }),
@@ -391,28 +437,13 @@ impl App {
         };
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        let mut conv = tx
-            .chat_conversation_for_update(case_id)
-            .await?
-            .ok_or(AppError::NotFound("chat"))?;
-        if let Some(e) = tx.chat_event_by_client(case_id, END_ID).await? {
-            drop(tx);
-            return self.chat_event_of(e).await;
-        }
-        conv.state = "ended".into();
-        conv.ended_at = Some(now);
-        tx.update_chat_conversation(&conv).await?;
-        let e = tx
-            .append_chat_event(&store::ChatEventRow {
-                case_id,
-                seq: 0,
-                kind: "ended".into(),
-                message_id: None,
-                client_id: Some(END_ID.into()),
-                author_id: Some(actor),
-                at: now,
-            })
-            .await?;
+        let e = match end_in_tx(&mut tx, case_id, Some(actor), "ended", now).await? {
+            Ok(e) => e,
+            Err(first) => {
+                drop(tx);
+                return self.chat_event_of(first).await;
+            }
+        };
         tx.commit().await?;
         self.announce(crate::live::LiveEvent::Chat {
             case_id,
@@ -420,6 +451,41 @@ impl App {
         })
         .await;
         self.chat_event_of(e).await
+    }
+
+    /// The idle job: a conversation silent for `chat_idle` ends, with a `timed_out` event
+    /// the visitor is shown. The job moves with each message, so when it is due the
+    /// conversation has been silent that long.
+    pub(crate) async fn end_idle_chat(&self, key: &str, now: i64) -> Result<bool> {
+        let case_id: i64 = key
+            .strip_prefix("chat_idle:")
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| AppError::Internal(format!("bad job key {key}")))?;
+        let mut tx = self.store.begin().await?;
+        // Lock order: the conversation, then the job (a message's write takes the same).
+        let conv = tx.chat_conversation_for_update(case_id).await?;
+        let Some(_job) = tx.claim_job(key, now).await? else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        let ended = match conv {
+            Some(c) if c.state != "ended" => end_in_tx(&mut tx, case_id, None, "timed_out", now)
+                .await?
+                .ok(),
+            _ => {
+                tx.delete_job(key).await?;
+                None
+            }
+        };
+        tx.commit().await?;
+        if let Some(e) = ended {
+            self.announce(crate::live::LiveEvent::Chat {
+                case_id,
+                seq: e.seq,
+            })
+            .await;
+        }
+        Ok(true)
     }
 
     /// One side has seen the conversation up to `seq`: the mark moves forward only, and
@@ -509,10 +575,8 @@ fn event_of(
     author: impl Fn(i64) -> Option<store::UserRow>,
 ) -> ChatEvent {
     let author = r.author_id.and_then(author);
-    let staff = author
-        .as_ref()
-        .and_then(|u| u.role.parse::<Role>().ok())
-        .is_some_and(|r| r.is_staff());
+    let role = author.as_ref().and_then(|u| u.role.parse::<Role>().ok());
+    let staff = role.is_some_and(|r| r.is_staff());
     ChatEvent {
         case_id: r.case_id,
         seq: r.seq,
@@ -521,7 +585,8 @@ fn event_of(
         client_id: r.client_id.filter(|c| c != END_ID),
         at: r.at,
         message,
-        by_visitor: !staff,
+        // Nobody wrote an event Guichet made itself (a silent chat's end).
+        by_visitor: role == Some(Role::EndUser),
         author_name: author.filter(|_| staff).map(|u| u.name),
     }
 }
@@ -549,6 +614,67 @@ pub(crate) async fn open_conversation(
     })
     .await?;
     append_message(tx, case.id, message, stamp, true, now).await
+}
+
+/// In a public message's write from anywhere but the chat itself (the case page, the API,
+/// the portal): if the case's conversation is live, the message joins it, numbered like
+/// the others (`true`); once the conversation has ended, it does not (`false`: a staff reply
+/// then goes by email, as on any case).
+pub(crate) async fn join_live(
+    tx: &mut store::Tx,
+    case_id: i64,
+    message: &store::MessageRow,
+    by_customer: bool,
+    idle: jiff::SignedDuration,
+    now: i64,
+) -> Result<bool> {
+    let Some(conv) = tx.chat_conversation_for_update(case_id).await? else {
+        return Ok(false);
+    };
+    if conv.state == "ended" {
+        return Ok(false);
+    }
+    let stamp = ChatStamp {
+        client_id: format!("m{}", message.id),
+        visitor_id: conv.visitor_id,
+        idle_ms: idle.as_millis() as i64,
+    };
+    append_message(tx, case_id, message, &stamp, by_customer, now).await?;
+    Ok(true)
+}
+
+/// End a conversation in a write: its state, its last event (`kind`: `ended`, or
+/// `timed_out` for silence), no more idle job. `Err(first)` when it had ended already.
+async fn end_in_tx(
+    tx: &mut store::Tx,
+    case_id: i64,
+    author_id: Option<i64>,
+    kind: &str,
+    now: i64,
+) -> Result<std::result::Result<store::ChatEventRow, store::ChatEventRow>> {
+    let mut conv = tx
+        .chat_conversation_for_update(case_id)
+        .await?
+        .ok_or(AppError::NotFound("chat"))?;
+    if let Some(e) = tx.chat_event_by_client(case_id, END_ID).await? {
+        return Ok(Err(e));
+    }
+    conv.state = "ended".into();
+    conv.ended_at = Some(now);
+    tx.update_chat_conversation(&conv).await?;
+    tx.delete_job(&idle_key(case_id)).await?;
+    let e = tx
+        .append_chat_event(&store::ChatEventRow {
+            case_id,
+            seq: 0,
+            kind: kind.into(),
+            message_id: None,
+            client_id: Some(END_ID.into()),
+            author_id,
+            at: now,
+        })
+        .await?;
+    Ok(Ok(e))
 }
 
 /// In a message's write: its event, with the conversation's next number. A client id
@@ -606,5 +732,14 @@ pub(crate) async fn append_message(
         )),
         e => e.into(),
     })?;
+    // Silence from now on ends the conversation after `idle_ms` (the job moves).
+    tx.upsert_job(
+        IDLE_JOB,
+        &idle_key(case_id),
+        now + stamp.idle_ms.max(60_000),
+        "{}",
+        now,
+    )
+    .await?;
     Ok(())
 }

@@ -84,6 +84,8 @@ pub struct ContactForm {
     pub allowed_origins: Vec<String>,
     pub topics: Vec<Topic>,
     pub active: bool,
+    /// The live chat is offered beside the form (its widget: `/form/{key}/chat.js`).
+    pub chat: bool,
 }
 
 /// What an administrator saves.
@@ -94,6 +96,7 @@ pub struct ContactFormInput {
     pub allowed_origins: Vec<String>,
     pub topics: Vec<Topic>,
     pub active: bool,
+    pub chat: bool,
 }
 
 /// The routing a form gives its case; made only here, so no transport can route a
@@ -145,6 +148,7 @@ fn from_row(r: store::ContactFormRow) -> ContactForm {
         allowed_origins: serde_json::from_str(&r.allowed_origins).unwrap_or_default(),
         topics: serde_json::from_str(&r.topics).unwrap_or_default(),
         active: r.active,
+        chat: r.chat,
     }
 }
 
@@ -292,6 +296,7 @@ impl App {
             allowed_origins: serde_json::to_string(&f.allowed_origins).unwrap_or_default(),
             topics: serde_json::to_string(&f.topics).unwrap_or_default(),
             active: f.active,
+            chat: f.chat,
             created_at: now,
             updated_at: now,
         };

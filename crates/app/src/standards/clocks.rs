@@ -348,6 +348,7 @@ impl App {
         for (kind, key) in due {
             let r = match kind.as_str() {
                 JOB_KIND => self.fire_case_clocks(&key, now).await,
+                crate::chat::IDLE_JOB => self.end_idle_chat(&key, now).await,
                 other => Err(AppError::Internal(format!("unknown job kind {other}"))),
             };
             match r {

@@ -251,3 +251,131 @@ async fn concurrent_sends_and_retries_get_gap_free_numbers_once_each() {
         25
     );
 }
+
+/// A public reply written on the case page (or through the API) while the chat is live
+/// joins the chat, numbered like the others, and queues no email; an internal note never
+/// reaches the visitor; once the chat has ended, a reply is an ordinary case reply again.
+#[tokio::test]
+async fn a_reply_from_the_case_page_joins_the_live_chat_and_a_note_never_does() {
+    let t = spawn_app().await;
+    let v = visitor(&t).await;
+    let first = t.app.chat_start(&v, "Bonjour", "s-1", None).await.unwrap();
+    let (_, agent_id) = t
+        .user_with_role(Role::Agent, "chat-agent3@guichet.test")
+        .await;
+    let a = t.actor(agent_id, Role::Agent);
+    t.app
+        .reply(&a, first.case_id, "Réponse depuis la fiche")
+        .await
+        .unwrap();
+    t.app
+        .add_note(&a, first.case_id, "Note interne : client difficile")
+        .await
+        .unwrap();
+    let seen = t
+        .app
+        .chat_events(ChatParty::Visitor(&v), first.case_id, 0)
+        .await
+        .unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(
+        seen[1].message.as_ref().unwrap().body,
+        "Réponse depuis la fiche"
+    );
+    assert!(!seen[1].by_visitor);
+    assert!(
+        seen.iter().all(|e| !e
+            .message
+            .as_ref()
+            .is_some_and(|m| m.body.contains("interne"))),
+        "a note never reaches the visitor"
+    );
+    assert!(
+        t.store
+            .outbox_of_case(first.case_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let conv = t
+        .store
+        .chat_conversation(first.case_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(conv.state, "active", "the reply took the conversation");
+    // Ended: the next reply stays on the case, outside the chat.
+    let end = t
+        .app
+        .chat_end(ChatParty::Staff(&a), first.case_id)
+        .await
+        .unwrap();
+    assert_eq!((end.seq, end.kind.as_str()), (3, "ended"));
+    let again = t
+        .app
+        .chat_end(ChatParty::Visitor(&v), first.case_id)
+        .await
+        .unwrap();
+    assert_eq!(again.seq, 3, "ending twice answers the first end");
+    t.app
+        .reply(&a, first.case_id, "Suite par écrit")
+        .await
+        .unwrap();
+    assert_eq!(
+        t.app
+            .chat_events(ChatParty::Visitor(&v), first.case_id, 3)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+/// A chat silent for the configured time (20 minutes by default) ends by itself with a
+/// `timed_out` event from nobody; each message moves the deadline.
+#[tokio::test]
+async fn a_silent_chat_ends_by_itself_and_each_message_moves_the_deadline() {
+    let t = spawn_app().await;
+    let v = visitor(&t).await;
+    let first = t.app.chat_start(&v, "Bonjour", "s-1", None).await.unwrap();
+    let min = jiff::SignedDuration::from_mins;
+    t.clock.advance(min(15));
+    t.app.run_due_jobs(100).await.unwrap();
+    t.app
+        .chat_send(
+            ChatParty::Visitor(&v),
+            first.case_id,
+            "m-2",
+            "Vous êtes là ?",
+        )
+        .await
+        .unwrap();
+    // After `by` more minutes and the jobs due then, the conversation's state.
+    let state_after = async |by: i64| {
+        t.clock.advance(min(by));
+        t.app.run_due_jobs(100).await.unwrap();
+        let c = t.store.chat_conversation(first.case_id).await.unwrap();
+        c.unwrap().state
+    };
+    // 15 + 15 minutes after the start, but only 15 after the last message: still open.
+    assert_eq!(state_after(15).await, "queued");
+    assert_eq!(state_after(6).await, "ended");
+    let last = t
+        .app
+        .chat_events(ChatParty::Visitor(&v), first.case_id, 2)
+        .await
+        .unwrap();
+    assert_eq!(last.len(), 1);
+    assert_eq!(
+        (last[0].kind.as_str(), last[0].author_id, last[0].by_visitor),
+        ("timed_out", None, false)
+    );
+    let r = t
+        .app
+        .chat_send(ChatParty::Visitor(&v), first.case_id, "m-3", "Encore")
+        .await;
+    assert!(matches!(r, Err(AppError::Invalid(_))), "{r:?}");
+    // Nothing is left to fire.
+    t.clock.advance(min(60));
+    assert_eq!(t.app.run_due_jobs(100).await.unwrap(), 0);
+}

@@ -598,3 +598,95 @@ async fn a_visitor_on_one_node_hears_an_agent_on_another() {
         (Some(2), Some("Réponse depuis A"))
     );
 }
+
+/// A widget is a contact form with the chat on: the topic the visitor picks routes the
+/// chat (team and category); a form without the chat, or a topic it does not have, is
+/// refused.
+#[tokio::test]
+async fn the_widgets_topic_routes_the_chat_and_a_form_without_chat_is_refused() {
+    use app::portal::forms::{ContactFormInput, Topic};
+    let t = spawn_app().await;
+    let (s, g) = t
+        .admin(
+            reqwest::Method::POST,
+            "/api/v2/groups.json",
+            Some(json!({"group": {"name": "Livraisons"}})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let team = g["group"]["id"].as_i64().unwrap();
+    let admin = t.actor(t.admin_id, Role::Admin);
+    let topic = |key: &str, team_id: Option<i64>| Topic {
+        key: key.into(),
+        label_fr: key.into(),
+        label_en: key.into(),
+        team_id,
+        category_id: None,
+        fields: vec![],
+    };
+    let mut input = ContactFormInput {
+        name: "Boutique".into(),
+        locale: domain::Locale::Fr,
+        allowed_origins: vec![],
+        topics: vec![topic("livraison", Some(team)), topic("facture", None)],
+        active: true,
+        chat: false,
+    };
+    let off = t
+        .app
+        .save_contact_form(&admin, None, input.clone())
+        .await
+        .unwrap();
+    input.chat = true;
+    input.name = "Boutique (chat)".into();
+    let on = t.app.save_contact_form(&admin, None, input).await.unwrap();
+
+    // A form without the chat: the hello is refused and the socket closed.
+    let mut s = connect(&t).await;
+    send(&mut s, json!({"type": "hello", "widget": off.key})).await;
+    let e = next(&mut s).await;
+    assert_eq!(
+        (e["type"].as_str(), e["code"].as_str()),
+        (Some("error"), Some("not-found"))
+    );
+    let closed = tokio::time::timeout(Duration::from_secs(5), s.next())
+        .await
+        .unwrap();
+    assert!(
+        matches!(closed, Some(Ok(Ws::Close(_))) | None),
+        "{closed:?}"
+    );
+
+    let mut s = connect(&t).await;
+    send(&mut s, json!({"type": "hello", "widget": on.key})).await;
+    assert_eq!(next(&mut s).await["type"], "welcome");
+    // Two topics: one must be chosen, and it must be the widget's.
+    for (topic, code) in [
+        (Value::Null, "required"),
+        (json!("teleportation"), "invalid-value"),
+    ] {
+        send(
+            &mut s,
+            json!({"type": "start", "client_id": format!("s-{code}"), "body": "Bonjour", "topic": topic}),
+        )
+        .await;
+        let e = until(&mut s, |v| v["type"] == "error").await.pop().unwrap();
+        assert_eq!(
+            (e["code"].as_str(), e["field"].as_str()),
+            (Some(code), Some("topic"))
+        );
+    }
+    send(
+        &mut s,
+        json!({"type": "start", "client_id": "s-ok", "body": "Mon colis", "topic": "livraison"}),
+    )
+    .await;
+    let ev = until(&mut s, |v| v["type"] == "event").await.pop().unwrap();
+    let case = t
+        .store
+        .case(ev["conversation_id"].as_i64().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((case.channel.as_str(), case.team_id), ("chat", Some(team)));
+}

@@ -142,18 +142,43 @@ async fn page(
         key: f.key.clone(),
         receipt,
     });
-    // Framed by the sites the administrator allowed, nowhere else.
+    framed_by(&mut r, &f.allowed_origins, "");
+    Ok(r)
+}
+
+/// A page framed by the sites the administrator allowed, nowhere else (its policy, with
+/// `extra` directives such as `connect-src 'self'`).
+pub(crate) fn framed_by(r: &mut Response, allowed: &[String], extra: &str) {
     let ancestors = std::iter::once("'self'".to_string())
-        .chain(f.allowed_origins.iter().cloned())
+        .chain(allowed.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; {extra}\
          frame-ancestors {ancestors}; form-action 'self'; base-uri 'none'"
     )) {
         r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    Ok(r)
+}
+
+/// A script other sites' pages load (the tags an administrator pastes).
+pub(crate) fn site_script(js: String) -> Response {
+    let mut r = js.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    // Loaded by other sites' pages.
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("cross-origin"),
+    );
+    r
 }
 
 pub async fn show(
@@ -303,20 +328,5 @@ window.addEventListener(\"message\",function(e){{if(e.origin!==base||e.source!==
 var d=e.data;if(d&&d.type===\"guichet-form-height\"&&d.height>0)f.style.minHeight=f.style.height=Math.min(d.height+4,5000)+\"px\";}});\
 s.parentNode.insertBefore(f,s.nextSibling);}})();\n"
     );
-    let mut r = js.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/javascript; charset=utf-8"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
-    // Loaded by other sites' pages.
-    h.insert(
-        "cross-origin-resource-policy",
-        HeaderValue::from_static("cross-origin"),
-    );
-    r
+    site_script(js)
 }

@@ -3,6 +3,7 @@
 //! 404 for an id that is not a number), never axum's English plain text.
 
 pub mod cases;
+pub mod chat;
 pub mod form;
 pub mod help;
 pub mod profile;

@@ -38,3 +38,6 @@ CREATE TABLE chat_events (
     PRIMARY KEY (case_id, seq)
 );
 CREATE UNIQUE INDEX chat_events_client ON chat_events(case_id, client_id);
+-- A contact form may offer the live chat beside it (its topics are the chat's pre-chat
+-- topics, its allowed sites the widget's).
+ALTER TABLE contact_forms ADD COLUMN chat BOOLEAN NOT NULL DEFAULT FALSE;

@@ -106,6 +106,8 @@ struct FormPage {
     f: FormState,
     notice: Option<String>,
     script: String,
+    /// The chat widget's tag, when the chat is on.
+    chat_script: Option<String>,
     frame: String,
 }
 
@@ -174,6 +176,12 @@ async fn form_page(
             form.key
         ),
         frame: format!("{base}/form/{}", form.key),
+        chat_script: form.chat.then(|| {
+            format!(
+                "<script src=\"{base}/form/{}/chat.js\" async></script>",
+                form.key
+            )
+        }),
         form,
         rows,
         teams,
@@ -226,6 +234,7 @@ pub async fn post_new_form(
             fields: vec![],
         }],
         active: true,
+        chat: false,
     };
     match s.app.save_contact_form(agent.actor(), None, input).await {
         Ok(form) => Ok(super::see_other(&format!(
@@ -313,6 +322,7 @@ pub async fn post_form(
         allowed_origins: origins,
         topics,
         active: !get("active").is_empty(),
+        chat: !get("chat").is_empty(),
     };
     match s
         .app

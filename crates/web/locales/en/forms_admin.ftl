@@ -37,3 +37,7 @@ admin-brand-logo-none = No logo: the header shows the name alone.
 admin-brand-logo-file = New logo
 admin-brand-logo-help = PNG, JPEG, GIF or WebP, 512 KB at most; shown 36 pixels high on white, left of the name. SVG is refused (it can carry code).
 admin-brand-logo-remove = Remove the logo
+admin-form-chat = Live chat beside the form
+admin-form-chat-help = The visitor picks a topic (this form’s), then writes: the conversation becomes a case of channel “chat”, routed to the topic’s team.
+admin-form-chat-embed = The live chat
+admin-form-chat-embed-help = Paste this tag once per page, just before </body>: it adds the chat button at the bottom right (the same allowed sites).

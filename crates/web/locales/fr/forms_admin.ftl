@@ -37,3 +37,7 @@ admin-brand-logo-none = Pas de logo : l’en-tête affiche le nom seul.
 admin-brand-logo-file = Nouveau logo
 admin-brand-logo-help = PNG, JPEG, GIF ou WebP, 512 Ko au plus ; affiché à 36 pixels de haut sur un fond blanc, à gauche du nom. Le SVG est refusé (il peut contenir du code).
 admin-brand-logo-remove = Retirer le logo
+admin-form-chat = Chat en direct à côté du formulaire
+admin-form-chat-help = Le visiteur choisit un sujet (ceux de ce formulaire), puis écrit : sa conversation devient un dossier du canal « chat », routé vers l’équipe du sujet.
+admin-form-chat-embed = Le chat en direct
+admin-form-chat-embed-help = Collez cette balise une fois par page, juste avant </body> : elle ajoute le bouton de chat en bas à droite (les mêmes sites autorisés).
