@@ -1594,7 +1594,77 @@ async fn a_visitor_chats_from_another_site_and_an_agent_answers_from_the_case_pa
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    server.abort();
     phone.close().await.unwrap();
+
+    // Where WebSockets are blocked: the same conversation over POST and an event stream
+    // (the frame opened by itself, told to use the fallback from the start).
+    let key = script
+        .split("/form/")
+        .nth(1)
+        .and_then(|x| x.split('/').next())
+        .unwrap()
+        .to_string();
+    let plain = w.browser("fr").await;
+    plain
+        .goto(&format!("{}/form/{key}/chat?transport=http&lang=fr", w.base))
+        .await
+        .unwrap();
+    plain
+        .find(Locator::Css("#chat-topic option[value=facture]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&plain, "#chat-first", "Ma facture est fausse.").await;
+    click(&plain, "#chat-start-send").await;
+    wait_text(&plain, "#chat-status", "Message reçu").await;
+    let list = w
+        .api(reqwest::Method::GET, "/tickets?sort_order=desc", json!({}))
+        .await;
+    let second = list["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["via"]["channel"] == "chat")
+        .map(|t| t["id"].as_i64().unwrap())
+        .max()
+        .unwrap();
+    assert_ne!(second, id);
+    // An answer through the API joins the live chat, streamed to the visitor.
+    w.api(
+        reqwest::Method::PUT,
+        &format!("/tickets/{second}"),
+        json!({"ticket": {"comment": {"body": "Je corrige votre facture.", "public": true}}}),
+    )
+    .await;
+    wait_text(&plain, "#chat-log .msg.agent", "Je corrige votre facture.").await;
+    fill(&plain, "#chat-input", "Merci beaucoup").await;
+    click(&plain, "#chat-send").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let seen = w
+            .api(
+                reqwest::Method::GET,
+                &format!("/tickets/{second}/comments"),
+                json!({}),
+            )
+            .await;
+        if seen.to_string().contains("Merci beaucoup") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the POST reached the case");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let pending = plain
+        .execute(
+            "return document.querySelectorAll('#chat-log .pending').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(pending, json!(0), "every message acknowledged");
+    server.abort();
+    plain.close().await.unwrap();
     agent.close().await.unwrap();
 }

@@ -281,5 +281,5 @@
   });
   if (!parentOrigin) $("chat-close").hidden = true;
   if (st.conv) showConversation();
-  connect();
+  if (root.dataset.transport === "http") fallback(); else connect();
 })();

@@ -23,6 +23,8 @@ struct ChatFrame {
     form_name: String,
     key: String,
     parent_origin: Option<String>,
+    /// `http`: the fallback from the start (where a site knows WebSockets are blocked).
+    transport: Option<&'static str>,
     /// (key, label) of each topic.
     topics: Vec<(String, String)>,
     /// The script's strings, as JSON safe inside `<script>`.
@@ -33,6 +35,7 @@ struct ChatFrame {
 pub struct ChatQuery {
     lang: Option<String>,
     origin: Option<String>,
+    transport: Option<String>,
 }
 
 /// The strings `chat.js` shows, in the visitor's language.
@@ -85,6 +88,7 @@ pub async fn frame(
         form_name: f.name.clone(),
         key: f.key.clone(),
         // Only an origin the administrator allowed hears from the frame.
+        transport: (q.transport.as_deref() == Some("http")).then_some("http"),
         parent_origin: q
             .origin
             .clone()
