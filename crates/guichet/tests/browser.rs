@@ -1528,6 +1528,9 @@ async fn a_visitor_chats_from_another_site_and_an_agent_answers_from_the_case_pa
     frame.enter_frame().await.unwrap();
     let log = wait_text(&visitor, "#chat-log .msg.agent", "je regarde votre colis").await;
     assert!(log.contains("Alice Admin"), "{log}");
+    // The visitor typing shows on the agent's case page.
+    fill(&visitor, "#chat-input", "D’accord").await;
+    wait_text(&agent, "#presence", "Le client écrit").await;
     visitor.enter_parent_frame().await.unwrap();
     shot(&visitor, "chat-widget-answered").await;
     // Closed, the widget counts what arrives on its launcher.

@@ -43,7 +43,11 @@ pub async fn stream(State(s): State<AppState>, agent: Agent) -> Response {
         let name = match &ev {
             LiveEvent::Case { .. } => "case",
             LiveEvent::Presence { .. } => "presence",
-            // The agent screens follow a chat through its case's updates (for now).
+            // A chat's messages reach the case page as its case's updates; the visitor
+            // typing is shown beside the other agents' presence.
+            LiveEvent::ChatSignal { what, staff, .. } if what == "typing" && !staff => {
+                "chat-typing"
+            }
             LiveEvent::Chat { .. } | LiveEvent::ChatSignal { .. } => return None,
         };
         serde_json::to_string(&ev)

@@ -214,6 +214,7 @@ $$("#presence .who").forEach((s) => {
 
 // ---------- live updates ----------
 let pending = null;
+let visitorTyping = null;
 function soon(fn) {
   clearTimeout(pending);
   pending = setTimeout(fn, 250);
@@ -253,6 +254,15 @@ if (page === "inbox" || page === "case") {
     if (ev.state === "left") presence.delete(ev.user_id);
     else presence.set(ev.user_id, { name: ev.name, state: ev.state });
     drawPresence();
+  });
+  // The customer typing in a live chat: shown for a few seconds (they signal while typing).
+  es.addEventListener("chat-typing", (m) => {
+    const ev = JSON.parse(m.data);
+    if (page !== "case" || ev.case_id !== caseId) return;
+    presence.set(-1, { name: "", state: "visitorTyping" });
+    drawPresence();
+    clearTimeout(visitorTyping);
+    visitorTyping = setTimeout(() => { presence.delete(-1); drawPresence(); }, 6000);
   });
   es.addEventListener("resync", () => {
     if (page === "inbox") soon(refreshList);

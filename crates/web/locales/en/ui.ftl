@@ -299,3 +299,4 @@ event-playbook-undone = reopened step
 event-closed-after-quiet-period = closed after the quiet period
 event-deleted = deleted the case
 event-email-unverified = email from a staff address not authenticated by our mail server (kept as an internal note):
+presence-visitor-typing = The customer is typing…

@@ -299,3 +299,4 @@ event-playbook-undone = a rouvert l’étape
 event-closed-after-quiet-period = clos après la période de silence
 event-deleted = a supprimé le dossier
 event-email-unverified = e-mail d’une adresse du personnel non authentifié par notre serveur de messagerie (conservé comme note interne) :
+presence-visitor-typing = Le client écrit…
