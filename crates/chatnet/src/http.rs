@@ -65,6 +65,9 @@ pub struct StartBody {
     widget: Option<String>,
     #[serde(default)]
     topic: Option<String>,
+    /// The visitor's deflection token, when articles were suggested first.
+    #[serde(default)]
+    kb_visitor: Option<String>,
 }
 
 /// `POST /chat/v1/conversations`: open a conversation (a new visitor gets their token).
@@ -92,7 +95,11 @@ pub async fn start(
             Err(e) => return ApiError::App(e, l).into_response(),
         },
     };
-    let route = b.widget.as_deref().map(|w| (w, b.topic.as_deref()));
+    let route = b.widget.as_deref().map(|w| app::chat::ChatEntry {
+        widget: w,
+        topic: b.topic.as_deref(),
+        kb_visitor: b.kb_visitor.as_deref(),
+    });
     match s.app.chat_start(&v, &b.body, &b.client_id, route).await {
         Ok(e) => ok(
             StatusCode::CREATED,

@@ -105,6 +105,7 @@ impl Session {
                 client_id,
                 body,
                 topic,
+                kb_visitor,
             } => {
                 let v = match self.visitor.clone() {
                     Some(v) => v,
@@ -128,7 +129,11 @@ impl Session {
                         }
                     }
                 };
-                let route = self.widget.as_deref().map(|w| (w, topic.as_deref()));
+                let route = self.widget.as_deref().map(|w| app::chat::ChatEntry {
+                    widget: w,
+                    topic: topic.as_deref(),
+                    kb_visitor: kb_visitor.as_deref(),
+                });
                 match self.app.chat_start(&v, &body, &client_id, route).await {
                     Ok(e) => {
                         out.push(ack(&client_id, e.case_id, e.seq));

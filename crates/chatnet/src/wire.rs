@@ -38,6 +38,9 @@ pub enum In {
         body: String,
         #[serde(default)]
         topic: Option<String>,
+        /// The visitor's deflection token, when articles were suggested first.
+        #[serde(default)]
+        kb_visitor: Option<String>,
     },
     Send {
         conversation_id: i64,

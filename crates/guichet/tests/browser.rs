@@ -1607,9 +1607,40 @@ async fn a_visitor_chats_from_another_site_and_an_agent_answers_from_the_case_pa
         .and_then(|x| x.split('/').next())
         .unwrap()
         .to_string();
+    // An article may answer before anyone is asked: the visitor first says it did, then
+    // asks again and wants to talk to someone.
+    let cat = w
+        .api(
+            reqwest::Method::POST,
+            "/help_center/categories",
+            json!({"category": {"name": "Factures", "locale": "fr"}}),
+        )
+        .await["category"]["id"]
+        .as_i64()
+        .unwrap();
+    let sec = w
+        .api(
+            reqwest::Method::POST,
+            &format!("/help_center/categories/{cat}/sections"),
+            json!({"section": {"name": "Erreurs", "locale": "fr"}}),
+        )
+        .await["section"]["id"]
+        .as_i64()
+        .unwrap();
+    w.api(
+        reqwest::Method::POST,
+        &format!("/help_center/sections/{sec}/articles"),
+        json!({"article": {"title": "Corriger une facture fausse", "locale": "fr", "draft": false,
+            "permission_group_id": 1,
+            "body": "<p>Une facture fausse se corrige depuis votre espace client.</p>"}}),
+    )
+    .await;
     let plain = w.browser("fr").await;
     plain
-        .goto(&format!("{}/form/{key}/chat?transport=http&lang=fr", w.base))
+        .goto(&format!(
+            "{}/form/{key}/chat?transport=http&lang=fr",
+            w.base
+        ))
         .await
         .unwrap();
     plain
@@ -1621,7 +1652,32 @@ async fn a_visitor_chats_from_another_site_and_an_agent_answers_from_the_case_pa
         .unwrap();
     fill(&plain, "#chat-first", "Ma facture est fausse.").await;
     click(&plain, "#chat-start-send").await;
+    wait_text(&plain, "#chat-suggest", "Corriger une facture fausse").await;
+    shot(&plain, "chat-widget-suggestions").await;
+    click(&plain, "#chat-suggest-yes").await;
+    wait_text(&plain, "#chat-answered", "Tant mieux").await;
+    click(&plain, "#chat-answered-back").await;
+    fill(&plain, "#chat-first", "Ma facture est toujours fausse.").await;
+    click(&plain, "#chat-start-send").await;
+    wait_text(&plain, "#chat-suggest", "Corriger une facture fausse").await;
+    click(&plain, "#chat-suggest-no").await;
     wait_text(&plain, "#chat-status", "Message reçu").await;
+    // Counted under the widget: shown, said to answer (opened), and a chat anyway.
+    let d = w
+        .api(reqwest::Method::GET, "/help_center/deflection", json!({}))
+        .await;
+    let src = d["deflection"]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["source"] == format!("chat:{key}"))
+        .unwrap_or_else(|| panic!("the widget's counts in {d}"))
+        .clone();
+    assert_eq!(
+        (&src["shown"], &src["opened"], &src["cases"]),
+        (&json!(1), &json!(1), &json!(1)),
+        "{d}"
+    );
     let list = w
         .api(reqwest::Method::GET, "/tickets?sort_order=desc", json!({}))
         .await;
@@ -1656,7 +1712,10 @@ async fn a_visitor_chats_from_another_site_and_an_agent_answers_from_the_case_pa
         if seen.to_string().contains("Merci beaucoup") {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the POST reached the case");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the POST reached the case"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let pending = plain

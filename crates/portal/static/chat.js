@@ -170,7 +170,7 @@
   }
   function post(frame) {
     var path, body = null;
-    if (frame.type === "start") { path = "/chat/v1/conversations"; body = { client_id: frame.client_id, body: frame.body, widget: key, topic: frame.topic || null }; }
+    if (frame.type === "start") { path = "/chat/v1/conversations"; body = { client_id: frame.client_id, body: frame.body, widget: key, topic: frame.topic || null, kb_visitor: frame.kb_visitor || null }; }
     else if (frame.type === "send") { path = "/chat/v1/conversations/" + frame.conversation_id + "/messages"; body = { client_id: frame.client_id, body: frame.body }; }
     else if (frame.type === "read") { path = "/chat/v1/conversations/" + frame.conversation_id + "/read"; body = { seq: frame.seq }; }
     else if (frame.type === "typing" || frame.type === "end") { path = "/chat/v1/conversations/" + frame.conversation_id + "/" + frame.type; }
@@ -223,6 +223,59 @@
     follow();
   }
 
+  // Before the chat: up to three articles that may answer the first question (counted per
+  // visitor, with the portal's deflection token kept in this origin's storage).
+  var kbVisitor = (function () {
+    var k = "guichet_kb_visitor", v = null;
+    try { v = storage && storage.getItem(k); } catch (e) { v = null; }
+    if (!v || !/^[0-9a-f]{32}$/.test(v)) {
+      var b = new Uint8Array(16);
+      crypto.getRandomValues(b);
+      v = Array.prototype.map.call(b, function (x) { return (x < 16 ? "0" : "") + x.toString(16); }).join("");
+      try { if (storage) storage.setItem(k, v); } catch (e) { /* one page only */ }
+    }
+    return v;
+  })();
+  var kbSource = "chat:" + key, suggested = null;
+  function who() { return "&v=" + encodeURIComponent(kbVisitor) + "&src=" + encodeURIComponent(kbSource); }
+  function suggest(body) {
+    return fetch("/help/suggest?lang=" + lang + "&q=" + encodeURIComponent(body.slice(0, 500)) + who(), { credentials: "omit" })
+      .then(function (r) { return r.ok ? r.json() : { articles: [] }; })
+      .then(function (d) { return d.articles || []; })
+      .catch(function () { return []; });
+  }
+  function showSuggestions(articles) {
+    var list = $("chat-suggest-list");
+    list.textContent = "";
+    articles.forEach(function (a) {
+      var li = document.createElement("li"), link = document.createElement("a");
+      link.href = a.url + who(); link.target = "_blank"; link.rel = "noopener"; link.textContent = a.title;
+      var p = document.createElement("span"); p.className = "meta"; p.textContent = a.snippet;
+      li.appendChild(link); li.appendChild(p); list.appendChild(li);
+    });
+    $("chat-suggest").hidden = false;
+    $("chat-suggest-yes").focus();
+  }
+  $("chat-suggest-yes").addEventListener("click", function () {
+    var ids = (suggested || []).map(function (a) { return a.id; }).join(",");
+    fetch("/help/track", { method: "POST", credentials: "omit", body: new URLSearchParams({ v: kbVisitor, src: kbSource, kind: "answered", articles: ids }) });
+    $("chat-suggest").hidden = true;
+    $("chat-start").hidden = true;
+    $("chat-answered").hidden = false;
+    $("chat-first").value = "";
+    suggested = null;
+    status(S.intro);
+  });
+  $("chat-suggest-no").addEventListener("click", function () {
+    $("chat-suggest").hidden = true;
+    begin();
+  });
+  $("chat-answered-back").addEventListener("click", function () {
+    $("chat-answered").hidden = true;
+    $("chat-start").hidden = false;
+    $("chat-first").focus();
+  });
+
   // The visitor's hand.
   $("chat-start").addEventListener("submit", function (e) {
     e.preventDefault();
@@ -232,14 +285,29 @@
     err.hidden = true;
     if (topicEl && !topicEl.value) { err.textContent = S.choose_topic; err.hidden = false; topicEl.focus(); return; }
     if (!body) { err.textContent = S.write_first; err.hidden = false; $("chat-first").focus(); return; }
+    if (suggested === null) {
+      $("chat-start-send").disabled = true;
+      suggest(body).then(function (articles) {
+        $("chat-start-send").disabled = false;
+        suggested = articles;
+        if (articles.length) showSuggestions(articles); else begin();
+      });
+      return;
+    }
+    begin();
+  });
+  function begin() {
+    var body = $("chat-first").value.trim();
+    var topicEl = $("chat-topic");
     var id = uid();
-    var frame = { type: "start", client_id: id, body: body, topic: topicEl ? topicEl.value : null };
+    var frame = { type: "start", client_id: id, body: body, topic: topicEl ? topicEl.value : null,
+      kb_visitor: suggested && suggested.length ? kbVisitor : null };
     $("chat-start-send").disabled = true;
     var el = line("visitor pending", S.you, body, Date.now());
     shown[id] = el;
     pending[id] = { frame: frame, el: el };
     send(frame);
-  });
+  }
   $("chat-composer").addEventListener("submit", function (e) {
     e.preventDefault();
     var input = $("chat-input"), body = input.value.trim();
@@ -265,6 +333,7 @@
   });
   $("chat-new").addEventListener("click", function () {
     st.conv = null; st.last = 0; st.ended = false; save();
+    suggested = null;
     $("chat-start-send").disabled = false;
     $("chat-first").value = "";
     showStart();

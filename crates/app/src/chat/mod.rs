@@ -41,6 +41,16 @@ impl Visitor {
     }
 }
 
+/// How a visitor came to a chat: the widget (a contact form's key with the chat on), the
+/// topic chosen among its topics, and the visitor's deflection token when articles were
+/// suggested before the chat started.
+#[derive(Debug, Clone, Copy)]
+pub struct ChatEntry<'a> {
+    pub widget: &'a str,
+    pub topic: Option<&'a str>,
+    pub kb_visitor: Option<&'a str>,
+}
+
 /// One numbered thing that happened in a conversation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatEvent {
@@ -254,15 +264,17 @@ impl App {
         v: &Visitor,
         body: &str,
         raw_client_id: &str,
-        route: Option<(&str, Option<&str>)>,
+        route: Option<ChatEntry<'_>>,
     ) -> Result<ChatEvent> {
         let cid = client_id(raw_client_id)?;
         let body = message_body(body)?;
-        let (team_id, category_id) = match route {
+        let (team_id, category_id) = match &route {
             None => (None, None),
-            Some((key, topic)) => {
+            Some(ChatEntry {
+                widget: key, topic, ..
+            }) => {
                 let form = self.chat_widget(key).await?;
-                match topic {
+                match *topic {
                     Some(t) => {
                         let tp = form.topics.iter().find(|x| x.key == t).ok_or_else(|| {
                             AppError::invalid("topic", "invalid-value", t.to_string())
@@ -301,6 +313,20 @@ impl App {
         let key = format!("chat-start-{cid}");
         let fp = format!("{}:{}", v.id, crate::auth::hash_token(body));
         let out = self.create_case(&v.actor(), new, Some((&key, &fp))).await?;
+        // Articles suggested before the chat and opened did not deflect it (counted after
+        // the case is safe; a failure to count is only logged).
+        if !out.replayed
+            && let Some(ChatEntry {
+                widget,
+                kb_visitor: Some(kv),
+                ..
+            }) = &route
+            && let Err(e) = self
+                .kb_track_case(kv, &format!("chat:{widget}"), out.case.id)
+                .await
+        {
+            tracing::warn!(error = %e, "a chat after suggestions could not be counted");
+        }
         let first = self
             .store
             .chat_events_after(out.case.id, 0, 1)

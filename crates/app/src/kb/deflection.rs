@@ -1,6 +1,7 @@
 //! Deflection, measured honestly (issue 17, F1): did the articles suggested while a customer
 //! wrote keep them from needing a case? Per visitor (a random token the page keeps; stored
-//! hashed) and per source (`portal`, or `form:{key}` for a contact form):
+//! hashed) and per source (`portal`, `form:{key}` for a contact form, `chat:{key}` for a
+//! chat widget, whose visitor may say an article answered them before the chat starts):
 //! - `shown`: an article was suggested;
 //! - `opened`: the visitor opened it from the suggestion;
 //! - `abandoned`: the visitor left the form after opening one (a deflection candidate);
@@ -77,15 +78,19 @@ fn visitor(raw: &str) -> Option<String> {
     ok.then(|| crate::auth::hash_token(raw))
 }
 
-/// `portal` or `form:{key}` (a key of letters, digits, `-` and `_`).
+/// `portal`, `form:{key}` or `chat:{key}` (a contact form's or chat widget's key: letters,
+/// digits, `-` and `_`).
 fn source(raw: &str) -> Option<&str> {
     let ok = raw == "portal"
-        || raw.strip_prefix("form:").is_some_and(|k| {
-            !k.is_empty()
-                && k.len() <= 64
-                && k.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        });
+        || raw
+            .strip_prefix("form:")
+            .or_else(|| raw.strip_prefix("chat:"))
+            .is_some_and(|k| {
+                !k.is_empty()
+                    && k.len() <= 64
+                    && k.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            });
     ok.then_some(raw)
 }
 

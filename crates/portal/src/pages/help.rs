@@ -333,18 +333,42 @@ pub struct TrackForm {
     v: String,
     #[serde(default)]
     src: String,
+    /// `answered`: the articles (ids, comma-separated) the visitor said answered them.
+    #[serde(default)]
+    articles: String,
     #[serde(default)]
     kind: String,
 }
 
 /// `POST /help/track` (a beacon from the page): the visitor left the form after opening
-/// a suggested article. Always 204: counting never gets in a visitor's way.
+/// a suggested article (`abandoned`), or said suggested articles answered them before a
+/// chat (`answered`: counted as opened, then left). Always 204: counting never gets in a
+/// visitor's way.
 pub async fn track(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     crate::pages::Form(f): crate::pages::Form<TrackForm>,
 ) -> Response {
-    if f.kind == "abandoned"
+    if f.kind == "answered" {
+        let ids: Vec<i64> = f
+            .articles
+            .split(',')
+            .filter_map(|x| x.trim().parse().ok())
+            .take(3)
+            .collect();
+        if !ids.is_empty()
+            && let Err(e) = app::auth::CLIENT_IP
+                .scope(
+                    peer.ip(),
+                    s.app
+                        .kb_track(&f.v, &f.src, app::kb::KbEventKind::Opened, &ids),
+                )
+                .await
+        {
+            tracing::warn!(error = %e, "an answering suggestion could not be counted");
+        }
+    }
+    if matches!(f.kind.as_str(), "abandoned" | "answered")
         && let Err(e) = app::auth::CLIENT_IP
             .scope(
                 peer.ip(),
