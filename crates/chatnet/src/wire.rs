@@ -93,6 +93,9 @@ pub fn event(e: &ChatEvent) -> Value {
     }
     // Only public text: a chat message always is; anything else shows as an empty
     // numbered event, so the numbers stay without gaps.
+    if let Some(d) = &e.detail {
+        v["detail"] = json!(d);
+    }
     if let Some(m) = e.message.as_ref().filter(|m| m.public) {
         v["body"] = json!(m.body);
     }

@@ -1528,6 +1528,23 @@ async fn a_visitor_chats_from_another_site_and_an_agent_answers_from_the_case_pa
     frame.enter_frame().await.unwrap();
     let log = wait_text(&visitor, "#chat-log .msg.agent", "je regarde votre colis").await;
     assert!(log.contains("Alice Admin"), "{log}");
+    // Assigned, the chat tells the visitor who joined.
+    let alice = w
+        .api(
+            reqwest::Method::GET,
+            "/users/search?query=alice@guichet.test",
+            json!({}),
+        )
+        .await["users"][0]["id"]
+        .as_i64()
+        .unwrap();
+    w.api(
+        reqwest::Method::PUT,
+        &format!("/tickets/{id}"),
+        json!({"ticket": {"assignee_id": alice}}),
+    )
+    .await;
+    wait_text(&visitor, "#chat-log", "Alice Admin joined the chat").await;
     // The visitor typing shows on the agent's case page.
     fill(&visitor, "#chat-input", "D’accord").await;
     wait_text(&agent, "#presence", "Le client écrit").await;

@@ -75,6 +75,8 @@
       status(S.ended);
       return;
     }
+    if (m.kind === "joined") { line("system", S.joined.replace("%name%", m.author_name || S.agent), "", m.at); status(S.answered); return; }
+    if (m.kind === "transferred") { line("system", S.transferred.replace("%team%", m.detail || ""), "", m.at); return; }
     if (m.kind !== "message") return;
     if (m.from === "visitor") {
       var el = m.client_id && shown[m.client_id];

@@ -43,12 +43,14 @@ pub struct ChatEventRow {
     /// The sender's own id for this event (a retry carries the same one).
     pub client_id: Option<String>,
     pub author_id: Option<i64>,
+    /// What the visitor is told with it (`transferred`: the team's name).
+    pub detail: Option<String>,
     pub at: i64,
 }
 
 const VISITOR_COLS: &str = "id, token_hash, user_id, created_at, last_seen_at";
 const CONV_COLS: &str = "case_id, visitor_id, state, team_id, queued_at, accepted_at, first_reply_at, ended_at, last_seq, visitor_read_seq, staff_read_seq";
-const EVENT_COLS: &str = "case_id, seq, kind, message_id, client_id, author_id, at";
+const EVENT_COLS: &str = "case_id, seq, kind, message_id, client_id, author_id, detail, at";
 
 impl Tx {
     pub async fn insert_chat_visitor(
@@ -140,13 +142,13 @@ impl Tx {
             "UPDATE chat_conversations SET last_seq = last_seq + 1 WHERE case_id = $1 RETURNING last_seq")
             .bind(e.case_id).fetch_one(&mut **t).await?);
         let sql = format!(
-            "INSERT INTO chat_events (case_id, seq, kind, message_id, client_id, author_id, at) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING {EVENT_COLS}"
+            "INSERT INTO chat_events (case_id, seq, kind, message_id, client_id, author_id, detail, at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING {EVENT_COLS}"
         );
         Ok(
             on_tx!(self, t => sqlx::query_as::<_, ChatEventRow>(sqlx::AssertSqlSafe(&*sql))
             .bind(e.case_id).bind(seq).bind(&e.kind).bind(e.message_id).bind(&e.client_id)
-            .bind(e.author_id).bind(e.at).fetch_one(&mut **t).await?),
+            .bind(e.author_id).bind(&e.detail).bind(e.at).fetch_one(&mut **t).await?),
         )
     }
 }

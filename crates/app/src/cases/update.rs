@@ -141,6 +141,21 @@ impl App {
             self.queue_agent_notice(&mut tx, &[a], "assigned", &c, None, now)
                 .await?;
         }
+        // A live chat tells its visitor who joined and where it was transferred (its
+        // followers re-read on the case's announcement below).
+        if c.channel == Channel::Chat.as_str() {
+            let joined = c
+                .assignee_id
+                .filter(|_| ev.0.iter().any(|e| e.field == Some("assignee_id")));
+            let team = match c
+                .team_id
+                .filter(|_| ev.0.iter().any(|e| e.field == Some("group_id")))
+            {
+                Some(t) => self.store.team(t).await?.map(|r| (t, r.name)),
+                None => None,
+            };
+            crate::chat::note_assignment(&mut tx, c.id, joined, team, now).await?;
+        }
         let events = tx
             .insert_events(c.id, Some(actor.user_id), now, &ev.0)
             .await?;

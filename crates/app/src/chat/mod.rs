@@ -61,6 +61,8 @@ pub struct ChatEvent {
     pub author_id: Option<i64>,
     pub client_id: Option<String>,
     pub at: i64,
+    /// What the visitor is told with it (`transferred`: the team's name).
+    pub detail: Option<String>,
     /// The message, for a `message` event.
     pub message: Option<model::Message>,
     /// Written by the conversation's customer (else by staff, or by Guichet itself when
@@ -610,6 +612,7 @@ fn event_of(
         author_id: r.author_id,
         client_id: r.client_id.filter(|c| c != END_ID),
         at: r.at,
+        detail: r.detail,
         message,
         // Nobody wrote an event Guichet made itself (a silent chat's end).
         by_visitor: role == Some(Role::EndUser),
@@ -669,6 +672,50 @@ pub(crate) async fn join_live(
     Ok(true)
 }
 
+/// In a case's write that assigned it or moved it to another team: a live chat tells its
+/// visitor who joined (`joined`, by the new assignee; the conversation is taken) and where
+/// it went (`transferred`, with the team's name).
+pub(crate) async fn note_assignment(
+    tx: &mut store::Tx,
+    case_id: i64,
+    joined: Option<i64>,
+    team: Option<(i64, String)>,
+    now: i64,
+) -> Result<()> {
+    let Some(mut conv) = tx.chat_conversation_for_update(case_id).await? else {
+        return Ok(());
+    };
+    if conv.state == "ended" {
+        return Ok(());
+    }
+    let event = |kind: &str, author_id, detail| store::ChatEventRow {
+        case_id,
+        seq: 0,
+        kind: kind.into(),
+        message_id: None,
+        client_id: None,
+        author_id,
+        detail,
+        at: now,
+    };
+    if let Some((id, name)) = team {
+        conv.team_id = Some(id);
+        tx.update_chat_conversation(&conv).await?;
+        tx.append_chat_event(&event("transferred", None, Some(name)))
+            .await?;
+    }
+    if let Some(agent) = joined {
+        if conv.accepted_at.is_none() {
+            conv.accepted_at = Some(now);
+            conv.state = "active".into();
+            tx.update_chat_conversation(&conv).await?;
+        }
+        tx.append_chat_event(&event("joined", Some(agent), None))
+            .await?;
+    }
+    Ok(())
+}
+
 /// End a conversation in a write: its state, its last event (`kind`: `ended`, or
 /// `timed_out` for silence), no more idle job. `Err(first)` when it had ended already.
 async fn end_in_tx(
@@ -697,6 +744,7 @@ async fn end_in_tx(
             message_id: None,
             client_id: Some(END_ID.into()),
             author_id,
+            detail: None,
             at: now,
         })
         .await?;
@@ -747,6 +795,7 @@ pub(crate) async fn append_message(
         message_id: Some(message.id),
         client_id: Some(stamp.client_id.clone()),
         author_id: Some(message.author_id),
+        detail: None,
         at: now,
     })
     .await

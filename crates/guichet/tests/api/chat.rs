@@ -379,3 +379,72 @@ async fn a_silent_chat_ends_by_itself_and_each_message_moves_the_deadline() {
     t.clock.advance(min(60));
     assert_eq!(t.app.run_due_jobs(100).await.unwrap(), 0);
 }
+
+/// Assigning a live chat tells its visitor who joined (the conversation is taken); moving
+/// it to another team tells them where it went; an ended chat hears of neither.
+#[tokio::test]
+async fn the_visitor_is_told_who_joined_and_where_the_chat_was_transferred() {
+    let t = spawn_app().await;
+    let v = visitor(&t).await;
+    let first = t.app.chat_start(&v, "Bonjour", "s-1", None).await.unwrap();
+    let (_, agent_id) = t
+        .user_with_role(Role::Agent, "chat-agent4@guichet.test")
+        .await;
+    let admin = t.actor(t.admin_id, Role::Admin);
+    let (s, g) = t
+        .admin(
+            reqwest::Method::POST,
+            "/api/v2/groups.json",
+            Some(serde_json::json!({"group": {"name": "Facturation"}})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let team = g["group"]["id"].as_i64().unwrap();
+    let change = async |c: app::cases::CaseChanges| {
+        t.app.update_case(&admin, first.case_id, c).await.unwrap();
+    };
+    change(app::cases::CaseChanges {
+        assignee_id: Some(Some(agent_id)),
+        ..Default::default()
+    })
+    .await;
+    let conv = t
+        .store
+        .chat_conversation(first.case_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(conv.state, "active", "assigned: taken");
+    change(app::cases::CaseChanges {
+        team_id: Some(Some(team)),
+        ..Default::default()
+    })
+    .await;
+    let seen = t
+        .app
+        .chat_events(ChatParty::Visitor(&v), first.case_id, 1)
+        .await
+        .unwrap();
+    let kinds: Vec<_> = seen.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, vec!["joined", "transferred"]);
+    assert_eq!(seen[0].author_id, Some(agent_id));
+    assert!(seen[0].author_name.is_some() && !seen[0].by_visitor);
+    assert_eq!(seen[1].detail.as_deref(), Some("Facturation"));
+    t.app
+        .chat_end(ChatParty::Visitor(&v), first.case_id)
+        .await
+        .unwrap();
+    change(app::cases::CaseChanges {
+        assignee_id: Some(None),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        t.app
+            .chat_events(ChatParty::Visitor(&v), first.case_id, 4)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+}

@@ -52,6 +52,8 @@ fn strings(t: &T) -> String {
         ("read", "chat-read"),
         ("ended", "chat-ended"),
         ("timed_out", "chat-timed-out"),
+        ("joined", "chat-joined"),
+        ("transferred", "chat-transferred"),
         ("end_confirm", "chat-end-confirm"),
         ("choose_topic", "chat-choose-topic"),
         ("write_first", "chat-write-first"),

@@ -34,6 +34,8 @@ CREATE TABLE chat_events (
     message_id      BIGINT,
     client_id       TEXT,
     author_id       BIGINT,
+    -- What the visitor is told with it (the team a chat was transferred to).
+    detail          TEXT,
     at              BIGINT NOT NULL,
     PRIMARY KEY (case_id, seq)
 );

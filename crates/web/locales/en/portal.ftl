@@ -156,3 +156,5 @@ chat-suggest-yes = Yes, that answers it
 chat-suggest-no = No, I want to talk to someone
 chat-suggest-thanks = Glad it helped! We are here if you need us.
 chat-suggest-back = Ask another question
+chat-joined = %name% joined the chat
+chat-transferred = Chat transferred to the “%team%” team

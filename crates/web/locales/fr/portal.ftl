@@ -156,3 +156,5 @@ chat-suggest-yes = Oui, c’est réglé
 chat-suggest-no = Non, je veux parler à quelqu’un
 chat-suggest-thanks = Tant mieux ! Nous restons là si besoin.
 chat-suggest-back = Poser une autre question
+chat-joined = %name% a rejoint la discussion
+chat-transferred = Discussion transférée à l’équipe « %team% »
