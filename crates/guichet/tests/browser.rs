@@ -1482,6 +1482,41 @@ async fn a_visitor_chats_from_another_site_and_an_agent_answers_from_the_case_pa
         .unwrap();
     assert!(frame.is_displayed().await.unwrap());
     frame.enter_frame().await.unwrap();
+    // Nobody online yet: the widget offers the form instead.
+    wait_text(&visitor, "#chat-offline", "Nobody is available").await;
+    let href = visitor
+        .find(Locator::Css("#chat-offline-form"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(href.contains("embed=1"), "{href}");
+    visitor.enter_parent_frame().await.unwrap();
+    shot(&visitor, "chat-widget-offline").await;
+    // Alice goes online from the header; the visitor comes back.
+    agent
+        .find(Locator::Css("#chat-status option[value=online]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    agent
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#chat-status.status-online"))
+        .await
+        .expect("online, shown in the header");
+    shot(&agent, "agent-header-online").await;
+    visitor.refresh().await.unwrap();
+    click(&visitor, "#guichet-chat-button").await;
+    let frame = visitor
+        .find(Locator::Css("#guichet-chat-frame"))
+        .await
+        .unwrap();
+    frame.enter_frame().await.unwrap();
     wait_text(&visitor, "#chat-title", "Let’s talk").await;
     // A topic is required when the widget has several.
     fill(&visitor, "#chat-first", "My parcel has not arrived.").await;

@@ -29,6 +29,7 @@
     return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
   }
   function status(text) { $("chat-status").textContent = text; }
+  function idle() { return $("chat-offline").hidden ? S.intro : S.offline; }
   function toParent(msg) { if (parentOrigin && window.parent !== window) window.parent.postMessage(msg, parentOrigin); }
 
   function time(ms) {
@@ -102,7 +103,7 @@
         everOpen = true;
         tries = 0;
         if (!m.known && st.token) { st = { token: null, conv: null, last: 0, ended: false }; save(); showStart(); }
-        status(st.conv ? (st.ended ? S.ended : S.waiting) : S.intro);
+        status(st.conv ? (st.ended ? S.ended : S.waiting) : idle());
         for (var c in pending) send(pending[c].frame);
         break;
       case "token":
@@ -220,7 +221,7 @@
   function fallback() {
     mode = "http";
     everOpen = true;
-    status(st.conv ? S.waiting : S.intro);
+    status(st.conv ? S.waiting : idle());
     for (var c in pending) post(pending[c].frame);
     follow();
   }
@@ -352,5 +353,11 @@
   });
   if (!parentOrigin) $("chat-close").hidden = true;
   if (st.conv) showConversation();
+  else if (root.dataset.available === "0") {
+    // Nobody can answer now: the form instead (a case, answered by email).
+    $("chat-start").hidden = true;
+    $("chat-offline").hidden = false;
+    status(S.offline);
+  }
   if (root.dataset.transport === "http") fallback(); else connect();
 })();

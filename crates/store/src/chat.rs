@@ -153,7 +153,59 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// An agent's chat status, set now (their pages are open: seen now too).
+    pub async fn set_agent_status(&mut self, user_id: i64, status: &str, now: i64) -> Result<()> {
+        on_tx!(self, t => sqlx::query(
+            "INSERT INTO agent_presence (user_id, status, changed_at, seen_at) VALUES ($1,$2,$3,$3) \
+             ON CONFLICT (user_id) DO UPDATE SET status = excluded.status, changed_at = excluded.changed_at, \
+             seen_at = excluded.seen_at")
+            .bind(user_id).bind(status).bind(now).execute(&mut **t).await?.rows_affected());
+        Ok(())
+    }
+
+    /// An agent's pages are open now.
+    pub async fn touch_agent(&mut self, user_id: i64, now: i64) -> Result<()> {
+        on_tx!(self, t => sqlx::query("UPDATE agent_presence SET seen_at = $2 WHERE user_id = $1")
+            .bind(user_id).bind(now).execute(&mut **t).await?.rows_affected());
+        Ok(())
+    }
+}
+
 impl Store {
+    /// An agent's chat status, if they ever set one.
+    pub async fn agent_status(&self, user_id: i64) -> Result<Option<String>> {
+        Ok(on_read!(self, p => sqlx::query_scalar(
+            "SELECT status FROM agent_presence WHERE user_id = $1")
+            .bind(user_id).fetch_optional(p).await?))
+    }
+
+    /// Whether an agent is online and was seen since `since`: in one of `teams`, or
+    /// anywhere when `teams` is None.
+    pub async fn any_agent_online(&self, teams: Option<&[i64]>, since: i64) -> Result<bool> {
+        let base = "SELECT COUNT(*) FROM agent_presence p \
+                    JOIN users u ON u.id = p.user_id AND u.active = $2";
+        let n: i64 = match teams {
+            None => on_read!(self, p => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "{base} WHERE p.status = 'online' AND p.seen_at >= $1")))
+                .bind(since).bind(true).fetch_one(p).await?),
+            Some(ts) => {
+                let mut n = 0;
+                for t in ts {
+                    n += on_read!(self, p => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                        "{base} JOIN team_members m ON m.user_id = p.user_id AND m.team_id = $3 \
+                         WHERE p.status = 'online' AND p.seen_at >= $1")))
+                        .bind(since).bind(true).bind(*t).fetch_one(p).await?);
+                    if n > 0 {
+                        break;
+                    }
+                }
+                n
+            }
+        };
+        Ok(n > 0)
+    }
+
     pub async fn chat_visitor_by_token(&self, token_hash: &str) -> Result<Option<ChatVisitorRow>> {
         let sql = format!("SELECT {VISITOR_COLS} FROM chat_visitors WHERE token_hash = $1");
         Ok(

@@ -30,13 +30,16 @@ pub struct Chrome {
     pub charter_pending: Option<i64>,
     pub unread: usize,
     pub section: &'static str,
+    /// The agent's chat status (online, away, offline), switched in the header.
+    pub chat_status: String,
 }
 
 impl Chrome {
     pub async fn of(a: &session::Agent, app: &app::App, section: &'static str) -> Chrome {
-        let (charter_pending, unread) = tokio::join!(
+        let (charter_pending, unread, chat_status) = tokio::join!(
             pages::charter_pending(a, app),
-            pages::unread_notifications(a, app)
+            pages::unread_notifications(a, app),
+            app.agent_status(&a.s.actor)
         );
         Chrome {
             user_name: a.s.actor.name.clone(),
@@ -47,6 +50,7 @@ impl Chrome {
             charter_pending,
             unread,
             section,
+            chat_status: chat_status.unwrap_or_else(|_| "offline".into()),
         }
     }
 }
@@ -94,6 +98,7 @@ pub fn router(state: AppState) -> Router {
             get(settings::show_settings).post(settings::post_settings),
         )
         .route("/settings/password", post(settings::post_password))
+        .route("/me/status", post(settings::post_status))
         .route("/charter", get(admin::show_charter))
         .route("/charter/{v}/acknowledge", post(admin::post_acknowledge))
         .route("/admin", get(admin::admin_home))

@@ -59,12 +59,19 @@ pub async fn stream(State(s): State<AppState>, agent: Agent) -> Response {
     // The stream ends when the session does (sign-out, expiry, password change elsewhere).
     let app = s.app.clone();
     let session = agent.s.clone();
+    // An open stream is the agent's pages being open: their chat status counts while it is.
+    if let Err(e) = app.agent_seen(&session.actor).await {
+        tracing::warn!(error = %e, "agent presence not recorded");
+    }
     let ended = async move {
         let session_over = async {
             loop {
                 tokio::time::sleep(SESSION_CHECK).await;
                 if !app.session_alive(&session).await {
                     break;
+                }
+                if let Err(e) = app.agent_seen(&session.actor).await {
+                    tracing::warn!(error = %e, "agent presence not recorded");
                 }
             }
         };

@@ -236,7 +236,9 @@ async function refreshTimeline() {
   if (r.ok) $("#timeline").innerHTML = await r.text();
 }
 
-if (page === "inbox" || page === "case") {
+// Every agent page keeps the live stream open: the inbox and the case page follow it, and
+// an open stream is what keeps the agent's chat status counting.
+if (page && page !== "login") {
   const es = new EventSource("/live");
   es.addEventListener("ready", () => body.setAttribute("data-live", "on"));
   es.addEventListener("case", (m) => {
@@ -292,3 +294,11 @@ if (route) {
   $$("input[name=mode]").forEach((r) => r.addEventListener("change", syncRoute));
   syncRoute();
 }
+
+// The chat status switch in the header: set on change, back to this page.
+$$("[data-here]").forEach((i) => { i.value = location.pathname + location.search; });
+$$("select[data-autosubmit]").forEach((sel) => {
+  const save = sel.form && sel.form.querySelector("button[type=submit]");
+  if (save) save.hidden = true;
+  sel.addEventListener("change", () => sel.form.requestSubmit());
+});

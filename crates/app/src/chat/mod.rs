@@ -8,6 +8,8 @@
 //! Who may do what: a visitor (known by the token their widget keeps, stored hashed) reads
 //! and writes their own conversations only; staff who write cases read and write any.
 
+pub mod presence;
+
 use crate::cases::{CaseChanges, CommentInput, NewCase, RequesterRef};
 use crate::{Actor, App, AppError, Result, model};
 use domain::{Channel, Locale, Role};

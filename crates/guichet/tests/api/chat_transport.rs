@@ -690,3 +690,123 @@ async fn the_widgets_topic_routes_the_chat_and_a_form_without_chat_is_refused() 
         .unwrap();
     assert_eq!((case.channel.as_str(), case.team_id), ("chat", Some(team)));
 }
+
+/// The widget offers the chat only while someone can answer: an agent of one of its
+/// topics' teams who set « En ligne » in the header and whose pages are open (seen within
+/// 90 s); otherwise it offers the contact form.
+#[tokio::test]
+async fn the_chat_is_offered_only_while_an_agent_of_its_teams_is_online_and_here() {
+    use crate::ui::{Ui, staff};
+    use app::portal::forms::{ContactFormInput, Topic};
+    let t = spawn_app().await;
+    let group = |name: &'static str| {
+        let t = &t;
+        async move {
+            let (s, g) = t
+                .admin(
+                    reqwest::Method::POST,
+                    "/api/v2/groups.json",
+                    Some(json!({"group": {"name": name}})),
+                )
+                .await;
+            assert_eq!(s, 201);
+            g["group"]["id"].as_i64().unwrap()
+        }
+    };
+    let (livraisons, factures) = (group("Livraisons").await, group("Factures").await);
+    let ana = staff(&t, Role::Agent, "ana@guichet.test", "Ana", None).await;
+    let bob = staff(&t, Role::Agent, "bob@guichet.test", "Bob", None).await;
+    for (user, team) in [(ana, livraisons), (bob, factures)] {
+        let (s, _) = t
+            .admin(
+                reqwest::Method::POST,
+                "/api/v2/group_memberships.json",
+                Some(json!({"group_membership": {"user_id": user, "group_id": team}})),
+            )
+            .await;
+        assert_eq!(s, 201);
+    }
+    let admin = t.actor(t.admin_id, Role::Admin);
+    let form = t
+        .app
+        .save_contact_form(
+            &admin,
+            None,
+            ContactFormInput {
+                name: "Boutique".into(),
+                locale: domain::Locale::Fr,
+                allowed_origins: vec![],
+                topics: vec![Topic {
+                    key: "livraison".into(),
+                    label_fr: "Livraison".into(),
+                    label_en: "Delivery".into(),
+                    team_id: Some(livraisons),
+                    category_id: None,
+                    fields: vec![],
+                }],
+                active: true,
+                chat: true,
+            },
+        )
+        .await
+        .unwrap();
+    let available = async || {
+        let r = t
+            .http
+            .get(format!("{}/form/{}/chat", t.base, form.key))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        if html.contains("data-available=\"1\"") {
+            true
+        } else {
+            assert!(html.contains("data-available=\"0\""), "{html}");
+            assert!(
+                html.contains(&format!("/form/{}?embed=1", form.key)),
+                "the form instead"
+            );
+            false
+        }
+    };
+    assert!(!available().await, "nobody has said they are online");
+    // Bob is online, but in another team.
+    let bob_ui = Ui::sign_in(&t, "bob@guichet.test", "agent-password-1").await;
+    let (s, _) = bob_ui
+        .post(
+            "/me/status",
+            &[("status", "online"), ("back", "/inbox/mine")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(
+        !available().await,
+        "only the topic's team answers its chats"
+    );
+    let ana_ui = Ui::sign_in(&t, "ana@guichet.test", "agent-password-1").await;
+    let (s, _) = ana_ui.post("/me/status", &[("status", "dancing")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = ana_ui.post("/me/status", &[("status", "online")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(available().await);
+    let (_, page) = ana_ui.get("/inbox/mine").await;
+    assert!(page.contains("status-online"), "the header shows it");
+    // Her pages closed two minutes ago: not here any more, whatever her status says.
+    t.clock.advance(jiff::SignedDuration::from_mins(2));
+    assert!(!available().await);
+    // Her live stream opening (any agent page) counts as here again.
+    let r = ana_ui
+        .http
+        .get(format!("{}/live", t.base))
+        .header(reqwest::header::COOKIE, &ana_ui.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(available().await);
+    let (s, _) = ana_ui.post("/me/status", &[("status", "away")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(!available().await, "away is not available");
+    drop(r);
+}

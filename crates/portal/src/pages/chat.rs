@@ -25,6 +25,9 @@ struct ChatFrame {
     parent_origin: Option<String>,
     /// `http`: the fallback from the start (where a site knows WebSockets are blocked).
     transport: Option<&'static str>,
+    /// Someone can answer now; else the contact form is offered (`offline_href`).
+    available: bool,
+    offline_href: String,
     /// (key, label) of each topic.
     topics: Vec<(String, String)>,
     /// The script's strings, as JSON safe inside `<script>`.
@@ -53,6 +56,7 @@ fn strings(t: &T) -> String {
         ("ended", "chat-ended"),
         ("timed_out", "chat-timed-out"),
         ("joined", "chat-joined"),
+        ("offline", "chat-offline-status"),
         ("transferred", "chat-transferred"),
         ("end_confirm", "chat-end-confirm"),
         ("choose_topic", "chat-choose-topic"),
@@ -86,15 +90,30 @@ pub async fn frame(
         .unwrap_or(f.locale);
     let t = T::new(l, "Europe/Paris", s.app.clock.now().as_millisecond());
     let strings = strings(&t);
+    let parent_origin = q
+        .origin
+        .clone()
+        .filter(|o| f.allowed_origins.iter().any(|a| a == o));
+    // When it cannot be known, the chat is offered (a message is never lost: it is a case).
+    let available = s.app.chat_available(&f).await.unwrap_or(true);
+    let mut offline_q: Vec<(&str, String)> =
+        vec![("embed", "1".into()), ("lang", l.as_str().into())];
+    if let Some(o) = &parent_origin {
+        offline_q.push(("origin", o.clone()));
+    }
+    let offline_href = format!(
+        "/form/{}?{}",
+        f.key,
+        serde_urlencoded::to_string(offline_q).unwrap_or_default()
+    );
     let mut r = render(&ChatFrame {
         form_name: f.name.clone(),
         key: f.key.clone(),
         // Only an origin the administrator allowed hears from the frame.
         transport: (q.transport.as_deref() == Some("http")).then_some("http"),
-        parent_origin: q
-            .origin
-            .clone()
-            .filter(|o| f.allowed_origins.iter().any(|a| a == o)),
+        available,
+        offline_href,
+        parent_origin,
         topics: f
             .topics
             .iter()

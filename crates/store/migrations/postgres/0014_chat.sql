@@ -43,3 +43,12 @@ CREATE UNIQUE INDEX chat_events_client ON chat_events(case_id, client_id);
 -- A contact form may offer the live chat beside it (its topics are the chat's pre-chat
 -- topics, its allowed sites the widget's).
 ALTER TABLE contact_forms ADD COLUMN chat BOOLEAN NOT NULL DEFAULT FALSE;
+-- An agent's chat status (online, away, offline) and when their pages were last open
+-- (their live stream touches it): "online" counts only while their pages are.
+CREATE TABLE agent_presence (
+    user_id         BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    status          TEXT NOT NULL,
+    changed_at      BIGINT NOT NULL,
+    seen_at         BIGINT NOT NULL
+);
+CREATE INDEX agent_presence_online ON agent_presence(status, seen_at);

@@ -33,7 +33,7 @@ pub struct NextQuery {
 }
 
 /// Only a local path may follow sign-in (no open redirect).
-fn safe_next(n: &str) -> String {
+pub(crate) fn safe_next(n: &str) -> String {
     // Browsers drop tabs and line breaks from URLs, so "/\t/evil" would become "//evil":
     // no control character or space at all, and never a second slash or backslash.
     let second = n.chars().nth(1);

@@ -142,3 +142,24 @@ pub async fn post_password(
         }
     }
 }
+
+#[derive(serde::Deserialize)]
+pub struct StatusForm {
+    status: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// `POST /me/status`: the agent's chat status from the header's switch, then back to the
+/// page it was set on.
+pub async fn post_status(
+    State(s): State<AppState>,
+    agent: Agent,
+    Form(f): Form<StatusForm>,
+) -> PageResult {
+    s.app
+        .set_agent_status(agent.actor(), &f.status)
+        .await
+        .map_err(|e| agent.err(e))?;
+    Ok(super::see_other(&super::login::safe_next(&f.back)))
+}

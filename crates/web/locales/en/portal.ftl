@@ -158,3 +158,6 @@ chat-suggest-thanks = Glad it helped! We are here if you need us.
 chat-suggest-back = Ask another question
 chat-joined = %name% joined the chat
 chat-transferred = Chat transferred to the “%team%” team
+chat-offline = Nobody is available to chat right now. Leave us a message: we will answer by email.
+chat-offline-write = Write a message
+chat-offline-status = Offline for now

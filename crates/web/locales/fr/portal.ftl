@@ -158,3 +158,6 @@ chat-suggest-thanks = Tant mieux ! Nous restons là si besoin.
 chat-suggest-back = Poser une autre question
 chat-joined = %name% a rejoint la discussion
 chat-transferred = Discussion transférée à l’équipe « %team% »
+chat-offline = Personne n’est disponible pour discuter en ce moment. Laissez-nous un message : nous vous répondrons par e-mail.
+chat-offline-write = Écrire un message
+chat-offline-status = Hors ligne pour le moment
