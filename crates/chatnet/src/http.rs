@@ -231,6 +231,19 @@ pub async fn read(
     }
 }
 
+/// `GET /chat/v1/conversations/{id}/queue`: where it stands in its team's queue.
+pub async fn queue(State(s): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    let l = lang(&headers);
+    let v = match known(&s, &headers, l).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match s.app.chat_queue(ChatParty::Visitor(&v), id).await {
+        Ok(q) => ok(StatusCode::OK, wire::queue(&q)),
+        Err(e) => ApiError::App(e, l).into_response(),
+    }
+}
+
 /// `POST /chat/v1/conversations/{id}/end`: the visitor ends the conversation.
 pub async fn end(State(s): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
     let l = lang(&headers);

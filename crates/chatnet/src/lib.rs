@@ -145,6 +145,7 @@ pub fn router(state: AppState, opts: ChatOptions) -> Router {
         .route("/chat/v1/conversations/{id}/typing", post(http::typing))
         .route("/chat/v1/conversations/{id}/read", post(http::read))
         .route("/chat/v1/conversations/{id}/end", post(http::end))
+        .route("/chat/v1/conversations/{id}/queue", get(http::queue))
         .layer(axum::Extension(net))
         .with_state(state)
 }

@@ -214,6 +214,20 @@ impl Session {
                     Err(e) => out.push(self.error(&e, None, Some(conversation_id))),
                 }
             }
+            In::Queue { conversation_id } => {
+                let Some(v) = self.visitor.clone() else {
+                    out.push(self.not_found(None, conversation_id));
+                    return Next::Continue;
+                };
+                match self
+                    .app
+                    .chat_queue(ChatParty::Visitor(&v), conversation_id)
+                    .await
+                {
+                    Ok(q) => out.push(wire::queue(&q)),
+                    Err(e) => out.push(self.error(&e, None, Some(conversation_id))),
+                }
+            }
             In::Ping => out.push(json!({"type": "pong"})),
         }
         Next::Continue

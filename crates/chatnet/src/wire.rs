@@ -62,6 +62,10 @@ pub enum In {
     End {
         conversation_id: i64,
     },
+    /// Where the conversation stands in its team's queue.
+    Queue {
+        conversation_id: i64,
+    },
     Ping,
 }
 
@@ -100,6 +104,16 @@ pub fn event(e: &ChatEvent) -> Value {
         v["body"] = json!(m.body);
     }
     v
+}
+
+pub fn queue(q: &app::chat::ChatQueue) -> Value {
+    json!({
+        "type": "queue",
+        "conversation_id": q.case_id,
+        "position": q.position,
+        "wait_low_ms": q.wait_low_ms,
+        "wait_high_ms": q.wait_high_ms,
+    })
 }
 
 pub fn conversation(c: &ChatConversation) -> Value {

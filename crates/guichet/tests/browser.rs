@@ -1530,7 +1530,8 @@ async fn a_visitor_chats_from_another_site_and_an_agent_answers_from_the_case_pa
         .await
         .unwrap();
     click(&visitor, "#chat-start-send").await;
-    wait_text(&visitor, "#chat-status", "Message received").await;
+    // Its place in the queue (first), and why it waits.
+    wait_text(&visitor, "#chat-status", "You are next").await;
     wait_text(&visitor, "#chat-log", "My parcel has not arrived.").await;
     visitor.enter_parent_frame().await.unwrap();
     shot(&visitor, "chat-widget-waiting").await;
@@ -1713,7 +1714,7 @@ async fn a_visitor_chats_from_another_site_and_an_agent_answers_from_the_case_pa
     click(&plain, "#chat-start-send").await;
     wait_text(&plain, "#chat-suggest", "Corriger une facture fausse").await;
     click(&plain, "#chat-suggest-no").await;
-    wait_text(&plain, "#chat-status", "Message reçu").await;
+    wait_text(&plain, "#chat-status", "Vous êtes le prochain").await;
     // Counted under the widget: shown, said to answer (opened), and a chat anyway.
     let d = w
         .api(reqwest::Method::GET, "/help_center/deflection", json!({}))

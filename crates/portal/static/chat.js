@@ -29,6 +29,28 @@
     return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
   }
   function status(text) { $("chat-status").textContent = text; }
+  // The queue: where the visitor stands and how long the team usually takes, asked every
+  // 15 s until someone answers.
+  var queueTimer = null, answered = false, convStatus = null;
+  // What the status line says of the conversation (kept across reconnections).
+  function convLine() { return st.ended ? S.ended : (convStatus || S.waiting); }
+  function askQueue() {
+    if (!st.conv || st.ended || answered) { clearInterval(queueTimer); return; }
+    if (mode === "ws") { send({ type: "queue", conversation_id: st.conv }); return; }
+    fetch("/chat/v1/conversations/" + st.conv + "/queue", { headers: headers(), credentials: "omit" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (q) { if (q) handle(q); })
+      .catch(function () {});
+  }
+  function queueLoop() { clearInterval(queueTimer); queueTimer = setInterval(askQueue, 15000); askQueue(); }
+  function queueText(m) {
+    var t = m.position <= 1 ? S.queue_next : m.position === 2 ? S.queue_one : S.queue_many.replace("%n%", String(m.position - 1));
+    if (m.wait_low_ms != null && m.wait_high_ms != null) {
+      var a = Math.max(1, Math.ceil(m.wait_low_ms / 60000)), b = Math.max(a, Math.ceil(m.wait_high_ms / 60000));
+      t += " " + (a === b ? S.queue_wait_one.replace("%a%", String(a)) : S.queue_wait.replace("%a%", String(a)).replace("%b%", String(b)));
+    }
+    return t;
+  }
   function idle() { return $("chat-offline").hidden ? S.intro : S.offline; }
   function toParent(msg) { if (parentOrigin && window.parent !== window) window.parent.postMessage(msg, parentOrigin); }
 
@@ -76,7 +98,8 @@
       status(S.ended);
       return;
     }
-    if (m.kind === "joined") { line("system", S.joined.replace("%name%", m.author_name || S.agent), "", m.at); status(S.answered); return; }
+    if (m.kind === "joined") { answered = true; clearInterval(queueTimer); }
+    if (m.kind === "joined") { line("system", S.joined.replace("%name%", m.author_name || S.agent), "", m.at); status(convStatus = S.answered); return; }
     if (m.kind === "transferred") { line("system", S.transferred.replace("%team%", m.detail || ""), "", m.at); return; }
     if (m.kind !== "message") return;
     if (m.from === "visitor") {
@@ -86,8 +109,10 @@
       return;
     }
     $("chat-typing").textContent = "";
+    answered = true;
+    clearInterval(queueTimer);
     line("agent", m.author_name || S.agent, m.body || "", m.at);
-    status(S.answered);
+    status(convStatus = S.answered);
     if (isOpen && document.visibilityState !== "hidden") markRead();
     else { unread += 1; toParent({ type: "guichet-chat-unread", count: unread, sound: true }); }
   }
@@ -103,20 +128,26 @@
         everOpen = true;
         tries = 0;
         if (!m.known && st.token) { st = { token: null, conv: null, last: 0, ended: false }; save(); showStart(); }
-        status(st.conv ? (st.ended ? S.ended : S.waiting) : idle());
+        status(st.conv ? convLine() : idle());
         for (var c in pending) send(pending[c].frame);
+        if (st.conv && !st.ended) queueLoop();
         break;
       case "token":
         st.token = m.visitor_token;
         save();
         break;
       case "ack":
-        if (!st.conv) { st.conv = m.conversation_id; st.ended = false; save(); showConversation(); status(S.waiting); }
+        if (!st.conv) { st.conv = m.conversation_id; st.ended = false; save(); showConversation(); status(S.waiting); queueLoop(); }
         var p = pending[m.client_id];
         if (p) { if (p.el) p.el.classList.remove("pending"); delete pending[m.client_id]; }
         break;
       case "event":
         onEvent(m);
+        break;
+      case "queue":
+        if (m.conversation_id !== st.conv) break;
+        if (m.position == null) { answered = true; clearInterval(queueTimer); break; }
+        status(convStatus = queueText(m));
         break;
       case "typing":
         $("chat-typing").textContent = S.typing.replace("%name%", m.author_name || S.agent);
@@ -200,7 +231,7 @@
     h["Last-Event-ID"] = String(st.last);
     stream = fetch("/chat/v1/conversations/" + st.conv + "/stream", { headers: h, credentials: "omit" }).then(function (r) {
       if (!r.ok || !r.body) throw new Error("stream");
-      status(st.ended ? S.ended : S.waiting);
+      status(convLine());
       var reader = r.body.getReader(), dec = new TextDecoder(), buf = "";
       function pump() {
         return reader.read().then(function (x) {
@@ -221,7 +252,7 @@
   function fallback() {
     mode = "http";
     everOpen = true;
-    status(st.conv ? S.waiting : idle());
+    status(st.conv ? convLine() : idle());
     for (var c in pending) post(pending[c].frame);
     follow();
   }
@@ -336,7 +367,7 @@
   });
   $("chat-new").addEventListener("click", function () {
     st.conv = null; st.last = 0; st.ended = false; save();
-    suggested = null;
+    suggested = null; convStatus = null; answered = false;
     $("chat-start-send").disabled = false;
     $("chat-first").value = "";
     showStart();

@@ -222,6 +222,49 @@ impl Store {
         )
     }
 
+    /// Conversations of this team still queued that arrived before this one, plus one
+    /// (its place in the queue).
+    pub async fn chat_queue_position(
+        &self,
+        team_id: Option<i64>,
+        queued_at: i64,
+        case_id: i64,
+    ) -> Result<i64> {
+        let n: i64 = match team_id {
+            Some(t) => on_read!(self, p => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM chat_conversations WHERE state = 'queued' AND team_id = $1 \
+                 AND (queued_at < $2 OR (queued_at = $2 AND case_id < $3))")
+                .bind(t).bind(queued_at).bind(case_id).fetch_one(p).await?),
+            None => on_read!(self, p => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM chat_conversations WHERE state = 'queued' AND team_id IS NULL \
+                 AND (queued_at < $1 OR (queued_at = $1 AND case_id < $2))")
+                .bind(queued_at).bind(case_id).fetch_one(p).await?),
+        };
+        Ok(n + 1)
+    }
+
+    /// How long the team's recent chats waited for their first answer (milliseconds),
+    /// the latest `limit` queued since `since`.
+    pub async fn chat_recent_waits(
+        &self,
+        team_id: Option<i64>,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<i64>> {
+        Ok(match team_id {
+            Some(t) => on_read!(self, p => sqlx::query_scalar(
+                "SELECT first_reply_at - queued_at FROM chat_conversations \
+                 WHERE team_id = $1 AND queued_at >= $2 AND first_reply_at IS NOT NULL \
+                 ORDER BY queued_at DESC LIMIT $3")
+                .bind(t).bind(since).bind(limit).fetch_all(p).await?),
+            None => on_read!(self, p => sqlx::query_scalar(
+                "SELECT first_reply_at - queued_at FROM chat_conversations \
+                 WHERE team_id IS NULL AND queued_at >= $1 AND first_reply_at IS NOT NULL \
+                 ORDER BY queued_at DESC LIMIT $2")
+                .bind(since).bind(limit).fetch_all(p).await?),
+        })
+    }
+
     /// A visitor's conversations, newest first, at most `limit`.
     pub async fn chat_conversations_of_visitor(
         &self,

@@ -74,6 +74,17 @@ pub struct ChatEvent {
     pub author_name: Option<String>,
 }
 
+/// Where a queued conversation stands (see `App::chat_queue`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatQueue {
+    pub case_id: i64,
+    /// 1 = next; None once answered or ended.
+    pub position: Option<i64>,
+    /// The middle half of the team's recent waits, when there is enough history.
+    pub wait_low_ms: Option<i64>,
+    pub wait_high_ms: Option<i64>,
+}
+
 /// A visitor's conversation, as their widget lists it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatConversation {
@@ -237,6 +248,41 @@ impl App {
             .into_iter()
             .map(Into::into)
             .collect())
+    }
+
+    /// Where a queued conversation stands: its place among the team's queued chats, and
+    /// how long the team's recent chats waited for a first answer (the middle half of the
+    /// last 50 waits of 30 days, when there are at least 5). `position` is None once the
+    /// conversation is answered or ended. The method is stated in ARCHITECTURE.md; routing
+    /// will add the agents actually free (Erlang C).
+    pub async fn chat_queue(&self, who: ChatParty<'_>, case_id: i64) -> Result<ChatQueue> {
+        let conv = self.chat_conversation_for(who, case_id).await?;
+        let position = match conv.state.as_str() {
+            "queued" => Some(
+                self.store
+                    .chat_queue_position(conv.team_id, conv.queued_at, case_id)
+                    .await?,
+            ),
+            _ => None,
+        };
+        let since = self.now_ms() - 30 * 86_400_000;
+        let mut waits = self
+            .store
+            .chat_recent_waits(conv.team_id, since, 50)
+            .await?;
+        waits.sort_unstable();
+        let (wait_low_ms, wait_high_ms) = if waits.len() >= 5 {
+            let at = |q: f64| waits[((waits.len() - 1) as f64 * q).round() as usize].max(0);
+            (Some(at(0.25)), Some(at(0.75)))
+        } else {
+            (None, None)
+        };
+        Ok(ChatQueue {
+            case_id,
+            position,
+            wait_low_ms,
+            wait_high_ms,
+        })
     }
 
     /// A visitor's messages: a burst, then a few a second (`Throttled` beyond).

@@ -810,3 +810,98 @@ async fn the_chat_is_offered_only_while_an_agent_of_its_teams_is_online_and_here
     assert!(!available().await, "away is not available");
     drop(r);
 }
+
+/// A queued visitor learns their place in the team's queue and, once the team has some
+/// history, how long its chats usually wait (the middle half of recent waits).
+#[tokio::test]
+async fn a_queued_visitor_sees_their_place_and_the_usual_wait() {
+    let t = spawn_app().await;
+    let (_, agent_id) = t.user_with_role(Role::Agent, "queue@guichet.test").await;
+    let agent = t.actor(agent_id, Role::Agent);
+    let min = jiff::SignedDuration::from_mins;
+    // Five chats answered after 1, 2, 3, 4 and 5 minutes.
+    for i in 1..=5 {
+        let v = t.app.chat_visitor(None, domain::Locale::Fr).await.unwrap();
+        let e = t
+            .app
+            .chat_start(&v, "Bonjour", &format!("h-{i}"), None)
+            .await
+            .unwrap();
+        t.clock.advance(min(i));
+        t.app
+            .chat_send(
+                ChatParty::Staff(&agent),
+                e.case_id,
+                &format!("a-{i}"),
+                "Oui ?",
+            )
+            .await
+            .unwrap();
+    }
+    let mut queued = Vec::new();
+    for i in 0..3 {
+        let v = t.app.chat_visitor(None, domain::Locale::Fr).await.unwrap();
+        let e = t
+            .app
+            .chat_start(&v, "Bonjour", &format!("q-{i}"), None)
+            .await
+            .unwrap();
+        queued.push((v, e.case_id));
+        t.clock.advance(jiff::SignedDuration::from_secs(1));
+    }
+    let (v3, c3) = &queued[2];
+    let q = t.app.chat_queue(ChatParty::Visitor(v3), *c3).await.unwrap();
+    assert_eq!(q.position, Some(3));
+    assert_eq!(
+        (q.wait_low_ms, q.wait_high_ms),
+        (Some(120_000), Some(240_000))
+    );
+    // The first is answered: one fewer ahead; an answered chat has no place any more.
+    t.app
+        .chat_send(ChatParty::Staff(&agent), queued[0].1, "a-q0", "Bonjour !")
+        .await
+        .unwrap();
+    let q = t.app.chat_queue(ChatParty::Visitor(v3), *c3).await.unwrap();
+    assert_eq!(q.position, Some(2));
+    let (v0, c0) = &queued[0];
+    assert_eq!(
+        t.app
+            .chat_queue(ChatParty::Visitor(v0), *c0)
+            .await
+            .unwrap()
+            .position,
+        None
+    );
+    // Nobody else's queue: another visitor gets 404.
+    assert!(matches!(
+        t.app.chat_queue(ChatParty::Visitor(v0), *c3).await,
+        Err(app::AppError::NotFound(_))
+    ));
+    // Over the socket, as the widget asks every 15 s.
+    let mut s = connect(&t).await;
+    let token = {
+        let v = t.app.chat_visitor(None, domain::Locale::Fr).await.unwrap();
+        let tok = v.new_token.clone().unwrap();
+        t.app
+            .chat_start(&v, "Et moi ?", "late", None)
+            .await
+            .unwrap();
+        tok
+    };
+    send(&mut s, json!({"type": "hello", "token": token})).await;
+    let w = next(&mut s).await;
+    let mine = w["conversations"][0]["id"].as_i64().unwrap();
+    send(&mut s, json!({"type": "queue", "conversation_id": mine})).await;
+    let q = next(&mut s).await;
+    // Two still queued before it; the chat answered after 3 s joined the history
+    // (3 s, 1, 2, 3, 4, 5 min: the middle half is 1 to 4 minutes).
+    assert_eq!(
+        (
+            q["type"].as_str(),
+            q["position"].as_i64(),
+            q["wait_low_ms"].as_i64(),
+            q["wait_high_ms"].as_i64()
+        ),
+        (Some("queue"), Some(3), Some(60_000), Some(240_000))
+    );
+}
