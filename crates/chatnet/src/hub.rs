@@ -38,8 +38,6 @@ type Subscribers = HashMap<i64, Vec<(u64, mpsc::Sender<(i64, Signal)>)>>;
 pub struct Hub {
     subs: Mutex<Subscribers>,
     next: AtomicU64,
-    /// Connections following at least one conversation, or waiting for their hello.
-    open: AtomicU64,
 }
 
 impl Hub {
@@ -83,18 +81,12 @@ impl Hub {
     /// A new connection: its id and the queue its signals arrive on.
     pub fn connect(&self) -> Follower {
         let (tx, rx) = mpsc::channel(QUEUE);
-        self.open.fetch_add(1, Ordering::Relaxed);
         Follower {
             id: self.next.fetch_add(1, Ordering::Relaxed),
             tx,
             rx,
             last: HashMap::new(),
         }
-    }
-
-    /// Connections open on this node.
-    pub fn open(&self) -> u64 {
-        self.open.load(Ordering::Relaxed)
     }
 
     fn send(&self, case_id: i64, s: Signal) {
@@ -145,7 +137,6 @@ impl Hub {
 
     /// The connection is gone: it follows nothing any more.
     pub fn leave(&self, f: &Follower) {
-        self.open.fetch_sub(1, Ordering::Relaxed);
         let mut subs = self.subs.lock().expect("hub lock");
         for case_id in f.last.keys() {
             if let Some(list) = subs.get_mut(case_id) {
@@ -198,7 +189,7 @@ mod tests {
         hub.send_all(Signal::Resync);
         assert_eq!(b.rx.try_recv().unwrap(), (2, Signal::Resync));
         hub.leave(&b);
-        assert_eq!((hub.followed(), hub.open()), (0, 0));
+        assert_eq!(hub.followed(), 0);
     }
 
     #[test]
