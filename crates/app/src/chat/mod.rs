@@ -513,7 +513,11 @@ impl App {
         };
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        let e = match end_in_tx(&mut tx, case_id, Some(actor), "ended", now).await? {
+        let conv = tx
+            .chat_conversation_for_update(case_id)
+            .await?
+            .ok_or(AppError::NotFound("chat"))?;
+        let e = match end_in_tx(&mut tx, conv, Some(actor), "ended", now).await? {
             Ok(e) => e,
             Err(first) => {
                 drop(tx);
@@ -545,9 +549,9 @@ impl App {
             return Ok(false);
         };
         let ended = match conv {
-            Some(c) if c.state != "ended" => end_in_tx(&mut tx, case_id, None, "timed_out", now)
-                .await?
-                .ok(),
+            Some(c) if c.state != "ended" => {
+                end_in_tx(&mut tx, c, None, "timed_out", now).await?.ok()
+            }
             _ => {
                 tx.delete_job(key).await?;
                 None
@@ -764,19 +768,17 @@ pub(crate) async fn note_assignment(
     Ok(())
 }
 
-/// End a conversation in a write: its state, its last event (`kind`: `ended`, or
-/// `timed_out` for silence), no more idle job. `Err(first)` when it had ended already.
+/// End a conversation in a write (`conv`: its row, read for update in the same write): its
+/// state, its last event (`kind`: `ended`, or `timed_out` for silence), no more idle job.
+/// `Err(first)` when it had ended already.
 async fn end_in_tx(
     tx: &mut store::Tx,
-    case_id: i64,
+    mut conv: store::ChatConversationRow,
     author_id: Option<i64>,
     kind: &str,
     now: i64,
 ) -> Result<std::result::Result<store::ChatEventRow, store::ChatEventRow>> {
-    let mut conv = tx
-        .chat_conversation_for_update(case_id)
-        .await?
-        .ok_or(AppError::NotFound("chat"))?;
+    let case_id = conv.case_id;
     if let Some(e) = tx.chat_event_by_client(case_id, END_ID).await? {
         return Ok(Err(e));
     }
