@@ -114,6 +114,9 @@ pub struct App {
     pub(crate) chat_sends: Arc<auth::throttle::Buckets<i64>>,
     /// Typing signals passed on per (conversation, staff side).
     pub(crate) chat_typing_budget: Arc<auth::throttle::Buckets<(i64, bool)>>,
+    /// Writes of an agent's "pages open" mark, per agent (one per 20 s is enough for a
+    /// 90 s freshness).
+    pub(crate) agent_seen_writes: Arc<auth::throttle::Buckets<i64>>,
     /// The secret form tokens are signed with (read once from `settings`).
     pub(crate) form_secret: Arc<std::sync::OnceLock<Vec<u8>>>,
     pub(crate) verifier: Arc<auth::Verifier>,
@@ -148,6 +151,7 @@ impl App {
             // Thirty at once, then two a second: faster than anyone types.
             chat_sends: Arc::new(auth::throttle::Buckets::new(30, 2.0)),
             chat_typing_budget: Arc::new(auth::throttle::Buckets::new(2, 1.0)),
+            agent_seen_writes: Arc::new(auth::throttle::Buckets::new(1, 0.05)),
             form_secret: Arc::new(std::sync::OnceLock::new()),
             verifier: Arc::new(auth::Verifier::for_this_machine()),
             snapshot: Arc::new(standards::SnapshotCache::default()),
