@@ -177,6 +177,9 @@ function ping(state) {
 }
 if (caseId) {
   ping("viewing");
+  // A page that replaced another of the same case (a form saved) says so once more: the
+  // previous page's "left" beacon may reach the server after this page's first ping.
+  setTimeout(() => ping(presenceState), 1500);
   setInterval(() => ping(presenceState), 20000);
   if (composer) {
     composer.addEventListener("input", () => {
